@@ -1,0 +1,77 @@
+// The only reader of process.env. Everything else is handed a Config.
+import { parseDurationMs } from './core/duration.ts';
+import { DEFAULT_SCHEDULE_MS } from './core/retry.ts';
+
+export interface Config {
+  port: number;
+  host: string;
+  sqlitePath: string;
+  databaseUrl: string | undefined;
+  adminToken: string | undefined;
+  allowTargets: string[];
+  encryptionKey: string | undefined;
+  requestTimeoutMs: number;
+  retryScheduleMs: number[];
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  /** How long a claimed delivery stays leased before another worker may take it again. */
+  leaseMs: number;
+  /** Deliveries in flight at once in this process. */
+  concurrency: number;
+  /** Which parts this process runs: the API (and page), the dispatcher, or both. */
+  roles: { api: boolean; worker: boolean };
+  logLevel: string;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function intVar(env: Env, name: string, fallback: number, min: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be an integer ≥ ${min}, got "${raw}"`);
+  return value;
+}
+
+function durationVar(env: Env, name: string, fallback: string): number {
+  try {
+    return parseDurationMs(env[name] || fallback);
+  } catch (err) {
+    throw new Error(`${name}: ${(err as Error).message}`);
+  }
+}
+
+function listVar(env: Env, name: string): string[] {
+  return (env[name] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const requestTimeoutMs = durationVar(env, 'RELAIS_REQUEST_TIMEOUT', '15s');
+  const schedule = listVar(env, 'RELAIS_RETRY_SCHEDULE');
+  const roles = listVar(env, 'RELAIS_ROLES');
+  return {
+    port: intVar(env, 'RELAIS_PORT', 8080, 0),
+    host: env.RELAIS_HOST || '127.0.0.1',
+    sqlitePath: env.RELAIS_DB || './relais.db',
+    databaseUrl: env.DATABASE_URL || undefined,
+    adminToken: env.RELAIS_ADMIN_TOKEN || undefined,
+    allowTargets: listVar(env, 'RELAIS_ALLOW_TARGETS'),
+    encryptionKey: env.RELAIS_ENCRYPTION_KEY || undefined,
+    requestTimeoutMs,
+    retryScheduleMs: schedule.length
+      ? schedule.map((d, i) => {
+        try {
+          return parseDurationMs(d);
+        } catch (err) {
+          throw new Error(`RELAIS_RETRY_SCHEDULE[${i}]: ${(err as Error).message}`);
+        }
+      })
+      : [...DEFAULT_SCHEDULE_MS],
+    smtpUrl: env.RELAIS_SMTP_URL || undefined,
+    mailFrom: env.RELAIS_MAIL_FROM || 'relais@localhost',
+    leaseMs: durationVar(env, 'RELAIS_LEASE', `${Math.ceil((requestTimeoutMs + 30_000) / 1000)}s`),
+    concurrency: intVar(env, 'RELAIS_CONCURRENCY', 128, 1),
+    roles: roles.length ? { api: roles.includes('api'), worker: roles.includes('worker') } : { api: true, worker: true },
+    logLevel: env.RELAIS_LOG_LEVEL || 'info',
+  };
+}

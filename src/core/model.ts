@@ -1,0 +1,132 @@
+// The domain as the store hands it out. Times are epoch milliseconds; JSON values are parsed.
+import type { FilterValue } from './matching.ts';
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+export interface Tenant {
+  id: string; // the product's own id for its customer (Flatchr's company_id)
+  name: string;
+  notifyEmails: string[];
+  createdAt: number;
+}
+
+export interface EventTypeFilter {
+  field: string; // dotted path into data
+  label: string;
+}
+
+export interface EventType {
+  name: string;
+  description: string | null;
+  schema: Json | null;
+  example: Json | null;
+  filters: EventTypeFilter[];
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface Actor {
+  id?: string | number | undefined;
+  name?: string | undefined;
+  email?: string | undefined;
+}
+
+export interface ResourceRef {
+  type: string;
+  id: string | number;
+}
+
+export interface RelaisEvent {
+  id: string;
+  tenantId: string;
+  idempotencyKey: string | null;
+  type: string;
+  occurredAt: number;
+  receivedAt: number;
+  /** The event's data exactly as serialised once at ingest: payloads splice it in as is. */
+  dataJson: string;
+  actor: Actor | null;
+  resource: ResourceRef | null;
+  previous: Json | null;
+  changes: Json | null;
+  deliveriesCount: number;
+}
+
+export const HTTP_METHODS = ['POST', 'PUT', 'PATCH', 'DELETE', 'GET'] as const;
+export type HttpMethod = (typeof HTTP_METHODS)[number];
+export const PAYLOAD_FORMATS = ['standard'] as const;
+export type PayloadFormat = (typeof PAYLOAD_FORMATS)[number];
+
+export interface RetryPolicy {
+  /** Delays before each attempt, attempt 1 first; undefined means the server's default. */
+  scheduleMs?: number[] | undefined;
+}
+
+export interface Webhook {
+  id: string;
+  tenantId: string;
+  url: string;
+  events: string[];
+  enabled: boolean;
+  description: string | null;
+  filters: Record<string, FilterValue[]>;
+  method: HttpMethod;
+  headers: Record<string, string>;
+  format: PayloadFormat;
+  secret: string;
+  retry: RetryPolicy;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export const DELIVERY_STATUSES = ['pending', 'delivering', 'succeeded', 'failed', 'cancelled'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+export interface Delivery {
+  id: string; // also the webhook-id header: stable across retries so receivers can de-duplicate
+  tenantId: string;
+  eventId: string;
+  eventType: string;
+  webhookId: string;
+  status: DeliveryStatus;
+  attempts: number;
+  /** When the next attempt is due (pending), or when the lease of the worker holding it ends. */
+  dueAt: number | null;
+  lastAttemptAt: number | null;
+  lastStatusCode: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export const ERROR_KINDS = [
+  'timeout', 'connection_refused', 'connection_reset', 'dns', 'tls', 'blocked', 'network',
+] as const;
+export type ErrorKind = (typeof ERROR_KINDS)[number];
+
+export interface AttemptRequest {
+  method: HttpMethod;
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface AttemptResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+  bodyTruncated: boolean;
+}
+
+export interface Attempt {
+  id: string;
+  deliveryId: string;
+  tenantId: string;
+  webhookId: string;
+  startedAt: number;
+  durationMs: number;
+  request: AttemptRequest;
+  response: AttemptResponse | null;
+  errorKind: ErrorKind | null;
+  errorMessage: string | null;
+  succeeded: boolean;
+}

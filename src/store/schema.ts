@@ -1,0 +1,106 @@
+// The tables as Kysely sees them. Times are epoch milliseconds (bigint on PostgreSQL, integer on
+// SQLite); JSON is stored as text on both engines so one query codebase serves both.
+
+export interface SettingsTable {
+  key: string;
+  value: string;
+}
+
+export interface TenantsTable {
+  id: string;
+  name: string;
+  notify_emails: string;
+  created_at: number;
+}
+
+export interface TokensTable {
+  id: string;
+  tenant_id: string;
+  token_hash: string;
+  created_at: number;
+  expires_at: number | null;
+}
+
+export interface EventTypesTable {
+  name: string;
+  description: string | null;
+  schema: string | null;
+  example: string | null;
+  filters: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface EventsTable {
+  id: string;
+  tenant_id: string;
+  idempotency_key: string | null;
+  type: string;
+  occurred_at: number;
+  received_at: number;
+  data: string;
+  actor: string | null;
+  resource: string | null;
+  previous: string | null;
+  changes: string | null;
+  deliveries_count: number;
+}
+
+export interface WebhooksTable {
+  id: string;
+  tenant_id: string;
+  url: string;
+  events: string;
+  enabled: number; // 0/1 on both engines: one query codebase
+  description: string | null;
+  filters: string;
+  method: string;
+  headers: string;
+  format: string;
+  secret: string;
+  retry: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface DeliveriesTable {
+  id: string;
+  tenant_id: string;
+  event_id: string;
+  event_type: string;
+  webhook_id: string;
+  status: string;
+  attempts: number;
+  due_at: number | null;
+  lease_id: string | null;
+  last_attempt_at: number | null;
+  last_status_code: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface AttemptsTable {
+  id: string;
+  delivery_id: string;
+  tenant_id: string;
+  webhook_id: string;
+  started_at: number;
+  duration_ms: number;
+  request: string;
+  response: string | null;
+  error_kind: string | null;
+  error_message: string | null;
+  succeeded: number;
+}
+
+export interface Database {
+  relais_settings: SettingsTable;
+  tenants: TenantsTable;
+  tokens: TokensTable;
+  event_types: EventTypesTable;
+  events: EventsTable;
+  webhooks: WebhooksTable;
+  deliveries: DeliveriesTable;
+  attempts: AttemptsTable;
+}
+

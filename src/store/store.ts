@@ -1,0 +1,135 @@
+// The one interface to persistence. Every tenant-owned lookup takes the tenant first: there is
+// no unscoped way to read a webhook, an event or a delivery.
+import type {
+  Attempt, AttemptRequest, AttemptResponse, Delivery, DeliveryStatus, ErrorKind, EventType, Json,
+  RelaisEvent, Tenant, Webhook,
+} from '../core/model.ts';
+
+export type Engine = 'sqlite' | 'postgres';
+
+export type NewTenant = Omit<Tenant, 'createdAt'>;
+export type NewEventType = Omit<EventType, 'createdAt' | 'updatedAt'>;
+export type NewWebhook = Omit<Webhook, 'createdAt' | 'updatedAt'>;
+export type WebhookChanges = Partial<Omit<Webhook, 'id' | 'tenantId' | 'createdAt' | 'updatedAt'>>;
+
+export interface NewEvent {
+  id: string;
+  idempotencyKey: string | null;
+  type: string;
+  occurredAt: number;
+  data: Json;
+  actor: RelaisEvent['actor'];
+  resource: RelaisEvent['resource'];
+  previous: Json | null;
+  changes: Json | null;
+}
+
+/** Picks the webhooks an event goes to; the store calls it inside the ingest transaction. */
+export type Matcher = (webhooks: readonly Webhook[], event: NewEvent) => Webhook[];
+/** Makes the ids of the deliveries it creates, in order. */
+export type IdMaker = () => string;
+
+export interface IngestResult {
+  event: RelaisEvent;
+  /** False when the idempotency key had been seen: the stored event is returned, nothing new made. */
+  created: boolean;
+}
+
+export interface Page<T> {
+  data: T[];
+  nextCursor: string | null;
+}
+
+export interface DeliveryQuery {
+  webhookId?: string | undefined;
+  status?: DeliveryStatus | undefined;
+  eventType?: string | undefined;
+  /** Keyset cursor: only deliveries with a smaller id (older). */
+  before?: string | undefined;
+  limit: number;
+}
+
+/** A leased delivery with what the dispatcher needs to send it. */
+export interface ClaimedDelivery {
+  delivery: Delivery;
+  leaseId: string;
+  event: RelaisEvent;
+  webhook: Webhook | undefined; // undefined when the webhook was deleted meanwhile
+}
+
+export interface AttemptRecord {
+  id: string;
+  startedAt: number;
+  durationMs: number;
+  request: AttemptRequest;
+  response: AttemptResponse | null;
+  errorKind: ErrorKind | null;
+  errorMessage: string | null;
+  succeeded: boolean;
+}
+
+/** What the dispatcher decided after one attempt: the attempt to record and the delivery's fate. */
+export interface Completion {
+  deliveryId: string;
+  leaseId: string;
+  tenantId: string;
+  webhookId: string;
+  attempt: AttemptRecord | null; // null when nothing was sent (webhook gone or disabled)
+  status: DeliveryStatus;
+  dueAt: number | null;
+}
+
+export interface Store {
+  readonly engine: Engine;
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+
+  settings: {
+    get(key: string): Promise<string | undefined>;
+    /** Stores the value unless one is there already; returns the value in force. */
+    putIfAbsent(key: string, value: string): Promise<string>;
+  };
+
+  tenants: {
+    create(tenant: NewTenant, now: number): Promise<Tenant | undefined>; // undefined: id taken
+    get(id: string): Promise<Tenant | undefined>;
+  };
+
+  tokens: {
+    create(token: { id: string; tenantId: string; hash: string; expiresAt: number | null }, now: number): Promise<void>;
+    tenantForHash(hash: string, now: number): Promise<string | undefined>;
+  };
+
+  eventTypes: {
+    upsert(eventType: NewEventType, now: number): Promise<{ eventType: EventType; created: boolean }>;
+    get(name: string): Promise<EventType | undefined>;
+    list(): Promise<EventType[]>;
+  };
+
+  webhooks: {
+    create(webhook: NewWebhook, now: number): Promise<Webhook>;
+    get(tenantId: string, id: string): Promise<Webhook | undefined>;
+    list(tenantId: string): Promise<Webhook[]>;
+    update(tenantId: string, id: string, changes: WebhookChanges, now: number): Promise<Webhook | undefined>;
+    delete(tenantId: string, id: string): Promise<boolean>;
+  };
+
+  events: {
+    /** Stores each event and one delivery per matching webhook, all in one transaction. */
+    ingest(tenantId: string, events: readonly NewEvent[], match: Matcher, newDeliveryId: IdMaker, now: number): Promise<IngestResult[]>;
+    get(tenantId: string, id: string): Promise<RelaisEvent | undefined>;
+  };
+
+  deliveries: {
+    get(tenantId: string, id: string): Promise<{ delivery: Delivery; attempts: Attempt[] } | undefined>;
+    list(tenantId: string, query: DeliveryQuery): Promise<Page<Delivery>>;
+    /** Leases up to `limit` due deliveries (pending and due, or leased and expired). */
+    claim(limit: number, leaseMs: number, now: number, newLeaseId: IdMaker): Promise<ClaimedDelivery[]>;
+    /** Records attempts and moves deliveries on, in one transaction; a lost lease is skipped. */
+    complete(completions: readonly Completion[], now: number): Promise<void>;
+    /** Gives leased deliveries back untouched (shutdown): due now, attempt count unchanged. */
+    release(leases: readonly { deliveryId: string; leaseId: string }[], now: number): Promise<void>;
+    /** The earliest due time in the queue, to sleep until then rather than poll. */
+    nextDueAt(): Promise<number | undefined>;
+  };
+}

@@ -1,0 +1,81 @@
+// Settings, tenants, tokens and event types: small tables read far more than written.
+import type { Kysely } from 'kysely';
+import type { Database } from '../schema.ts';
+import type { Store } from '../store.ts';
+import { json, jsonOrNull, toEventType, toTenant } from './rows.ts';
+
+export function settingsQueries(db: Kysely<Database>): Store['settings'] {
+  return {
+    async get(key) {
+      const row = await db.selectFrom('relais_settings').select('value').where('key', '=', key).executeTakeFirst();
+      return row?.value;
+    },
+    async putIfAbsent(key, value) {
+      await db.insertInto('relais_settings').values({ key, value }).onConflict((oc) => oc.column('key').doNothing()).execute();
+      const row = await db.selectFrom('relais_settings').select('value').where('key', '=', key).executeTakeFirstOrThrow();
+      return row.value;
+    },
+  };
+}
+
+export function tenantQueries(db: Kysely<Database>): Store['tenants'] {
+  return {
+    async create(t, now) {
+      const row = await db.insertInto('tenants')
+        .values({ id: t.id, name: t.name, notify_emails: json(t.notifyEmails), created_at: now })
+        .onConflict((oc) => oc.column('id').doNothing())
+        .returningAll()
+        .executeTakeFirst();
+      return row && toTenant(row);
+    },
+    async get(id) {
+      const row = await db.selectFrom('tenants').selectAll().where('id', '=', id).executeTakeFirst();
+      return row && toTenant(row);
+    },
+  };
+}
+
+export function tokenQueries(db: Kysely<Database>): Store['tokens'] {
+  return {
+    async create(t, now) {
+      await db.insertInto('tokens')
+        .values({ id: t.id, tenant_id: t.tenantId, token_hash: t.hash, created_at: now, expires_at: t.expiresAt })
+        .execute();
+    },
+    async tenantForHash(hash, now) {
+      const row = await db.selectFrom('tokens').select(['tenant_id', 'expires_at'])
+        .where('token_hash', '=', hash).executeTakeFirst();
+      if (!row || (row.expires_at !== null && Number(row.expires_at) <= now)) return undefined;
+      return row.tenant_id;
+    },
+  };
+}
+
+export function eventTypeQueries(db: Kysely<Database>): Store['eventTypes'] {
+  return {
+    async upsert(et, now) {
+      const values = {
+        description: et.description,
+        schema: jsonOrNull(et.schema),
+        example: jsonOrNull(et.example),
+        filters: json(et.filters),
+        updated_at: now,
+      };
+      return db.transaction().execute(async (trx) => {
+        const existing = await trx.selectFrom('event_types').select('name').where('name', '=', et.name).executeTakeFirst();
+        const row = existing
+          ? await trx.updateTable('event_types').set(values).where('name', '=', et.name).returningAll().executeTakeFirstOrThrow()
+          : await trx.insertInto('event_types').values({ ...values, name: et.name, created_at: now }).returningAll().executeTakeFirstOrThrow();
+        return { eventType: toEventType(row), created: !existing };
+      });
+    },
+    async get(name) {
+      const row = await db.selectFrom('event_types').selectAll().where('name', '=', name).executeTakeFirst();
+      return row && toEventType(row);
+    },
+    async list() {
+      const rows = await db.selectFrom('event_types').selectAll().orderBy('name').execute();
+      return rows.map(toEventType);
+    },
+  };
+}

@@ -1,0 +1,101 @@
+// Row ⇄ domain mapping, shared by both engines.
+import type { Selectable } from 'kysely';
+import type { Attempt, Delivery, DeliveryStatus, ErrorKind, EventType, HttpMethod, PayloadFormat, RelaisEvent, Tenant, Webhook } from '../../core/model.ts';
+import type { AttemptsTable, DeliveriesTable, EventTypesTable, EventsTable, TenantsTable, WebhooksTable } from '../schema.ts';
+
+function parse<T>(text: string): T;
+function parse<T>(text: string | null): T | null;
+function parse<T>(text: string | null): T | null {
+  return text === null ? null : (JSON.parse(text) as T);
+}
+export const json = (value: unknown): string => JSON.stringify(value);
+export const jsonOrNull = (value: unknown): string | null => (value === null || value === undefined ? null : JSON.stringify(value));
+
+// pg returns bigint as string unless told otherwise; the engines parse int8, this guards the rest.
+const num = (v: number | string): number => (typeof v === 'number' ? v : Number(v));
+const numOrNull = (v: number | string | null): number | null => (v === null ? null : num(v));
+
+export function toTenant(r: Selectable<TenantsTable>): Tenant {
+  return { id: r.id, name: r.name, notifyEmails: parse<string[]>(r.notify_emails), createdAt: num(r.created_at) };
+}
+
+export function toEventType(r: Selectable<EventTypesTable>): EventType {
+  return {
+    name: r.name,
+    description: r.description,
+    schema: parse(r.schema),
+    example: parse(r.example),
+    filters: parse(r.filters),
+    createdAt: num(r.created_at),
+    updatedAt: num(r.updated_at),
+  };
+}
+
+export function toEvent(r: Selectable<EventsTable>): RelaisEvent {
+  return {
+    id: r.id,
+    tenantId: r.tenant_id,
+    idempotencyKey: r.idempotency_key,
+    type: r.type,
+    occurredAt: num(r.occurred_at),
+    receivedAt: num(r.received_at),
+    dataJson: r.data,
+    actor: parse(r.actor),
+    resource: parse(r.resource),
+    previous: parse(r.previous),
+    changes: parse(r.changes),
+    deliveriesCount: num(r.deliveries_count),
+  };
+}
+
+export function toWebhook(r: Selectable<WebhooksTable>, secret: string): Webhook {
+  return {
+    id: r.id,
+    tenantId: r.tenant_id,
+    url: r.url,
+    events: parse(r.events),
+    enabled: Boolean(num(r.enabled)),
+    description: r.description,
+    filters: parse(r.filters),
+    method: r.method as HttpMethod,
+    headers: parse(r.headers),
+    format: r.format as PayloadFormat,
+    secret,
+    retry: parse(r.retry),
+    createdAt: num(r.created_at),
+    updatedAt: num(r.updated_at),
+  };
+}
+
+export function toDelivery(r: Selectable<DeliveriesTable>): Delivery {
+  return {
+    id: r.id,
+    tenantId: r.tenant_id,
+    eventId: r.event_id,
+    eventType: r.event_type,
+    webhookId: r.webhook_id,
+    status: r.status as DeliveryStatus,
+    attempts: num(r.attempts),
+    dueAt: numOrNull(r.due_at),
+    lastAttemptAt: numOrNull(r.last_attempt_at),
+    lastStatusCode: numOrNull(r.last_status_code),
+    createdAt: num(r.created_at),
+    updatedAt: num(r.updated_at),
+  };
+}
+
+export function toAttempt(r: Selectable<AttemptsTable>): Attempt {
+  return {
+    id: r.id,
+    deliveryId: r.delivery_id,
+    tenantId: r.tenant_id,
+    webhookId: r.webhook_id,
+    startedAt: num(r.started_at),
+    durationMs: num(r.duration_ms),
+    request: parse(r.request),
+    response: parse(r.response),
+    errorKind: r.error_kind as ErrorKind | null,
+    errorMessage: r.error_message,
+    succeeded: Boolean(num(r.succeeded)),
+  };
+}

@@ -1,0 +1,37 @@
+// Assembles the Store from the per-table queries. The engines differ only in how they connect
+// and how a claim locks rows; everything else is this one query codebase.
+import type { Kysely } from 'kysely';
+import { migrateToLatest } from '../migrations/index.ts';
+import type { Database } from '../schema.ts';
+import type { Engine, Store } from '../store.ts';
+import { eventTypeQueries, settingsQueries, tenantQueries, tokenQueries } from './catalog.ts';
+import { deliveryQueries, type ClaimLock } from './deliveries.ts';
+import { eventQueries } from './events.ts';
+import type { SecretBox } from './secrets.ts';
+import { webhookQueries } from './webhooks.ts';
+
+export interface EngineParts {
+  engine: Engine;
+  db: Kysely<Database>;
+  claimLock: ClaimLock;
+  box: SecretBox;
+}
+
+export function kyselyStore({ engine, db, claimLock, box }: EngineParts): Store {
+  return {
+    engine,
+    async migrate() {
+      await migrateToLatest(db);
+    },
+    async close() {
+      await db.destroy();
+    },
+    settings: settingsQueries(db),
+    tenants: tenantQueries(db),
+    tokens: tokenQueries(db),
+    eventTypes: eventTypeQueries(db),
+    webhooks: webhookQueries(db, box),
+    events: eventQueries(db),
+    deliveries: deliveryQueries(db, box, claimLock),
+  };
+}

@@ -1,0 +1,79 @@
+// Webhooks (subscriptions), always looked up within their tenant.
+import type { Kysely, Updateable } from 'kysely';
+import type { Webhook } from '../../core/model.ts';
+import type { Database, WebhooksTable } from '../schema.ts';
+import type { Store, WebhookChanges } from '../store.ts';
+import { json, toWebhook } from './rows.ts';
+import type { SecretBox } from './secrets.ts';
+
+function changesToRow(c: WebhookChanges, box: SecretBox): Updateable<WebhooksTable> {
+  const row: Updateable<WebhooksTable> = {};
+  if (c.url !== undefined) row.url = c.url;
+  if (c.events !== undefined) row.events = json(c.events);
+  if (c.enabled !== undefined) row.enabled = c.enabled ? 1 : 0;
+  if (c.description !== undefined) row.description = c.description;
+  if (c.filters !== undefined) row.filters = json(c.filters);
+  if (c.method !== undefined) row.method = c.method;
+  if (c.headers !== undefined) row.headers = json(c.headers);
+  if (c.format !== undefined) row.format = c.format;
+  if (c.secret !== undefined) row.secret = box.seal(c.secret);
+  if (c.retry !== undefined) row.retry = json(c.retry);
+  return row;
+}
+
+export function webhookQueries(db: Kysely<Database>, box: SecretBox): Store['webhooks'] {
+  const read = (row: Parameters<typeof toWebhook>[0]): Webhook => toWebhook(row, box.open(row.secret));
+  return {
+    async create(w, now) {
+      const row = await db.insertInto('webhooks').values({
+        id: w.id,
+        tenant_id: w.tenantId,
+        url: w.url,
+        events: json(w.events),
+        enabled: w.enabled ? 1 : 0,
+        description: w.description,
+        filters: json(w.filters),
+        method: w.method,
+        headers: json(w.headers),
+        format: w.format,
+        secret: box.seal(w.secret),
+        retry: json(w.retry),
+        created_at: now,
+        updated_at: now,
+      }).returningAll().executeTakeFirstOrThrow();
+      return read(row);
+    },
+    async get(tenantId, id) {
+      const row = await db.selectFrom('webhooks').selectAll()
+        .where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+      return row && read(row);
+    },
+    async list(tenantId) {
+      const rows = await db.selectFrom('webhooks').selectAll().where('tenant_id', '=', tenantId).orderBy('id').execute();
+      return rows.map(read);
+    },
+    async update(tenantId, id, changes, now) {
+      return db.transaction().execute(async (trx) => {
+        const row = await trx.updateTable('webhooks').set({ ...changesToRow(changes, box), updated_at: now })
+          .where('tenant_id', '=', tenantId).where('id', '=', id).returningAll().executeTakeFirst();
+        if (!row) return undefined;
+        // A disabled webhook's pending deliveries are held (no due time), not dropped; enabling
+        // it makes them due again, and the queue's id order sends the oldest first.
+        if (changes.enabled === false) {
+          await trx.updateTable('deliveries').set({ due_at: null, updated_at: now })
+            .where('webhook_id', '=', id).where('status', '=', 'pending').execute();
+        } else if (changes.enabled === true) {
+          await trx.updateTable('deliveries').set({ due_at: now, updated_at: now })
+            .where('webhook_id', '=', id).where('status', '=', 'pending').where('due_at', 'is', null).execute();
+        }
+        return read(row);
+      });
+    },
+    async delete(tenantId, id) {
+      // Its deliveries and their attempts go with it (foreign keys cascade).
+      const result = await db.deleteFrom('webhooks').where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
+    },
+  };
+}
+

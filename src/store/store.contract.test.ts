@@ -1,0 +1,197 @@
+// One suite every engine passes: what the rest of Relais may rely on from a Store.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { ENGINES, makeEngine, type EngineFixture } from '../../test/helpers/engines.ts';
+import { newId } from '../ids.ts';
+import { subscriptionMatches } from '../core/matching.ts';
+import type { Webhook } from '../core/model.ts';
+import { openStore } from './open.ts';
+import type { Matcher, NewEvent, Store } from './store.ts';
+
+const match: Matcher = (webhooks, e) => webhooks.filter((w) => subscriptionMatches(w, e.type, e.data));
+const dlv = () => newId('dlv');
+const lease = () => newId('att');
+
+function event(type: string, data: NewEvent['data'] = {}, idempotencyKey: string | null = null): NewEvent {
+  return { id: newId('evt'), idempotencyKey, type, occurredAt: 1_700_000_000_000, data, actor: null, resource: null, previous: null, changes: null };
+}
+
+async function webhook(store: Store, tenantId: string, events: string[], extra: Partial<Webhook> = {}): Promise<Webhook> {
+  return store.webhooks.create({
+    id: newId('wh'), tenantId, url: 'http://127.0.0.1:9/hook', events, enabled: true, description: null, filters: {},
+    method: 'POST', headers: {}, format: 'standard', secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', retry: {}, ...extra,
+  }, Date.now());
+}
+
+for (const engineName of ENGINES) {
+  describe(`store contract: ${engineName}`, () => {
+    let fixture: EngineFixture;
+    let store: Store;
+    before(async () => {
+      fixture = await makeEngine(engineName);
+      store = openStore({ ...fixture, encryptionKey: 'contract-test-key' });
+      await store.migrate();
+      await store.migrate(); // idempotent
+      await store.tenants.create({ id: 'acme', name: 'Acme', notifyEmails: ['ops@acme.test'] }, 1);
+      await store.tenants.create({ id: 'globex', name: 'Globex', notifyEmails: [] }, 1);
+    });
+    // The queue is shared by every tenant: lease away whatever earlier tests left due.
+    async function drain(now: number): Promise<void> {
+      while ((await store.deliveries.claim(1000, 10 ** 12, now, lease)).length > 0);
+    }
+    after(async () => {
+      await store.close();
+      await fixture.dispose();
+    });
+
+    it('creates a tenant once and reads it back', async () => {
+      assert.equal(await store.tenants.create({ id: 'acme', name: 'Again', notifyEmails: [] }, 2), undefined);
+      assert.deepEqual(await store.tenants.get('acme'), { id: 'acme', name: 'Acme', notifyEmails: ['ops@acme.test'], createdAt: 1 });
+    });
+
+    it('keeps a setting first written', async () => {
+      assert.equal(await store.settings.putIfAbsent('k', 'one'), 'one');
+      assert.equal(await store.settings.putIfAbsent('k', 'two'), 'one');
+      assert.equal(await store.settings.get('k'), 'one');
+    });
+
+    it('finds a token by hash until it expires', async () => {
+      await store.tokens.create({ id: newId('tok'), tenantId: 'acme', hash: 'h1', expiresAt: null }, 1);
+      await store.tokens.create({ id: newId('tok'), tenantId: 'acme', hash: 'h2', expiresAt: 100 }, 1);
+      assert.equal(await store.tokens.tenantForHash('h1', 1000), 'acme');
+      assert.equal(await store.tokens.tenantForHash('h2', 99), 'acme');
+      assert.equal(await store.tokens.tenantForHash('h2', 100), undefined);
+      assert.equal(await store.tokens.tenantForHash('nope', 1), undefined);
+    });
+
+    it('upserts event types', async () => {
+      const first = await store.eventTypes.upsert({ name: 'a.b', description: 'x', schema: null, example: { n: 1 }, filters: [] }, 1);
+      assert.equal(first.created, true);
+      const second = await store.eventTypes.upsert({ name: 'a.b', description: 'y', schema: { type: 'object' }, example: null, filters: [{ field: 'n', label: 'N' }] }, 2);
+      assert.equal(second.created, false);
+      assert.equal(second.eventType.createdAt, 1);
+      assert.deepEqual((await store.eventTypes.get('a.b'))?.filters, [{ field: 'n', label: 'N' }]);
+    });
+
+    it('scopes webhooks to their tenant and seals secrets', async () => {
+      const w = await webhook(store, 'acme', ['*']);
+      assert.equal((await store.webhooks.get('acme', w.id))?.secret, w.secret);
+      assert.equal(await store.webhooks.get('globex', w.id), undefined);
+      assert.equal(await store.webhooks.update('globex', w.id, { url: 'http://x' }, 5), undefined);
+      assert.equal(await store.webhooks.delete('globex', w.id), false);
+      assert.ok(!(await store.webhooks.list('globex')).some((x) => x.id === w.id));
+      const patched = await store.webhooks.update('acme', w.id, { description: 'd', headers: { 'x-a': '1' } }, 5);
+      assert.equal(patched?.description, 'd');
+      assert.deepEqual(patched?.headers, { 'x-a': '1' });
+      assert.equal(await store.webhooks.delete('acme', w.id), true);
+    });
+
+    it('ingests an event with one delivery per matching webhook, idempotently', async () => {
+      await store.tenants.create({ id: 'ing', name: 'Ingest', notifyEmails: [] }, 1);
+      const exact = await webhook(store, 'ing', ['order.paid']);
+      const prefix = await webhook(store, 'ing', ['order.*']);
+      await webhook(store, 'ing', ['invoice.*']);
+      await webhook(store, 'ing', ['*'], { enabled: false });
+      const filtered = await webhook(store, 'ing', ['*'], { filters: { shop: ['s1'] } });
+      const [first] = await store.events.ingest('ing', [event('order.paid', { shop: 's2' }, 'key-1')], match, dlv, 10);
+      assert.equal(first?.created, true);
+      assert.equal(first?.event.deliveriesCount, 2);
+      const list = await store.deliveries.list('ing', { limit: 10 });
+      assert.deepEqual(new Set(list.data.map((d) => d.webhookId)), new Set([exact.id, prefix.id]));
+      const [again] = await store.events.ingest('ing', [event('order.paid', { shop: 's1' }, 'key-1')], match, dlv, 11);
+      assert.equal(again?.created, false);
+      assert.equal(again?.event.id, first?.event.id);
+      assert.equal((await store.deliveries.list('ing', { limit: 10 })).data.length, 2);
+      const [withFilter] = await store.events.ingest('ing', [event('order.paid', { shop: 's1' })], match, dlv, 12);
+      assert.equal(withFilter?.event.deliveriesCount, 3);
+      assert.ok((await store.deliveries.list('ing', { webhookId: filtered.id, limit: 10 })).data.length === 1);
+      assert.equal(await store.events.get('globex', first!.event.id), undefined);
+    });
+
+    it('keeps the same idempotency key apart between tenants', async () => {
+      const [a] = await store.events.ingest('acme', [event('x', {}, 'shared')], match, dlv, 1);
+      const [b] = await store.events.ingest('globex', [event('x', {}, 'shared')], match, dlv, 1);
+      assert.equal(a?.created, true);
+      assert.equal(b?.created, true);
+    });
+
+    it('claims due deliveries under a lease, completes them, and reclaims expired leases', async () => {
+      await store.tenants.create({ id: 'q', name: 'Queue', notifyEmails: [] }, 1);
+      const w = await webhook(store, 'q', ['job.*']);
+      const t0 = 1_000_000;
+      await drain(t0);
+      await store.events.ingest('q', [event('job.a'), event('job.b'), event('job.c')], match, dlv, t0);
+      assert.equal(await store.deliveries.nextDueAt(), t0);
+      const first = await store.deliveries.claim(2, 1000, t0, lease);
+      assert.equal(first.length, 2);
+      assert.equal(first[0]?.webhook?.id, w.id);
+      assert.equal(first[0]?.webhook?.secret, w.secret);
+      assert.equal(first[0]?.event.type, 'job.a');
+      assert.equal(first[0]?.delivery.status, 'delivering');
+      const second = await store.deliveries.claim(10, 1000, t0, lease);
+      assert.equal(second.length, 1, 'leased rows are not claimed twice');
+      assert.equal((await store.deliveries.claim(10, 1000, t0 + 500, lease)).length, 0);
+
+      const [a, b] = first as [typeof first[0] & object, typeof first[0] & object];
+      await store.deliveries.complete([
+        {
+          deliveryId: a.delivery.id, leaseId: a.leaseId, tenantId: 'q', webhookId: w.id, status: 'succeeded', dueAt: null,
+          attempt: { id: newId('att'), startedAt: t0, durationMs: 5, request: { method: 'POST', url: w.url, headers: {}, body: '{}' }, response: { status: 200, headers: {}, body: 'ok', bodyTruncated: false }, errorKind: null, errorMessage: null, succeeded: true },
+        },
+        {
+          deliveryId: b.delivery.id, leaseId: 'not-the-lease', tenantId: 'q', webhookId: w.id, status: 'succeeded', dueAt: null,
+          attempt: { id: newId('att'), startedAt: t0, durationMs: 5, request: { method: 'POST', url: w.url, headers: {}, body: '{}' }, response: null, errorKind: 'timeout', errorMessage: 'x', succeeded: false },
+        },
+      ], t0 + 10);
+      const done = await store.deliveries.get('q', a.delivery.id);
+      assert.equal(done?.delivery.status, 'succeeded');
+      assert.equal(done?.delivery.attempts, 1);
+      assert.equal(done?.delivery.lastStatusCode, 200);
+      assert.equal(done?.attempts.length, 1);
+      assert.equal(done?.attempts[0]?.response?.body, 'ok');
+      const stale = await store.deliveries.get('q', b.delivery.id);
+      assert.equal(stale?.delivery.status, 'delivering', 'a completion with a lost lease is ignored');
+      assert.equal(stale?.attempts.length, 0);
+
+      // b's lease expires (its worker died): it is claimed again, with a new lease.
+      const reclaimed = await store.deliveries.claim(10, 1000, t0 + 1000, lease);
+      assert.deepEqual(reclaimed.map((c) => c.delivery.id).sort(), [b.delivery.id, second[0]!.delivery.id].sort());
+      await store.deliveries.release(reclaimed.map((c) => ({ deliveryId: c.delivery.id, leaseId: c.leaseId })), t0 + 1001);
+      const released = await store.deliveries.get('q', b.delivery.id);
+      assert.equal(released?.delivery.status, 'pending');
+      assert.equal(released?.delivery.attempts, 0);
+      assert.equal(released?.delivery.dueAt, t0 + 1001);
+    });
+
+    it('holds a disabled webhook\'s deliveries and releases them, oldest first, on enable', async () => {
+      await store.tenants.create({ id: 'hold', name: 'Hold', notifyEmails: [] }, 1);
+      const w = await webhook(store, 'hold', ['h']);
+      const t0 = 5_000_000;
+      await drain(t0);
+      const ingested = await store.events.ingest('hold', [event('h'), event('h'), event('h')], match, dlv, t0);
+      await store.webhooks.update('hold', w.id, { enabled: false }, t0);
+      const held = (await store.deliveries.list('hold', { limit: 10 })).data;
+      assert.deepEqual(held.map((d) => [d.status, d.dueAt]), [['pending', null], ['pending', null], ['pending', null]]);
+      assert.equal((await store.deliveries.claim(10, 1000, t0 + 10_000, lease)).length, 0, 'held deliveries are not claimed');
+      await store.webhooks.update('hold', w.id, { enabled: true }, t0 + 20_000);
+      const claimed = await store.deliveries.claim(10, 1000, t0 + 20_000, lease);
+      assert.deepEqual(claimed.map((c) => c.event.id), ingested.map((r) => r.event.id), 'oldest first');
+    });
+
+    it('pages the log newest first and filters it', async () => {
+      await store.tenants.create({ id: 'log', name: 'Log', notifyEmails: [] }, 1);
+      const w = await webhook(store, 'log', ['*']);
+      for (let i = 0; i < 5; i++) await store.events.ingest('log', [event(i % 2 ? 'odd' : 'even')], match, dlv, i);
+      const p1 = await store.deliveries.list('log', { limit: 2 });
+      const p2 = await store.deliveries.list('log', { limit: 2, before: p1.nextCursor ?? undefined });
+      const p3 = await store.deliveries.list('log', { limit: 2, before: p2.nextCursor ?? undefined });
+      const ids = [...p1.data, ...p2.data, ...p3.data].map((d) => d.id);
+      assert.equal(ids.length, 5);
+      assert.deepEqual(ids, [...ids].sort().reverse());
+      assert.equal(p3.nextCursor, null);
+      assert.equal((await store.deliveries.list('log', { eventType: 'odd', limit: 10 })).data.length, 2);
+      assert.equal((await store.deliveries.list('log', { webhookId: w.id, status: 'pending', limit: 10 })).data.length, 5);
+      assert.equal((await store.deliveries.list('log', { status: 'failed', limit: 10 })).data.length, 0);
+    });
+  });
+}

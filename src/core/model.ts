@@ -57,10 +57,11 @@ export type HttpMethod = (typeof HTTP_METHODS)[number];
 export const PAYLOAD_FORMATS = ['standard'] as const;
 export type PayloadFormat = (typeof PAYLOAD_FORMATS)[number];
 
-export interface RetryPolicy {
-  /** Delays before each attempt, attempt 1 first; undefined means the server's default. */
-  scheduleMs?: number[] | undefined;
-}
+/** `default`: the server's schedule; `custom`: these delays; `none`: one attempt, fire-and-forget. */
+export type RetryPolicy =
+  | { mode: 'default' }
+  | { mode: 'custom'; scheduleMs: number[] } // delays before each attempt, attempt 1 first
+  | { mode: 'none' };
 
 export interface Webhook {
   id: string;

@@ -15,3 +15,24 @@ export function nextDelayMs(schedule: readonly number[], attemptsMade: number, r
   if (base === undefined) return undefined;
   return Math.round(base * (1 + JITTER_RATIO * (2 * random - 1)));
 }
+
+export const isSuccess = (status: number): boolean => status >= 200 && status < 300;
+
+/**
+ * Where a delivery goes after an attempt: succeeded, due again after the schedule's next delay,
+ * or failed once the schedule is spent.
+ */
+export function afterAttempt(a: { succeeded: boolean; attemptsMade: number; schedule: readonly number[]; now: number; random: number }):
+  { status: 'succeeded' | 'pending' | 'failed'; dueAt: number | null } {
+  if (a.succeeded) return { status: 'succeeded', dueAt: null };
+  const delay = nextDelayMs(a.schedule, a.attemptsMade, a.random);
+  return delay === undefined ? { status: 'failed', dueAt: null } : { status: 'pending', dueAt: a.now + delay };
+}
+
+export function scheduleFor(policy: { mode: 'default' } | { mode: 'custom'; scheduleMs: number[] } | { mode: 'none' }, defaults: readonly number[]): readonly number[] {
+  switch (policy.mode) {
+    case 'default': return defaults;
+    case 'custom': return policy.scheduleMs;
+    case 'none': return [0];
+  }
+}

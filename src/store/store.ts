@@ -83,6 +83,8 @@ export interface Store {
   readonly engine: Engine;
   migrate(): Promise<void>;
   close(): Promise<void>;
+  /** Throws when the database cannot be reached. */
+  ping(): Promise<void>;
 
   settings: {
     get(key: string): Promise<string | undefined>;

@@ -1,6 +1,6 @@
 // Assembles the Store from the per-table queries. The engines differ only in how they connect
 // and how a claim locks rows; everything else is this one query codebase.
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { migrateToLatest } from '../migrations/index.ts';
 import type { Database } from '../schema.ts';
 import type { Engine, Store } from '../store.ts';
@@ -25,6 +25,9 @@ export function kyselyStore({ engine, db, claimLock, box }: EngineParts): Store 
     },
     async close() {
       await db.destroy();
+    },
+    async ping() {
+      await sql`SELECT 1`.execute(db);
     },
     settings: settingsQueries(db),
     tenants: tenantQueries(db),

@@ -1,0 +1,29 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Services } from '../../services/index.ts';
+import { Problem, TenantParams } from '../../schemas/common.ts';
+import { DeliveryDetail, DeliveryPage, DeliveryQuery, toDeliveryDetail, toDeliveryOut } from '../../schemas/deliveries.ts';
+
+export function deliveryRoutes(app: FastifyInstance, services: Services): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const tags = ['deliveries'];
+  const config = { access: 'tenant' as const };
+
+  r.get('/v1/tenants/:tenant/deliveries', {
+    config,
+    schema: { tags, summary: 'The delivery log, newest first', params: TenantParams, querystring: DeliveryQuery, response: { 200: DeliveryPage, 422: Problem } },
+  }, async (req) => {
+    const q = req.query;
+    const page = await services.deliveries.list(req.params.tenant, { webhookId: q.webhook, status: q.status, eventType: q.event_type, before: q.before, limit: q.limit });
+    return { data: page.data.map(toDeliveryOut), next_cursor: page.nextCursor };
+  });
+
+  r.get('/v1/tenants/:tenant/deliveries/:delivery', {
+    config,
+    schema: { tags, summary: 'A delivery with its event and every attempt', params: TenantParams.extend({ delivery: z.string().max(100) }), response: { 200: DeliveryDetail, 404: Problem } },
+  }, async (req) => {
+    const { delivery, attempts, event } = await services.deliveries.get(req.params.tenant, req.params.delivery);
+    return toDeliveryDetail(delivery, attempts, event);
+  });
+}

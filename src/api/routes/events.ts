@@ -1,0 +1,30 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Services } from '../../services/index.ts';
+import type { IngestResult } from '../../store/store.ts';
+import { Problem, TenantParams } from '../../schemas/common.ts';
+import { EventAccepted, EventBatchAccepted, EventBatchIn, EventIn } from '../../schemas/events.ts';
+
+const accepted = (r: IngestResult) => ({ id: r.event.id, type: r.event.type, deliveries: r.event.deliveriesCount, duplicate: !r.created });
+
+export function eventRoutes(app: FastifyInstance, services: Services): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const tags = ['events'];
+  const config = { access: 'tenant' as const };
+
+  r.post('/v1/tenants/:tenant/events', {
+    config,
+    schema: {
+      tags, summary: 'Send an event: it is stored with one delivery per matching webhook, atomically',
+      params: TenantParams, body: EventIn, response: { 202: EventAccepted, 422: Problem },
+    },
+  }, async (req, reply) => reply.code(202).send(accepted(await services.events.send(req.params.tenant, req.body))));
+
+  r.post('/v1/tenants/:tenant/events/batch', {
+    config,
+    schema: {
+      tags, summary: 'Send up to 1,000 events in one transaction',
+      params: TenantParams, body: EventBatchIn, response: { 202: EventBatchAccepted, 422: Problem },
+    },
+  }, async (req, reply) => reply.code(202).send({ events: (await services.events.sendBatch(req.params.tenant, req.body.events)).map(accepted) }));
+}

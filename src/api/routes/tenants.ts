@@ -1,0 +1,30 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { parseDurationMs } from '../../core/duration.ts';
+import type { Services } from '../../services/index.ts';
+import { isoOrNull, Problem, TenantParams } from '../../schemas/common.ts';
+import { TenantIn, TenantOut, TokenIn, TokenOut, toTenantOut } from '../../schemas/tenants.ts';
+
+export function tenantRoutes(app: FastifyInstance, services: Services): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const tags = ['tenants'];
+
+  r.post('/v1/tenants', {
+    config: { access: 'admin' },
+    schema: { tags, summary: 'Create a tenant', body: TenantIn, response: { 201: TenantOut, 409: Problem, 422: Problem } },
+  }, async (req, reply) => reply.code(201).send(toTenantOut(await services.tenants.create(req.body))));
+
+  r.get('/v1/tenants/:tenant', {
+    config: { access: 'tenant' },
+    schema: { tags, summary: 'Get a tenant', params: TenantParams, response: { 200: TenantOut, 404: Problem } },
+  }, async (req) => toTenantOut(await services.tenants.get(req.params.tenant)));
+
+  r.post('/v1/tenants/:tenant/tokens', {
+    config: { access: 'admin' },
+    schema: { tags, summary: 'Issue a token scoped to this tenant', params: TenantParams, body: TokenIn.optional(), response: { 201: TokenOut, 404: Problem } },
+  }, async (req, reply) => {
+    const ttl = req.body?.expires_in;
+    const { token, expiresAt } = await services.auth.createTenantToken(req.params.tenant, ttl === undefined ? undefined : parseDurationMs(ttl));
+    return reply.code(201).send({ token, expires_at: isoOrNull(expiresAt) });
+  });
+}

@@ -1,0 +1,50 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Services } from '../../services/index.ts';
+import { Problem, TenantParams } from '../../schemas/common.ts';
+import { SecretOut, WebhookCreated, WebhookIn, WebhookOut, WebhookPatch, toWebhookOut } from '../../schemas/webhooks.ts';
+
+const WebhookParams = TenantParams.extend({ webhook: z.string().max(100) });
+
+export function webhookRoutes(app: FastifyInstance, services: Services): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const tags = ['webhooks'];
+  const config = { access: 'tenant' as const };
+
+  r.post('/v1/tenants/:tenant/webhooks', {
+    config,
+    schema: { tags, summary: 'Create a webhook', params: TenantParams, body: WebhookIn, response: { 201: WebhookCreated, 422: Problem } },
+  }, async (req, reply) => {
+    const webhook = await services.webhooks.create(req.params.tenant, req.body);
+    return reply.code(201).send({ ...toWebhookOut(webhook), secret: webhook.secret });
+  });
+
+  r.get('/v1/tenants/:tenant/webhooks', {
+    config,
+    schema: { tags, summary: 'List the tenant\'s webhooks', params: TenantParams, response: { 200: z.object({ data: z.array(WebhookOut) }) } },
+  }, async (req) => ({ data: (await services.webhooks.list(req.params.tenant)).map(toWebhookOut) }));
+
+  r.get('/v1/tenants/:tenant/webhooks/:webhook', {
+    config,
+    schema: { tags, summary: 'Get a webhook', params: WebhookParams, response: { 200: WebhookOut, 404: Problem } },
+  }, async (req) => toWebhookOut(await services.webhooks.get(req.params.tenant, req.params.webhook)));
+
+  r.get('/v1/tenants/:tenant/webhooks/:webhook/secret', {
+    config,
+    schema: { tags, summary: 'Reveal a webhook\'s signing secret', params: WebhookParams, response: { 200: SecretOut, 404: Problem } },
+  }, async (req) => ({ secret: (await services.webhooks.get(req.params.tenant, req.params.webhook)).secret }));
+
+  r.patch('/v1/tenants/:tenant/webhooks/:webhook', {
+    config,
+    schema: { tags, summary: 'Change a webhook', params: WebhookParams, body: WebhookPatch, response: { 200: WebhookOut, 404: Problem, 422: Problem } },
+  }, async (req) => toWebhookOut(await services.webhooks.update(req.params.tenant, req.params.webhook, req.body)));
+
+  r.delete('/v1/tenants/:tenant/webhooks/:webhook', {
+    config,
+    schema: { tags, summary: 'Delete a webhook, its deliveries and their log', params: WebhookParams, response: { 204: z.null(), 404: Problem } },
+  }, async (req, reply) => {
+    await services.webhooks.delete(req.params.tenant, req.params.webhook);
+    return reply.code(204).send(null);
+  });
+}

@@ -1,0 +1,59 @@
+// The HTTP API, built without listening so tests can inject() or listen on a free port.
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { Logger } from 'pino';
+import type { Services } from '../services/index.ts';
+import type { Store } from '../store/store.ts';
+import { installAuth } from './auth.ts';
+import { installProblemHandlers } from './problems.ts';
+import { deliveryRoutes } from './routes/deliveries.ts';
+import { eventTypeRoutes } from './routes/event-types.ts';
+import { eventRoutes } from './routes/events.ts';
+import { tenantRoutes } from './routes/tenants.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
+
+export interface ServerDeps {
+  services: Services;
+  store: Pick<Store, 'ping' | 'engine'>;
+  log: Logger;
+  bodyLimitBytes?: number;
+}
+
+export async function buildServer({ services, store, log, bodyLimitBytes = 5 * 1024 * 1024 }: ServerDeps): Promise<FastifyInstance> {
+  const app: FastifyInstance = Fastify({ loggerInstance: log as FastifyBaseLogger, bodyLimit: bodyLimitBytes, logController: new LogController({ disableRequestLogging: true }), return503OnClosing: true });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installProblemHandlers(app);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Relais API', version: '1', description: 'Outgoing webhooks: tenants, event catalog, webhooks, events, deliveries.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  installAuth(app, services);
+  app.get('/healthz', { schema: { hide: true } }, async (_req, reply) => {
+    try {
+      await store.ping();
+      return { status: 'ok', engine: store.engine };
+    } catch {
+      return reply.code(503).send({ status: 'unavailable', engine: store.engine });
+    }
+  });
+
+  tenantRoutes(app, services);
+  eventTypeRoutes(app, services);
+  webhookRoutes(app, services);
+  eventRoutes(app, services);
+  deliveryRoutes(app, services);
+  return app;
+}

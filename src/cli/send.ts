@@ -1,0 +1,38 @@
+// `relais send <tenant> <type> [data]`: emit an event straight into the store, as the API would.
+import { loadConfig } from '../config.ts';
+import { RelaisError } from '../core/errors.ts';
+import { createLogger } from '../log.ts';
+import { EventIn } from '../schemas/events.ts';
+import { createServices } from '../services/index.ts';
+import { openStore } from '../store/open.ts';
+
+export interface SendOptions {
+  id?: string;
+  occurredAt?: string;
+}
+
+export async function send(tenant: string, type: string, data: string | undefined, options: SendOptions): Promise<void> {
+  let parsedData: unknown;
+  try {
+    parsedData = data === undefined ? {} : JSON.parse(data);
+  } catch (err) {
+    throw new Error(`data is not valid JSON: ${(err as Error).message}`);
+  }
+  const input = EventIn.safeParse({ type, data: parsedData, id: options.id, occurred_at: options.occurredAt });
+  if (!input.success) throw new Error(input.error.issues.map((i) => `${i.path.join('.') || 'event'}: ${i.message}`).join('; '));
+
+  const config = loadConfig();
+  const store = openStore(config);
+  try {
+    await store.migrate();
+    const services = createServices({ store, config, now: Date.now, wake: () => {}, log: createLogger('warn') });
+    await services.tenants.get(tenant);
+    const result = await services.events.send(tenant, input.data);
+    process.stdout.write(`${JSON.stringify({ id: result.event.id, deliveries: result.event.deliveriesCount, duplicate: !result.created })}\n`);
+  } catch (err) {
+    if (err instanceof RelaisError) throw new Error(err.message);
+    throw err;
+  } finally {
+    await store.close();
+  }
+}

@@ -1,0 +1,33 @@
+// `relais serve`: run the API, the page and the dispatcher until SIGTERM or SIGINT.
+import { loadConfig } from '../config.ts';
+import { createLogger } from '../log.ts';
+import { createRelais } from '../main.ts';
+
+export async function serve(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger(config.logLevel);
+  const relais = await createRelais(config, log);
+  const url = await relais.start();
+  const { token, source } = await relais.services.auth.adminToken();
+  const engine = config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `SQLite (${config.sqlitePath})`;
+  const lines = [
+    `Relais is running on ${engine}`,
+    url ? `  API and page:  ${url}   (docs: ${url}/docs)` : '  API: off (RELAIS_ROLES)',
+    `  Dispatcher:    ${relais.dispatcher ? `on, ${config.concurrency} concurrent deliveries` : 'off (RELAIS_ROLES)'}`,
+    `  Admin token:   ${token}   (${source === 'environment' ? 'from RELAIS_ADMIN_TOKEN' : 'generated on first start, stored in the database'})`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+
+  const shutdown = (signal: string): void => {
+    log.info({ signal }, 'stopping: no new claims, finishing deliveries in flight');
+    relais.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error({ err }, 'unclean stop');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+}

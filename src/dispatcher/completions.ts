@@ -1,0 +1,37 @@
+// Group commit for attempt results: while one batch is being written, the next accumulates, so
+// a busy dispatcher writes many completions per transaction and an idle one writes at once.
+import type { Logger } from 'pino';
+import type { Completion, Store } from '../store/store.ts';
+
+export function completionWriter(store: Store, now: () => number, log: Logger) {
+  let queue: { completion: Completion; done: () => void }[] = [];
+  let flushing: Promise<void> | undefined;
+
+  async function flush(): Promise<void> {
+    while (queue.length > 0) {
+      const batch = queue;
+      queue = [];
+      try {
+        await store.deliveries.complete(batch.map((b) => b.completion), now());
+      } catch (err) {
+        // Nothing is lost: the deliveries stay leased and fall due again when the lease ends.
+        log.error({ err, count: batch.length }, 'could not record delivery results; they will be retried when their lease ends');
+      }
+      for (const b of batch) b.done();
+    }
+    flushing = undefined;
+  }
+
+  return {
+    /** Resolves once the completion is written (or its write has failed and been logged). */
+    write(completion: Completion): Promise<void> {
+      return new Promise((resolve) => {
+        queue.push({ completion, done: resolve });
+        flushing ??= flush();
+      });
+    },
+    async drain(): Promise<void> {
+      while (flushing) await flushing;
+    },
+  };
+}

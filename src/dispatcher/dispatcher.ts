@@ -1,0 +1,158 @@
+// The delivery loop.
+//
+// Modes: `stopped` → start() → `running` → stop() → `stopping` → `stopped`.
+// While running, one pump at a time claims due deliveries in batches (as many as there are free
+// slots, up to BATCH_MAX), and each claimed delivery is sent concurrently; a finished send frees
+// its slot and refills the slots when enough are free. When a claim comes back short, the pump
+// sleeps until the next due time the store reports (at most IDLE_MAX_MS, for work queued by
+// other processes) or until wake() — called in-process on ingest — whichever comes first.
+// Stopping claims nothing more, lets in-flight sends finish for a grace period, then aborts
+// the rest and gives their leases back untouched, so another worker sends them at once.
+import type { Logger } from 'pino';
+import type { Config } from '../config.ts';
+import { buildRequest } from '../core/request.ts';
+import { redactHeaders } from '../core/redaction.ts';
+import { afterAttempt, isSuccess, scheduleFor } from '../core/retry.ts';
+import { newId } from '../ids.ts';
+import type { ClaimedDelivery, Completion, Store } from '../store/store.ts';
+import { completionWriter } from './completions.ts';
+import type { Sender } from './sender.ts';
+
+const BATCH_MAX = 100;
+const IDLE_MAX_MS = 1_000;
+const ERROR_BACKOFF_MS = 1_000;
+
+export interface DispatcherDeps {
+  store: Store;
+  sender: Sender;
+  config: Pick<Config, 'concurrency' | 'leaseMs' | 'retryScheduleMs'>;
+  log: Logger;
+  now?: () => number;
+  random?: () => number;
+}
+
+type Mode = 'stopped' | 'running' | 'stopping';
+
+export function createDispatcher({ store, sender, config, log, now = Date.now, random = Math.random }: DispatcherDeps) {
+  let mode: Mode = 'stopped';
+  let pumping: Promise<void> | undefined;
+  let again = false; // a wake arrived while pumping: claim once more before sleeping
+  let timer: NodeJS.Timeout | undefined;
+  const inFlight = new Map<string, { leaseId: string; abort: AbortController }>();
+  const writer = completionWriter(store, now, log);
+  const refillAt = Math.max(1, Math.floor(config.concurrency / 4));
+  let idle: (() => void) | undefined; // resolves stop()'s wait when the last send ends
+
+  function wake(): void {
+    if (mode !== 'running') return;
+    if (pumping) {
+      again = true;
+      return;
+    }
+    clearTimeout(timer);
+    pumping = pump().finally(() => { pumping = undefined; });
+  }
+
+  async function pump(): Promise<void> {
+    try {
+      for (;;) {
+        again = false;
+        const room = Math.min(config.concurrency - inFlight.size, BATCH_MAX);
+        if (room <= 0 || mode !== 'running') return; // a finishing send wakes us
+        const batch = await store.deliveries.claim(room, config.leaseMs, now(), () => newId('att'));
+        if (mode !== 'running') {
+          await store.deliveries.release(batch.map((c) => ({ deliveryId: c.delivery.id, leaseId: c.leaseId })), now());
+          return;
+        }
+        for (const claimed of batch) void run(claimed);
+        if (batch.length < room && !again) break;
+      }
+      const next = await store.deliveries.nextDueAt();
+      const delay = next === undefined ? IDLE_MAX_MS : Math.max(0, Math.min(next - now(), IDLE_MAX_MS));
+      if (mode === 'running') timer = setTimeout(wake, delay);
+    } catch (err) {
+      log.error({ err }, 'dispatcher could not claim deliveries; trying again shortly');
+      if (mode === 'running') timer = setTimeout(wake, ERROR_BACKOFF_MS);
+    }
+  }
+
+  async function run(claimed: ClaimedDelivery): Promise<void> {
+    const { delivery, leaseId, webhook, event } = claimed;
+    const abort = new AbortController();
+    inFlight.set(delivery.id, { leaseId, abort });
+    try {
+      const base = { deliveryId: delivery.id, leaseId, tenantId: delivery.tenantId, webhookId: delivery.webhookId };
+      if (!webhook || !webhook.enabled) {
+        // Deleted meanwhile: nothing to send. Disabled meanwhile: hold it until re-enabled.
+        await writer.write({ ...base, attempt: null, status: webhook ? 'pending' : 'cancelled', dueAt: null });
+        return;
+      }
+      const startedAt = now();
+      const request = buildRequest({ webhook, event, msgId: delivery.id, timestampS: Math.floor(startedAt / 1000) });
+      const outcome = await sender.send(request, abort.signal);
+      if (abort.signal.aborted) {
+        await store.deliveries.release([{ deliveryId: delivery.id, leaseId }], now());
+        return;
+      }
+      const succeeded = outcome.response !== null && isSuccess(outcome.response.status);
+      const attemptsMade = delivery.attempts + 1;
+      const next = afterAttempt({ succeeded, attemptsMade, schedule: scheduleFor(webhook.retry, config.retryScheduleMs), now: now(), random: random() });
+      const completion: Completion = {
+        ...base,
+        status: next.status,
+        dueAt: next.dueAt,
+        attempt: {
+          id: newId('att', startedAt),
+          startedAt,
+          durationMs: outcome.durationMs,
+          request: { ...request, headers: redactHeaders(request.headers) },
+          response: outcome.response,
+          errorKind: outcome.error?.kind ?? null,
+          errorMessage: outcome.error?.message ?? null,
+          succeeded,
+        },
+      };
+      if (!succeeded) {
+        log.info({ delivery: delivery.id, webhook: webhook.id, attempt: attemptsMade, status: outcome.response?.status, error: outcome.error?.kind, next: next.status }, 'delivery attempt failed');
+      }
+      await writer.write(completion);
+    } catch (err) {
+      log.error({ err, delivery: delivery.id }, 'delivery crashed; it will be retried when its lease ends');
+    } finally {
+      inFlight.delete(delivery.id);
+      if (inFlight.size === 0) idle?.();
+      if (mode === 'running' && (config.concurrency - inFlight.size >= refillAt || inFlight.size === 0)) wake();
+    }
+  }
+
+  return {
+    wake,
+    start(): void {
+      if (mode !== 'stopped') return;
+      mode = 'running';
+      wake();
+    },
+    /** Stops claiming, waits up to graceMs for sends in flight, then aborts and releases the rest. */
+    async stop(graceMs = 10_000): Promise<void> {
+      if (mode !== 'running') return;
+      mode = 'stopping';
+      clearTimeout(timer);
+      await pumping;
+      if (inFlight.size > 0) {
+        const drained = new Promise<void>((resolve) => { idle = resolve; });
+        const grace = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), graceMs).unref());
+        if ((await Promise.race([drained, grace])) === 'timeout') {
+          log.warn({ count: inFlight.size }, 'aborting deliveries still in flight; their leases are released');
+          for (const { abort } of inFlight.values()) abort.abort();
+          await drained;
+        }
+      }
+      await writer.drain();
+      mode = 'stopped';
+    },
+    get inFlight(): number {
+      return inFlight.size;
+    },
+  };
+}
+export type Dispatcher = ReturnType<typeof createDispatcher>;

@@ -1,0 +1,66 @@
+// The SSRF guard: a webhook URL is chosen by a tenant, so deliveries must not reach the
+// machine's own services or private networks unless RELAIS_ALLOW_TARGETS says so. The check runs
+// in the connector, after DNS, on the very address connected to (a literal-IP URL skips DNS
+// hooks, and a name may resolve differently from one lookup to the next).
+import { lookup } from 'node:dns';
+import { isIP, type Socket } from 'node:net';
+import ipaddr from 'ipaddr.js';
+import { buildConnector } from 'undici';
+
+export class BlockedTargetError extends Error {
+  readonly code = 'RELAIS_BLOCKED_TARGET';
+  constructor(address: string) {
+    super(`address ${address} is not a public unicast address; allow it with RELAIS_ALLOW_TARGETS`);
+  }
+}
+
+type Cidr = [ipaddr.IPv4 | ipaddr.IPv6, number];
+
+export function parseCidrs(cidrs: readonly string[]): Cidr[] {
+  return cidrs.map((c) => {
+    try {
+      return c.includes('/') ? ipaddr.parseCIDR(c) : (() => { const a = ipaddr.parse(c); return [a, a.kind() === 'ipv4' ? 32 : 128] as Cidr; })();
+    } catch {
+      throw new Error(`RELAIS_ALLOW_TARGETS: "${c}" is not an IP address or CIDR`);
+    }
+  });
+}
+
+export function addressAllowed(address: string, allow: readonly Cidr[]): boolean {
+  if (!ipaddr.isValid(address)) return false;
+  let ip = ipaddr.parse(address);
+  if (ip.kind() === 'ipv6' && (ip as ipaddr.IPv6).isIPv4MappedAddress()) ip = (ip as ipaddr.IPv6).toIPv4Address();
+  if (allow.some(([net, bits]) => net.kind() === ip.kind() && ip.match(net, bits))) return true;
+  return ip.range() === 'unicast';
+}
+
+type Connector = ReturnType<typeof buildConnector>;
+
+export function guardedConnector(allowCidrs: readonly string[], connectTimeoutMs: number): Connector {
+  const allow = parseCidrs(allowCidrs);
+  const base = buildConnector({ timeout: connectTimeoutMs });
+  return (opts, callback) => {
+    const host = opts.hostname.replace(/^\[|\]$/g, '');
+    const connectTo = (address: string): void => {
+      base({ ...opts, hostname: address }, (err, socket) => {
+        if (err || !socket) return callback(err ?? new Error('no socket'), null);
+        const remote = (socket as Socket).remoteAddress;
+        if (remote && !addressAllowed(remote, allow)) {
+          socket.destroy();
+          return callback(new BlockedTargetError(remote), null);
+        }
+        callback(null, socket);
+      });
+    };
+    if (isIP(host)) {
+      if (!addressAllowed(host, allow)) return callback(new BlockedTargetError(host), null);
+      return connectTo(host);
+    }
+    lookup(host, { all: true }, (err, addresses) => {
+      if (err) return callback(err, null);
+      const ok = addresses.find((a) => addressAllowed(a.address, allow));
+      if (!ok) return callback(new BlockedTargetError(addresses[0]?.address ?? host), null);
+      connectTo(ok.address);
+    });
+  };
+}

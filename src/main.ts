@@ -1,0 +1,54 @@
+// Wires config → store → services → API and dispatcher, each switchable by role, so one
+// binary can run as an API node, a worker, or both (the default).
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Config } from './config.ts';
+import { buildServer } from './api/server.ts';
+import { createDispatcher, type Dispatcher } from './dispatcher/dispatcher.ts';
+import { createSender } from './dispatcher/sender.ts';
+import { createServices, type Services } from './services/index.ts';
+import { openStore } from './store/open.ts';
+import type { Store } from './store/store.ts';
+
+export interface Relais {
+  config: Config;
+  store: Store;
+  services: Services;
+  server: FastifyInstance | undefined;
+  dispatcher: Dispatcher | undefined;
+  /** Listens (API role) and starts delivering (worker role); returns the URL listened on. */
+  start(): Promise<string | undefined>;
+  /** Graceful stop: no new requests or claims, in-flight deliveries finished or released, store closed. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export async function createRelais(config: Config, log: Logger): Promise<Relais> {
+  const store = openStore(config);
+  await store.migrate();
+  const sender = createSender({ timeoutMs: config.requestTimeoutMs, allowTargets: config.allowTargets });
+  const dispatcher = config.roles.worker ? createDispatcher({ store, sender, config, log }) : undefined;
+  const services = createServices({ store, config, now: Date.now, wake: () => dispatcher?.wake(), log });
+  const server = config.roles.api ? await buildServer({ services, store, log }) : undefined;
+  let stopping: Promise<void> | undefined;
+
+  return {
+    config, store, services, server, dispatcher,
+    async start() {
+      dispatcher?.start();
+      if (!server) return undefined;
+      await server.listen({ port: config.port, host: config.host });
+      const address = server.server.address();
+      const port = typeof address === 'object' && address ? address.port : config.port;
+      return `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+    },
+    stop(graceMs) {
+      stopping ??= (async () => {
+        await server?.close();
+        await dispatcher?.stop(graceMs);
+        await sender.close();
+        await store.close();
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,39 @@
+// Building blocks of the request and response schemas. One zod schema validates a request,
+// types the code that handles it, and becomes its part of /openapi.json.
+import { z } from 'zod';
+import { parseDurationMs } from '../core/duration.ts';
+
+export const Iso = z.iso.datetime({ offset: true });
+export const iso = (ms: number): string => new Date(ms).toISOString();
+export const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms));
+
+export const JsonValue: z.ZodType<unknown> = z.json();
+
+export const TenantId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'letters, digits, _ . - (1 to 64, starting with a letter or digit)');
+
+export const EventTypeName = z.string().min(1).max(128)
+  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.:-]*$/, 'letters, digits and _ . : - only');
+
+/** `name`, `prefix.*` or `*`. */
+export const EventPattern = z.string().min(1).max(128)
+  .regex(/^(\*|[A-Za-z0-9_][A-Za-z0-9_.:-]*(\.\*)?)$/, 'an event type, "prefix.*" or "*"');
+
+export const Duration = z.string().refine((v) => {
+  try {
+    parseDurationMs(v);
+    return true;
+  } catch {
+    return false;
+  }
+}, 'a duration such as 0, 250ms, 5s, 5m, 2h or 5d');
+
+export const TenantParams = z.object({ tenant: TenantId });
+
+export const Problem = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string(),
+  code: z.string(),
+  errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+}).meta({ id: 'Problem', description: 'RFC 9457 problem details' });

@@ -1,0 +1,91 @@
+import { z } from 'zod';
+import { DELIVERY_STATUSES, ERROR_KINDS, HTTP_METHODS, type Attempt, type Delivery, type RelaisEvent } from '../core/model.ts';
+import { EventTypeName, Iso, iso, isoOrNull, JsonValue } from './common.ts';
+
+export const DeliveryQuery = z.strictObject({
+  webhook: z.string().max(100).optional(),
+  status: z.enum(DELIVERY_STATUSES).optional(),
+  event_type: EventTypeName.optional(),
+  before: z.string().max(100).optional().describe('Cursor: the next_cursor of the previous page'),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+export const DeliveryOut = z.object({
+  id: z.string().describe('Also the webhook-id header the receiver got'),
+  event_id: z.string(),
+  event_type: z.string(),
+  webhook_id: z.string(),
+  status: z.enum(DELIVERY_STATUSES),
+  attempt_count: z.number().int(),
+  next_attempt_at: Iso.nullable().describe('When the next attempt is due (pending deliveries)'),
+  last_attempt_at: Iso.nullable(),
+  last_status_code: z.number().int().nullable(),
+  created_at: Iso,
+  updated_at: Iso,
+}).meta({ id: 'DeliveryOut' });
+
+export const DeliveryPage = z.object({
+  data: z.array(DeliveryOut),
+  next_cursor: z.string().nullable(),
+}).meta({ id: 'DeliveryPage' });
+
+export const AttemptOut = z.object({
+  id: z.string(),
+  started_at: Iso,
+  duration_ms: z.number().int(),
+  succeeded: z.boolean(),
+  request: z.object({
+    method: z.enum(HTTP_METHODS),
+    url: z.string(),
+    headers: z.record(z.string(), z.string()),
+    body: z.string(),
+  }),
+  response: z.object({
+    status: z.number().int(),
+    headers: z.record(z.string(), z.string()),
+    body: z.string(),
+    body_truncated: z.boolean(),
+  }).nullable(),
+  error: z.object({ kind: z.enum(ERROR_KINDS), message: z.string() }).nullable(),
+}).meta({ id: 'AttemptOut' });
+
+export const DeliveryDetail = DeliveryOut.extend({
+  event: z.object({ id: z.string(), type: z.string(), occurred_at: Iso, data: JsonValue }),
+  attempts: z.array(AttemptOut).describe('Every attempt, oldest first'),
+}).meta({ id: 'DeliveryDetail' });
+
+export function toDeliveryOut(d: Delivery): z.infer<typeof DeliveryOut> {
+  return {
+    id: d.id,
+    event_id: d.eventId,
+    event_type: d.eventType,
+    webhook_id: d.webhookId,
+    status: d.status,
+    attempt_count: d.attempts,
+    next_attempt_at: d.status === 'pending' ? isoOrNull(d.dueAt) : null,
+    last_attempt_at: isoOrNull(d.lastAttemptAt),
+    last_status_code: d.lastStatusCode,
+    created_at: iso(d.createdAt),
+    updated_at: iso(d.updatedAt),
+  };
+}
+
+export function toAttemptOut(a: Attempt): z.infer<typeof AttemptOut> {
+  return {
+    id: a.id,
+    started_at: iso(a.startedAt),
+    duration_ms: a.durationMs,
+    succeeded: a.succeeded,
+    request: a.request,
+    response: a.response && { status: a.response.status, headers: a.response.headers, body: a.response.body, body_truncated: a.response.bodyTruncated },
+    error: a.errorKind ? { kind: a.errorKind, message: a.errorMessage ?? '' } : null,
+  };
+}
+
+export function toDeliveryDetail(d: Delivery, attempts: Attempt[], event: RelaisEvent): z.infer<typeof DeliveryDetail> {
+  return {
+    ...toDeliveryOut(d),
+    event: { id: event.id, type: event.type, occurred_at: iso(event.occurredAt), data: JSON.parse(event.dataJson) as unknown },
+    attempts: attempts.map(toAttemptOut),
+  };
+}

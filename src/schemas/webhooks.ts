@@ -1,0 +1,104 @@
+import { z } from 'zod';
+import { formatDurationMs } from '../core/duration.ts';
+import { HTTP_METHODS, PAYLOAD_FORMATS, type Webhook } from '../core/model.ts';
+import { redactHeaders } from '../core/redaction.ts';
+import { secretProblem } from '../core/signing.ts';
+import { Duration, EventPattern, Iso, iso } from './common.ts';
+
+// Headers Relais sets itself, or that only the connection may set.
+const RESERVED_HEADERS = new Set([
+  'host', 'content-length', 'content-type', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'te',
+  'trailer', 'proxy-authorization', 'proxy-authenticate', 'proxy-connection', 'expect',
+  'webhook-id', 'webhook-timestamp', 'webhook-signature',
+]);
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/;
+// eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+const HEADER_VALUE = /^[^\x00-\x08\x0a-\x1f\x7f]{0,2000}$/;
+
+export const WebhookUrl = z.url({ protocol: /^https?$/, hostname: z.regexes.hostname })
+  .max(2048)
+  .refine((u) => !URL.canParse(u) || (!new URL(u).username && !new URL(u).password), 'credentials in the URL are not allowed: send them in headers')
+  .describe('Where deliveries are sent (http or https)');
+
+export const Headers = z.record(z.string(), z.string()).superRefine((headers, ctx) => {
+  if (Object.keys(headers).length > 30) ctx.addIssue({ code: 'custom', message: 'at most 30 headers' });
+  for (const [name, value] of Object.entries(headers)) {
+    if (!HEADER_NAME.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: 'not a valid header name' });
+    else if (RESERVED_HEADERS.has(name.toLowerCase())) ctx.addIssue({ code: 'custom', path: [name], message: 'this header is set by Relais or the connection and cannot be overridden' });
+    if (!HEADER_VALUE.test(value)) ctx.addIssue({ code: 'custom', path: [name], message: 'header values may not contain control characters or exceed 2000 characters' });
+  }
+}).describe('Extra request headers, e.g. an API key the receiver expects');
+
+export const Filters = z.record(
+  z.string().regex(/^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/, 'a dotted path into data'),
+  z.array(z.union([z.string(), z.number(), z.boolean(), z.null()])).max(500),
+).describe('field → allowed values; an event is delivered only when every field has an allowed value');
+
+export const Secret = z.string().superRefine((s, ctx) => {
+  const problem = secretProblem(s);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+}).describe('whsec_ followed by 24 to 64 base64-encoded bytes; generated when absent');
+
+export const RetryIn = z.discriminatedUnion('mode', [
+  z.strictObject({ mode: z.literal('default') }),
+  z.strictObject({ mode: z.literal('custom'), schedule: z.array(Duration).min(1).max(30).describe('Delay before each attempt, the first attempt\'s first (usually "0")') }),
+  z.strictObject({ mode: z.literal('none') }),
+]).describe('When to retry a failed delivery: the server\'s schedule, your own delays, or never');
+
+const webhookFields = {
+  url: WebhookUrl,
+  events: z.array(EventPattern).min(1).max(100).describe('Event types: exact names, "prefix.*" or "*"'),
+  enabled: z.boolean().optional(),
+  description: z.string().max(1000).nullable().optional(),
+  filters: Filters.optional(),
+  method: z.enum(HTTP_METHODS).optional().describe('POST by default; GET sends no body'),
+  headers: Headers.optional(),
+  format: z.enum(PAYLOAD_FORMATS).optional(),
+  secret: Secret.optional(),
+  retry: RetryIn.optional(),
+};
+
+export const WebhookIn = z.strictObject(webhookFields).meta({ id: 'WebhookIn' });
+export type WebhookIn = z.infer<typeof WebhookIn>;
+
+export const WebhookPatch = z.strictObject({ ...webhookFields, url: WebhookUrl.optional(), events: webhookFields.events.optional() })
+  .meta({ id: 'WebhookPatch' });
+export type WebhookPatch = z.infer<typeof WebhookPatch>;
+
+export const RetryOut = z.object({ mode: z.enum(['default', 'custom', 'none']), schedule: z.array(z.string()).optional() });
+
+export const WebhookOut = z.object({
+  id: z.string(),
+  url: z.string(),
+  events: z.array(z.string()),
+  enabled: z.boolean(),
+  description: z.string().nullable(),
+  filters: z.record(z.string(), z.array(z.union([z.string(), z.number(), z.boolean(), z.null()]))),
+  method: z.enum(HTTP_METHODS),
+  headers: z.record(z.string(), z.string()).describe('Values of secret-looking headers are shown as [redacted]'),
+  format: z.enum(PAYLOAD_FORMATS),
+  retry: RetryOut,
+  created_at: Iso,
+  updated_at: Iso,
+}).meta({ id: 'WebhookOut' });
+
+export const WebhookCreated = WebhookOut.extend({ secret: z.string().describe('The signing secret, shown on creation') })
+  .meta({ id: 'WebhookCreated' });
+export const SecretOut = z.object({ secret: z.string() }).meta({ id: 'SecretOut' });
+
+export function toWebhookOut(w: Webhook): z.infer<typeof WebhookOut> {
+  return {
+    id: w.id,
+    url: w.url,
+    events: w.events,
+    enabled: w.enabled,
+    description: w.description,
+    filters: w.filters,
+    method: w.method,
+    headers: redactHeaders(w.headers),
+    format: w.format,
+    retry: w.retry.mode === 'custom' ? { mode: 'custom', schedule: w.retry.scheduleMs.map(formatDurationMs) } : { mode: w.retry.mode },
+    created_at: iso(w.createdAt),
+    updated_at: iso(w.updatedAt),
+  };
+}

@@ -1,0 +1,13 @@
+// What every service is handed: the store, the clock, the config, and a way to nudge the
+// dispatcher when new work is queued (in-process; other processes find it by polling or NOTIFY).
+import type { Logger } from 'pino';
+import type { Config } from '../config.ts';
+import type { Store } from '../store/store.ts';
+
+export interface ServiceDeps {
+  store: Store;
+  config: Config;
+  now: () => number;
+  wake: () => void;
+  log: Logger;
+}

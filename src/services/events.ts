@@ -1,0 +1,62 @@
+// Ingest: check each event against the catalog, then store it with its deliveries in one
+// transaction and nudge the dispatcher. Matching itself is the pure core's.
+import { errors, type FieldError } from '../core/errors.ts';
+import { subscriptionMatches } from '../core/matching.ts';
+import type { Json } from '../core/model.ts';
+import { isSystemEventType } from '../core/system-events.ts';
+import { newId } from '../ids.ts';
+import type { EventIn } from '../schemas/events.ts';
+import type { IngestResult, Matcher, NewEvent } from '../store/store.ts';
+import type { ServiceDeps } from './deps.ts';
+import type { EventTypeService } from './event-types.ts';
+
+const matcher: Matcher = (webhooks, event) => webhooks.filter((w) => subscriptionMatches(w, event.type, event.data));
+const newDeliveryId = (): string => newId('dlv');
+
+export function eventService(deps: ServiceDeps, eventTypes: EventTypeService) {
+  const { store, now, wake } = deps;
+
+  async function check(inputs: readonly EventIn[], fieldPrefix: (i: number) => string): Promise<void> {
+    const problems: FieldError[] = [];
+    for (const [i, input] of inputs.entries()) {
+      if (isSystemEventType(input.type)) {
+        problems.push({ field: `${fieldPrefix(i)}type`, message: 'webhook.* events are emitted by Relais itself' });
+      } else if (!(await eventTypes.find(input.type))) {
+        problems.push({ field: `${fieldPrefix(i)}type`, message: `unknown event type "${input.type}": register it with POST /v1/event-types` });
+      }
+    }
+    if (problems.length) throw errors.validation(problems);
+  }
+
+  function toNewEvent(input: EventIn, receivedAt: number): NewEvent {
+    return {
+      id: newId('evt'),
+      idempotencyKey: input.id ?? null,
+      type: input.type,
+      occurredAt: input.occurred_at ? Date.parse(input.occurred_at) : receivedAt,
+      data: input.data as Json,
+      actor: input.actor ?? null,
+      resource: input.resource ?? null,
+      previous: (input.previous ?? null) as Json | null,
+      changes: (input.changes ?? null) as Json | null,
+    };
+  }
+
+  async function ingest(tenantId: string, inputs: readonly EventIn[], fieldPrefix: (i: number) => string): Promise<IngestResult[]> {
+    await check(inputs, fieldPrefix);
+    const receivedAt = now();
+    const results = await store.events.ingest(tenantId, inputs.map((i) => toNewEvent(i, receivedAt)), matcher, newDeliveryId, receivedAt);
+    if (results.some((r) => r.created && r.event.deliveriesCount > 0)) wake();
+    return results;
+  }
+
+  return {
+    async send(tenantId: string, input: EventIn): Promise<IngestResult> {
+      const [result] = await ingest(tenantId, [input], () => '');
+      return result!;
+    },
+    sendBatch: (tenantId: string, inputs: readonly EventIn[]): Promise<IngestResult[]> =>
+      ingest(tenantId, inputs, (i) => `events[${i}].`),
+  };
+}
+export type EventService = ReturnType<typeof eventService>;

@@ -1,0 +1,22 @@
+// The use cases the API, the page and the CLI share.
+import { authService } from './auth.ts';
+import { deliveryService } from './deliveries.ts';
+import type { ServiceDeps } from './deps.ts';
+import { eventTypeService } from './event-types.ts';
+import { eventService } from './events.ts';
+import { tenantService } from './tenants.ts';
+import { webhookService } from './webhooks.ts';
+
+export function createServices(deps: ServiceDeps) {
+  const eventTypes = eventTypeService(deps);
+  return {
+    auth: authService(deps),
+    tenants: tenantService(deps),
+    eventTypes,
+    webhooks: webhookService(deps, eventTypes),
+    events: eventService(deps, eventTypes),
+    deliveries: deliveryService(deps),
+  };
+}
+export type Services = ReturnType<typeof createServices>;
+export type { ServiceDeps } from './deps.ts';

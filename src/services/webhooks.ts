@@ -1,0 +1,105 @@
+// Creating and changing webhooks: everything a save must check beyond the request's shape.
+import { randomBytes } from 'node:crypto';
+import { parseDurationMs } from '../core/duration.ts';
+import { errors, type FieldError } from '../core/errors.ts';
+import { typeMatches } from '../core/matching.ts';
+import type { RetryPolicy, Webhook } from '../core/model.ts';
+import { REDACTED } from '../core/redaction.ts';
+import { secretFromBytes } from '../core/signing.ts';
+import { newId } from '../ids.ts';
+import type { WebhookIn, WebhookPatch } from '../schemas/webhooks.ts';
+import type { WebhookChanges } from '../store/store.ts';
+import type { ServiceDeps } from './deps.ts';
+import type { EventTypeService } from './event-types.ts';
+
+const SECRET_BYTES = 24;
+
+function retryPolicy(input: NonNullable<WebhookIn['retry']>): RetryPolicy {
+  return input.mode === 'custom' ? { mode: 'custom', scheduleMs: input.schedule.map(parseDurationMs) } : { mode: input.mode };
+}
+
+/** A header sent back as the API showed it, `[redacted]`, keeps its stored value. */
+function keepRedacted(headers: Record<string, string>, current: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, v === REDACTED && current[k] !== undefined ? current[k] : v]));
+}
+
+export function webhookService(deps: ServiceDeps, eventTypes: EventTypeService) {
+  const { store, now } = deps;
+
+  /** Exact event names must be in the catalog; filter fields must be ones those types declare. */
+  async function checkAgainstCatalog(events: readonly string[], filters: Webhook['filters']): Promise<void> {
+    const problems: FieldError[] = [];
+    const catalog = await eventTypes.all();
+    for (const [i, pattern] of events.entries()) {
+      if (!pattern.includes('*') && !(await eventTypes.find(pattern))) {
+        problems.push({ field: `events[${i}]`, message: `unknown event type "${pattern}": register it with POST /v1/event-types` });
+      }
+    }
+    const subscribed = catalog.filter((t) => events.some((p) => typeMatches(p, t.name)));
+    const filterable = new Set(subscribed.flatMap((t) => t.filters.map((f) => f.field)));
+    for (const field of Object.keys(filters)) {
+      if (!filterable.has(field)) {
+        problems.push({ field: `filters.${field}`, message: `not a filterable field of the subscribed event types (${[...filterable].join(', ') || 'none declared'})` });
+      }
+    }
+    if (problems.length) throw errors.validation(problems);
+  }
+
+  async function mustGet(tenantId: string, id: string): Promise<Webhook> {
+    const webhook = await store.webhooks.get(tenantId, id);
+    if (!webhook) throw errors.notFound('webhook', id);
+    return webhook;
+  }
+
+  return {
+    async create(tenantId: string, input: WebhookIn): Promise<Webhook> {
+      const filters = input.filters ?? {};
+      await checkAgainstCatalog(input.events, filters);
+      return store.webhooks.create({
+        id: newId('wh'),
+        tenantId,
+        url: input.url,
+        events: input.events,
+        enabled: input.enabled ?? true,
+        description: input.description ?? null,
+        filters,
+        method: input.method ?? 'POST',
+        headers: input.headers ?? {},
+        format: input.format ?? 'standard',
+        secret: input.secret ?? secretFromBytes(randomBytes(SECRET_BYTES)),
+        retry: input.retry ? retryPolicy(input.retry) : { mode: 'default' },
+      }, now());
+    },
+
+    list: (tenantId: string): Promise<Webhook[]> => store.webhooks.list(tenantId),
+    get: mustGet,
+
+    async update(tenantId: string, id: string, patch: WebhookPatch): Promise<Webhook> {
+      const current = await mustGet(tenantId, id);
+      if (patch.events !== undefined || patch.filters !== undefined) {
+        await checkAgainstCatalog(patch.events ?? current.events, patch.filters ?? current.filters);
+      }
+      const changes: WebhookChanges = {
+        url: patch.url,
+        events: patch.events,
+        enabled: patch.enabled,
+        description: patch.description,
+        filters: patch.filters,
+        method: patch.method,
+        headers: patch.headers && keepRedacted(patch.headers, current.headers),
+        format: patch.format,
+        secret: patch.secret,
+        retry: patch.retry && retryPolicy(patch.retry),
+      };
+      const updated = await store.webhooks.update(tenantId, id, changes, now());
+      if (!updated) throw errors.notFound('webhook', id);
+      if (patch.enabled === true && !current.enabled) deps.wake();
+      return updated;
+    },
+
+    async delete(tenantId: string, id: string): Promise<void> {
+      if (!(await store.webhooks.delete(tenantId, id))) throw errors.notFound('webhook', id);
+    },
+  };
+}
+export type WebhookService = ReturnType<typeof webhookService>;

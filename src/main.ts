@@ -23,7 +23,7 @@ export interface Relais {
 }
 
 export async function createRelais(config: Config, log: Logger): Promise<Relais> {
-  const store = openStore(config);
+  const store = openStore(config, log);
   await store.migrate();
   const sender = createSender({ timeoutMs: config.requestTimeoutMs, allowTargets: config.allowTargets });
   const dispatcher = config.roles.worker ? createDispatcher({ store, sender, config, log }) : undefined;

@@ -1,11 +1,13 @@
 // Picks the engine: PostgreSQL when DATABASE_URL is set, the SQLite file otherwise.
+import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import { secretBox } from './kysely/secrets.ts';
 import { postgresStore } from './postgres/engine.ts';
 import { sqliteStore } from './sqlite/engine.ts';
 import type { Store } from './store.ts';
 
-export function openStore(config: Pick<Config, 'databaseUrl' | 'sqlitePath' | 'encryptionKey'>): Store {
+export function openStore(config: Pick<Config, 'databaseUrl' | 'sqlitePath' | 'encryptionKey'>, log?: Logger): Store {
   const box = secretBox(config.encryptionKey);
-  return config.databaseUrl ? postgresStore(config.databaseUrl, box) : sqliteStore(config.sqlitePath, box);
+  const onIdleError = (err: Error): void => log?.warn({ err }, 'a PostgreSQL connection was lost; the pool replaces it');
+  return config.databaseUrl ? postgresStore(config.databaseUrl, box, onIdleError) : sqliteStore(config.sqlitePath, box);
 }

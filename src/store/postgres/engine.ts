@@ -15,8 +15,12 @@ const types = {
     oid === INT8_OID ? (v: string) => Number.parseInt(v, 10) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
 };
 
-export function postgresStore(connectionString: string, box: SecretBox, poolSize = 10): Store {
+export function postgresStore(connectionString: string, box: SecretBox, onIdleError: (err: Error) => void = () => {}, poolSize = 10): Store {
   const pool = new pg.Pool({ connectionString, max: poolSize, types });
+  // An idle connection that dies (server restart, network blip) is dropped and replaced by the
+  // pool; without a listener its 'error' event would crash the process. Queries in flight
+  // report their own errors.
+  pool.on('error', onIdleError);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return kyselyStore({ engine: 'postgres', db, claimLock: sql`FOR UPDATE SKIP LOCKED`, box });
 }

@@ -1,80 +1,94 @@
-// Ingest: an event and its deliveries are written in one transaction, so an accepted event
-// always has its deliveries queued, and a crash never leaves one without the other.
-import type { Insertable, Kysely, Transaction } from 'kysely';
-import type { Webhook } from '../../core/model.ts';
-import type { DeliveriesTable, Database } from '../schema.ts';
-import type { IngestResult, Store } from '../store.ts';
+// Ingest: events and their deliveries are written in one transaction, so an accepted event
+// always has its deliveries queued, and a crash never leaves one without the other. A batch
+// costs a fixed handful of statements, not a few per event.
+import type { Insertable, Kysely, Selectable, Transaction } from 'kysely';
+import type { RelaisEvent, Webhook } from '../../core/model.ts';
+import type { DeliveriesTable, Database, EventsTable } from '../schema.ts';
+import type { IngestResult, NewEvent, Store } from '../store.ts';
 import { json, jsonOrNull, toEvent, toWebhook } from './rows.ts';
 
 // Rows per multi-row INSERT: well under SQLite's and PostgreSQL's bound-parameter limits.
 const INSERT_CHUNK = 500;
 
+function chunks<T>(rows: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < rows.length; i += INSERT_CHUNK) out.push(rows.slice(i, i + INSERT_CHUNK));
+  return out;
+}
+
 async function enabledWebhooks(trx: Transaction<Database>, tenantId: string): Promise<Webhook[]> {
   const rows = await trx.selectFrom('webhooks').selectAll()
     .where('tenant_id', '=', tenantId).where('enabled', '=', 1).execute();
+  // Matching never needs the secret: leave it sealed rather than pay for opening it.
   return rows.map((r) => toWebhook(r, ''));
+}
+
+async function eventsByKey(trx: Transaction<Database>, tenantId: string, keys: readonly string[]): Promise<Map<string, RelaisEvent>> {
+  const found = new Map<string, RelaisEvent>();
+  for (const part of chunks(keys)) {
+    const rows = await trx.selectFrom('events').selectAll()
+      .where('tenant_id', '=', tenantId).where('idempotency_key', 'in', part).execute();
+    for (const r of rows) found.set(r.idempotency_key!, toEvent(r));
+  }
+  return found;
 }
 
 export function eventQueries(db: Kysely<Database>): Store['events'] {
   return {
     async ingest(tenantId, events, match, newDeliveryId, now) {
       return db.transaction().execute(async (trx) => {
-        let webhooks: Webhook[] | undefined;
-        const results: IngestResult[] = [];
+        const keys = [...new Set(events.flatMap((e) => (e.idempotencyKey === null ? [] : [e.idempotencyKey])))];
+        const seen = keys.length ? await eventsByKey(trx, tenantId, keys) : new Map<string, RelaisEvent>();
+        const webhooks = await enabledWebhooks(trx, tenantId);
+
+        // New events: those whose key was neither stored before nor used earlier in this batch.
+        const fresh: { event: NewEvent; row: Insertable<EventsTable>; targets: Webhook[] }[] = [];
+        const batchKeys = new Set<string>();
         for (const e of events) {
           if (e.idempotencyKey !== null) {
-            const seen = await trx.selectFrom('events').selectAll()
-              .where('tenant_id', '=', tenantId).where('idempotency_key', '=', e.idempotencyKey).executeTakeFirst();
-            if (seen) {
-              results.push({ event: toEvent(seen), created: false });
-              continue;
-            }
+            if (seen.has(e.idempotencyKey) || batchKeys.has(e.idempotencyKey)) continue;
+            batchKeys.add(e.idempotencyKey);
           }
-          webhooks ??= await enabledWebhooks(trx, tenantId);
           const targets = match(webhooks, e);
-          const row = await trx.insertInto('events').values({
-            id: e.id,
-            tenant_id: tenantId,
-            idempotency_key: e.idempotencyKey,
-            type: e.type,
-            occurred_at: e.occurredAt,
-            received_at: now,
-            data: json(e.data),
-            actor: jsonOrNull(e.actor),
-            resource: jsonOrNull(e.resource),
-            previous: jsonOrNull(e.previous),
-            changes: jsonOrNull(e.changes),
-            deliveries_count: targets.length,
-          }).onConflict((oc) => oc.columns(['tenant_id', 'idempotency_key']).doNothing())
-            .returningAll().executeTakeFirst();
-          if (!row) {
-            // A concurrent ingest of the same key committed first: answer with its event.
-            const seen = await trx.selectFrom('events').selectAll()
-              .where('tenant_id', '=', tenantId).where('idempotency_key', '=', e.idempotencyKey).executeTakeFirstOrThrow();
-            results.push({ event: toEvent(seen), created: false });
-            continue;
-          }
-          const deliveries: Insertable<DeliveriesTable>[] = targets.map((w) => ({
-            id: newDeliveryId(),
-            tenant_id: tenantId,
-            event_id: e.id,
-            event_type: e.type,
-            webhook_id: w.id,
-            status: 'pending',
-            attempts: 0,
-            due_at: now,
-            lease_id: null,
-            last_attempt_at: null,
-            last_status_code: null,
-            created_at: now,
-            updated_at: now,
-          }));
-          for (let i = 0; i < deliveries.length; i += INSERT_CHUNK) {
-            await trx.insertInto('deliveries').values(deliveries.slice(i, i + INSERT_CHUNK)).execute();
-          }
-          results.push({ event: toEvent(row), created: true });
+          fresh.push({
+            event: e,
+            targets,
+            row: {
+              id: e.id, tenant_id: tenantId, idempotency_key: e.idempotencyKey, type: e.type,
+              occurred_at: e.occurredAt, received_at: now, data: json(e.data), actor: jsonOrNull(e.actor),
+              resource: jsonOrNull(e.resource), previous: jsonOrNull(e.previous), changes: jsonOrNull(e.changes),
+              deliveries_count: targets.length,
+            },
+          });
         }
-        return results;
+
+        const inserted = new Map<string, Selectable<EventsTable>>();
+        for (const part of chunks(fresh)) {
+          const rows = await trx.insertInto('events').values(part.map((f) => f.row))
+            .onConflict((oc) => oc.columns(['tenant_id', 'idempotency_key']).doNothing())
+            .returningAll().execute();
+          for (const r of rows) inserted.set(r.id, r);
+        }
+        // A concurrent ingest of the same key may have committed first: answer with its event.
+        const lost = fresh.filter((f) => !inserted.has(f.event.id)).map((f) => f.event.idempotencyKey!);
+        if (lost.length) for (const [k, v] of await eventsByKey(trx, tenantId, lost)) seen.set(k, v);
+
+        const deliveries: Insertable<DeliveriesTable>[] = fresh.filter((f) => inserted.has(f.event.id)).flatMap((f) =>
+          f.targets.map((w) => ({
+            id: newDeliveryId(), tenant_id: tenantId, event_id: f.event.id, event_type: f.event.type, webhook_id: w.id,
+            status: 'pending', attempts: 0, due_at: now, lease_id: null, last_attempt_at: null, last_status_code: null,
+            created_at: now, updated_at: now,
+          })));
+        for (const part of chunks(deliveries)) await trx.insertInto('deliveries').values(part).execute();
+
+        // Answer in the order asked; a repeated key answers with the event stored under it.
+        const byKey = new Map(seen);
+        for (const r of inserted.values()) if (r.idempotency_key !== null) byKey.set(r.idempotency_key, toEvent(r));
+        return events.map((e): IngestResult => {
+          const row = inserted.get(e.id);
+          if (row) return { event: toEvent(row), created: true };
+          return { event: byKey.get(e.idempotencyKey!)!, created: false };
+        });
       });
     },
     async get(tenantId, id) {

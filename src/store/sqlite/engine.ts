@@ -1,11 +1,35 @@
 // The embedded default: one SQLite file, no server. WAL lets readers run beside the single
 // writer, and other processes (a second worker, `relais send`) may open the same file.
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect, sql } from 'kysely';
+import { Kysely, SqliteDialect, sql, type SqliteDatabase } from 'kysely';
 import type { Database } from '../schema.ts';
 import type { Store } from '../store.ts';
 import type { SecretBox } from '../kysely/secrets.ts';
 import { kyselyStore } from '../kysely/store.ts';
+
+const STATEMENT_CACHE_SIZE = 256;
+
+/**
+ * Kysely prepares every query anew; the dispatcher runs the same few statements thousands of
+ * times a second, so keep the prepared ones (least recently used out first).
+ */
+function withStatementCache(database: BetterSqlite3.Database): SqliteDatabase {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => database.close(),
+    prepare(sql: string) {
+      let statement = cache.get(sql);
+      if (statement) {
+        cache.delete(sql);
+      } else {
+        statement = database.prepare(sql);
+        if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+      }
+      cache.set(sql, statement);
+      return statement;
+    },
+  };
+}
 
 export function sqliteStore(path: string, box: SecretBox): Store {
   const database = new BetterSqlite3(path);
@@ -13,6 +37,6 @@ export function sqliteStore(path: string, box: SecretBox): Store {
   database.pragma('synchronous = NORMAL'); // durable across process crashes; WAL checkpoint on power loss
   database.pragma('busy_timeout = 5000');
   database.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
   return kyselyStore({ engine: 'sqlite', db, claimLock: sql``, box });
 }

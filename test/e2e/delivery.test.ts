@@ -158,6 +158,30 @@ for (const engine of ENGINES) {
       assert.ok(!receiver.received.some((r) => r.path === '/batch-c'), 'a disabled webhook gets nothing');
     });
 
+    it('holds a disabled webhook\'s pending deliveries and sends them when it is enabled again', async () => {
+      let healthy = false;
+      receiver.respond = (r) => (r.path === '/held' && !healthy ? { status: 503 } : { status: 200 });
+      const { webhook } = await seed(t, `${receiver.url}/held`, { tenant: 'held', type: 'held.event', webhook: { retry: { mode: 'custom', schedule: ['0', '1h'] } } });
+      await t.call('POST', '/v1/tenants/held/events', { type: 'held.event', data: { n: 1 } });
+      const id = await deliveryOf('held', 'held.event');
+      const waiting = await waitFor('the retry to be scheduled', async () => {
+        const d = (await t.call<DeliveryDetail & { next_attempt_at: string | null }>('GET', `/v1/tenants/held/deliveries/${id}`)).body;
+        return d.attempt_count === 1 && d.status === 'pending' ? d : undefined;
+      });
+      assert.ok(Date.parse(waiting.next_attempt_at ?? '') > Date.now() + 30 * 60_000, 'next attempt in about an hour');
+
+      assert.equal((await t.call('PATCH', `/v1/tenants/held/webhooks/${webhook.id}`, { enabled: false })).status, 200);
+      const held = (await t.call<{ status: string; next_attempt_at: string | null }>('GET', `/v1/tenants/held/deliveries/${id}`)).body;
+      assert.deepEqual([held.status, held.next_attempt_at], ['pending', null], 'kept, not dropped, and not due');
+      const sentWhileDisabled = await t.call<{ deliveries: number }>('POST', '/v1/tenants/held/events', { type: 'held.event', data: { n: 2 } });
+      assert.equal(sentWhileDisabled.body.deliveries, 0, 'a disabled webhook takes no new events');
+
+      healthy = true;
+      assert.equal((await t.call('PATCH', `/v1/tenants/held/webhooks/${webhook.id}`, { enabled: true })).status, 200);
+      const detail = await delivered('held', id);
+      assert.equal(detail.attempt_count, 2);
+    });
+
     it('never writes secrets to its logs or its API listings', async () => {
       const { webhook } = await seed(t, `${receiver.url}/secret`, { tenant: 'sec', type: 'sec.event', webhook: { headers: { Authorization: 'Bearer receiver-token-xyz' } } });
       await t.call('POST', '/v1/tenants/sec/events', { type: 'sec.event', data: {} });

@@ -68,7 +68,8 @@ export function createDispatcher({ store, sender, config, log, now = Date.now, r
         if (batch.length < room && !again) break;
       }
       const next = await store.deliveries.nextDueAt();
-      const delay = next === undefined ? IDLE_MAX_MS : Math.max(0, Math.min(next - now(), IDLE_MAX_MS));
+      // A wake that arrived while we looked counts: claim again at once rather than sleep on it.
+      const delay = again ? 0 : next === undefined ? IDLE_MAX_MS : Math.max(0, Math.min(next - now(), IDLE_MAX_MS));
       if (mode === 'running') timer = setTimeout(wake, delay);
     } catch (err) {
       log.error({ err }, 'dispatcher could not claim deliveries; trying again shortly');

@@ -1,9 +1,6 @@
 // The one interface to persistence. Every tenant-owned lookup takes the tenant first: there is
 // no unscoped way to read a webhook, an event or a delivery.
-import type {
-  Attempt, AttemptRequest, AttemptResponse, Delivery, DeliveryStatus, ErrorKind, EventType, Json,
-  RelaisEvent, Tenant, Webhook,
-} from '../core/model.ts';
+import type { Attempt, Delivery, DeliveryStatus, EventType, Json, RelaisEvent, Tenant, Webhook } from '../core/model.ts';
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -57,16 +54,8 @@ export interface ClaimedDelivery {
   webhook: Webhook | undefined; // undefined when the webhook was deleted meanwhile
 }
 
-export interface AttemptRecord {
-  id: string;
-  startedAt: number;
-  durationMs: number;
-  request: AttemptRequest;
-  response: AttemptResponse | null;
-  errorKind: ErrorKind | null;
-  errorMessage: string | null;
-  succeeded: boolean;
-}
+/** An attempt as the dispatcher reports it; the completion carries the ids it belongs to. */
+export type AttemptRecord = Omit<Attempt, 'deliveryId' | 'tenantId' | 'webhookId'>;
 
 /** What the dispatcher decided after one attempt: the attempt to record and the delivery's fate. */
 export interface Completion {

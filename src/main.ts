@@ -44,7 +44,7 @@ export async function createRelais(config: Config, log: Logger): Promise<Relais>
     stop(graceMs) {
       stopping ??= (async () => {
         await server?.close();
-        await dispatcher?.stop(graceMs);
+        await dispatcher?.stop(graceMs ?? config.shutdownGraceMs);
         await sender.close();
         await store.close();
       })();

@@ -27,6 +27,7 @@ export interface Receiver {
 
 export async function startReceiver(respond: Receiver['respond'] = () => ({ status: 200, body: 'ok' })): Promise<Receiver> {
   const received: Received[] = [];
+  const timers = new Set<NodeJS.Timeout>();
   const receiver: Receiver = { url: '', received, respond, close: async () => {} };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -39,7 +40,10 @@ export async function startReceiver(respond: Receiver['respond'] = () => ({ stat
         res.writeHead(answer.status, answer.headers ?? {});
         res.end(answer.body ?? '');
       };
-      if (answer.delayMs) setTimeout(send, answer.delayMs);
+      if (answer.delayMs) {
+        const timer = setTimeout(() => { timers.delete(timer); send(); }, answer.delayMs);
+        timers.add(timer);
+      }
       else send();
     });
   });
@@ -47,6 +51,7 @@ export async function startReceiver(respond: Receiver['respond'] = () => ({ stat
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   receiver.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   receiver.close = () => new Promise((resolve) => {
+    for (const timer of timers) clearTimeout(timer);
     server.closeAllConnections();
     server.close(() => resolve());
   });

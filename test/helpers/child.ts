@@ -1,0 +1,31 @@
+// `relais serve` as a real child process, for tests that kill it.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { waitFor } from './wait.ts';
+
+const BIN = new URL('../../bin/relais.js', import.meta.url).pathname;
+
+export interface Child {
+  proc: ChildProcess;
+  url: string;
+  output(): string;
+  /** Resolves with the exit code (or the signal's name) once the process has ended. */
+  exited: Promise<number | string>;
+}
+
+export async function spawnRelais(env: Record<string, string>): Promise<Child> {
+  const proc = spawn(process.execPath, [BIN, 'serve'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout!.on('data', (c: Buffer) => { out += c.toString('utf8'); });
+  proc.stderr!.on('data', (c: Buffer) => { out += c.toString('utf8'); });
+  const exited = new Promise<number | string>((resolve) => proc.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  const url = await waitFor('relais serve to print its URL', () => /API and page:\s+(http:\/\/\S+)/.exec(out)?.[1], 30_000)
+    .catch((err: Error) => { proc.kill('SIGKILL'); throw new Error(`${err.message}\n${out}`); });
+  return { proc, url, output: () => out, exited };
+}
+
+/** Ends a child for good (SIGKILL unless it is already gone). */
+export async function killChild(child: Child | undefined): Promise<void> {
+  if (!child || child.proc.exitCode !== null || child.proc.signalCode !== null) return;
+  child.proc.kill('SIGKILL');
+  await child.exited;
+}

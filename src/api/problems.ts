@@ -42,7 +42,12 @@ export function installProblemHandlers(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     if (err instanceof RelaisError) return sendProblem(reply, fromRelais(err));
     if (hasZodFastifySchemaValidationErrors(err)) {
-      const errors = err.validation.map((v) => ({ field: fieldName(err.validationContext, v.instancePath), message: v.message ?? 'invalid' }));
+      const errors = err.validation.flatMap((v) => {
+        // An unknown key is reported on its parent object: name each key instead.
+        const keys = v.keyword === 'unrecognized_keys' ? (v.params as { keys?: string[] }).keys ?? [] : [];
+        if (keys.length) return keys.map((k) => ({ field: fieldName(err.validationContext, `${v.instancePath}/${k}`), message: 'unknown field' }));
+        return [{ field: fieldName(err.validationContext, v.instancePath), message: v.message ?? 'invalid' }];
+      });
       return sendProblem(reply, {
         type: `${TYPE_BASE}validation`,
         title: 'Invalid request',

@@ -41,6 +41,7 @@ export function authService({ store, config, now }: ServiceDeps) {
     },
 
     async createTenantToken(tenantId: string, ttlMs: number | undefined): Promise<{ token: string; expiresAt: number | null }> {
+      if (!(await store.tenants.get(tenantId))) throw errors.notFound('tenant', tenantId);
       const token = newToken('tnt');
       const expiresAt = ttlMs === undefined ? null : now() + ttlMs;
       await store.tokens.create({ id: newId('tok'), tenantId, hash: hash(token), expiresAt }, now());

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ENGINES } from '../helpers/engines.ts';
 import { startReceiver, type Receiver } from '../helpers/receiver.ts';
-import { seed, startRelais, type TestRelais } from '../helpers/relais.ts';
+import { ADMIN_TOKEN, seed, startRelais, type TestRelais } from '../helpers/relais.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 interface Ids { token: string; webhook: string; delivery: string }
@@ -22,8 +22,11 @@ for (const engine of ENGINES) {
         const { webhook } = await seed(t, `${receiver.url}/${name}`, { tenant: name, type: 'iso.event' });
         const { body } = await t.call<{ token: string }>('POST', `/v1/tenants/${name}/tokens`, {});
         await t.call('POST', `/v1/tenants/${name}/events`, { type: 'iso.event', data: { who: name } });
-        const delivery = await waitFor('a delivery', async () =>
-          (await t.call<{ data: { id: string }[] }>('GET', `/v1/tenants/${name}/deliveries`)).body.data[0]?.id);
+        // Wait for it to settle, so that later snapshots of the tenant compare like with like.
+        const delivery = await waitFor('a delivered delivery', async () => {
+          const d = (await t.call<{ data: { id: string; status: string }[] }>('GET', `/v1/tenants/${name}/deliveries`)).body.data[0];
+          return d?.status === 'succeeded' ? d.id : undefined;
+        });
         tenants[name] = { token: body.token, webhook: webhook.id, delivery };
       }
     });
@@ -64,6 +67,13 @@ for (const engine of ENGINES) {
         assert.equal(res.body.code, 'RELAIS_ERR_NOT_FOUND', `${method} ${path}`);
       }
       assert.equal(await betaSnapshot(), before);
+    });
+
+    it('answers 404 before looking at the body, so invalid input cannot probe another tenant', async () => {
+      for (const [method, path] of routes('beta', tenants.beta.webhook, tenants.beta.delivery).filter(([, , body]) => body !== undefined)) {
+        assert.equal((await t.call(method, path, { nonsense: true }, tenants.alpha.token)).status, 404, `${method} ${path}`);
+        assert.equal((await t.call(method, path, '{"broken', tenants.alpha.token)).status, 404, `${method} ${path} (malformed JSON)`);
+      }
     });
 
     it('answers 404 to another tenant\'s webhook and delivery ids on its own path', async () => {
@@ -108,6 +118,15 @@ for (const engine of ENGINES) {
       assert.equal((await t.call('GET', '/v1/tenants/alpha', undefined, short.body.token)).status, 200);
       await new Promise((r) => setTimeout(r, 1_100));
       assert.equal((await t.call('GET', '/v1/tenants/alpha', undefined, short.body.token)).status, 401);
+    });
+
+    it('mints a tenant token with or without a body, and none for a tenant that does not exist', async () => {
+      const res = await fetch(`${t.url}/v1/tenants/alpha/tokens`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+      assert.equal(res.status, 201);
+      const { token, expires_at: expiresAt } = (await res.json()) as { token: string; expires_at: string | null };
+      assert.equal(expiresAt, null);
+      assert.equal((await t.call('GET', '/v1/tenants/alpha', undefined, token)).status, 200);
+      assert.equal((await t.call('POST', '/v1/tenants/nobody/tokens', {})).status, 404);
     });
 
     it('answers 404 to the admin for a tenant that does not exist', async () => {

@@ -21,7 +21,7 @@ export function tenantRoutes(app: FastifyInstance, services: Services): void {
 
   r.post('/v1/tenants/:tenant/tokens', {
     config: { access: 'admin' },
-    schema: { tags, summary: 'Issue a token scoped to this tenant', params: TenantParams, body: TokenIn.optional(), response: { 201: TokenOut, 404: Problem } },
+    schema: { tags, summary: 'Issue a token scoped to this tenant', params: TenantParams, body: TokenIn.nullish(), response: { 201: TokenOut, 404: Problem, 422: Problem } },
   }, async (req, reply) => {
     const ttl = req.body?.expires_in;
     const { token, expiresAt } = await services.auth.createTenantToken(req.params.tenant, ttl === undefined ? undefined : parseDurationMs(ttl));

@@ -6,6 +6,7 @@ import type { Config } from './config.ts';
 import { buildServer } from './api/server.ts';
 import { createDispatcher, type Dispatcher } from './dispatcher/dispatcher.ts';
 import { createSender } from './dispatcher/sender.ts';
+import { createTemplateRenderer } from './templates/renderer.ts';
 import { createServices, type Services } from './services/index.ts';
 import { openStore } from './store/open.ts';
 import type { Store } from './store/store.ts';
@@ -26,7 +27,8 @@ export async function createRelais(config: Config, log: Logger): Promise<Relais>
   const store = openStore(config, log);
   await store.migrate();
   const sender = createSender({ timeoutMs: config.requestTimeoutMs, allowTargets: config.allowTargets });
-  const dispatcher = config.roles.worker ? createDispatcher({ store, sender, config, log }) : undefined;
+  const templates = createTemplateRenderer();
+  const dispatcher = config.roles.worker ? createDispatcher({ store, sender, templates, config, log }) : undefined;
   const services = createServices({ store, config, now: Date.now, wake: () => dispatcher?.wake(), log });
   const server = config.roles.api ? await buildServer({ services, store, log }) : undefined;
   let stopping: Promise<void> | undefined;
@@ -46,6 +48,7 @@ export async function createRelais(config: Config, log: Logger): Promise<Relais>
         await server?.close();
         await dispatcher?.stop(graceMs ?? config.shutdownGraceMs);
         await sender.close();
+        await templates.close();
         await store.close();
       })();
       return stopping;

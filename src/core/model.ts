@@ -54,7 +54,7 @@ export interface RelaisEvent {
 
 export const HTTP_METHODS = ['POST', 'PUT', 'PATCH', 'DELETE', 'GET'] as const;
 export type HttpMethod = (typeof HTTP_METHODS)[number];
-export const PAYLOAD_FORMATS = ['standard'] as const;
+export const PAYLOAD_FORMATS = ['standard', 'simple', 'audit', 'resource', 'template', 'form'] as const;
 export type PayloadFormat = (typeof PAYLOAD_FORMATS)[number];
 
 /** `default`: the server's schedule; `custom`: these delays; `none`: one attempt, fire-and-forget. */
@@ -76,6 +76,15 @@ export interface Webhook {
   format: PayloadFormat;
   secret: string;
   retry: RetryPolicy;
+  /** A CEL expression on the event; the webhook gets the event only when it is true. */
+  condition: string | null;
+  /** `template` format: a Jinja template rendering the body, and the body's content type. */
+  template: string | null;
+  contentType: string | null;
+  /** `form` format: dotted paths into data, sent as `application/x-www-form-urlencoded`. */
+  formFields: string[] | null;
+  /** `audit` format: a value of the owner's choosing the receiver can check. */
+  exportKey: string | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -100,7 +109,7 @@ export interface Delivery {
 }
 
 export const ERROR_KINDS = [
-  'timeout', 'connection_refused', 'connection_reset', 'dns', 'tls', 'blocked', 'network',
+  'timeout', 'connection_refused', 'connection_reset', 'dns', 'tls', 'blocked', 'network', 'template',
 ] as const;
 export type ErrorKind = (typeof ERROR_KINDS)[number];
 

@@ -14,7 +14,11 @@ import { buildRequest } from '../core/request.ts';
 import { redactHeaders } from '../core/redaction.ts';
 import { afterAttempt, isSuccess, scheduleFor } from '../core/retry.ts';
 import { newId } from '../ids.ts';
-import type { ClaimedDelivery, Completion, Store } from '../store/store.ts';
+import type { AttemptRecord, ClaimedDelivery, Completion, Store } from '../store/store.ts';
+import type { RenderedBody } from '../core/formats/envelopes.ts';
+import type { Webhook } from '../core/model.ts';
+import { TemplateError, type TemplateRenderer } from '../templates/renderer.ts';
+import { renderBody } from './render.ts';
 import { completionWriter } from './completions.ts';
 import type { Sender } from './sender.ts';
 
@@ -25,6 +29,7 @@ const ERROR_BACKOFF_MS = 1_000;
 export interface DispatcherDeps {
   store: Store;
   sender: Sender;
+  templates: TemplateRenderer;
   config: Pick<Config, 'concurrency' | 'leaseMs' | 'retryScheduleMs'>;
   log: Logger;
   now?: () => number;
@@ -33,7 +38,14 @@ export interface DispatcherDeps {
 
 type Mode = 'stopped' | 'running' | 'stopping';
 
-export function createDispatcher({ store, sender, config, log, now = Date.now, random = Math.random }: DispatcherDeps) {
+function templateFailure(webhook: Webhook, startedAt: number, message: string): AttemptRecord {
+  return {
+    id: newId('att', startedAt), startedAt, durationMs: 0, succeeded: false, response: null, errorKind: 'template', errorMessage: message,
+    request: { method: webhook.method, url: webhook.url, headers: redactHeaders(webhook.headers), body: '' },
+  };
+}
+
+export function createDispatcher({ store, sender, templates, config, log, now = Date.now, random = Math.random }: DispatcherDeps) {
   let mode: Mode = 'stopped';
   let pumping: Promise<void> | undefined;
   let again = false; // a wake arrived while pumping: claim once more before sleeping
@@ -89,7 +101,17 @@ export function createDispatcher({ store, sender, config, log, now = Date.now, r
         return;
       }
       const startedAt = now();
-      const request = buildRequest({ webhook, event, msgId: delivery.id, timestampS: Math.floor(startedAt / 1000) });
+      let rendered: RenderedBody;
+      try {
+        rendered = await renderBody(webhook, event, templates);
+      } catch (err) {
+        if (!(err instanceof TemplateError)) throw err;
+        // A template that fails will fail again: record why, and give up at once.
+        log.warn({ delivery: delivery.id, webhook: webhook.id, reason: err.message }, 'template failed; delivery not sent');
+        await writer.write({ ...base, status: 'failed', dueAt: null, attempt: templateFailure(webhook, startedAt, err.message) });
+        return;
+      }
+      const request = buildRequest({ webhook, rendered, msgId: delivery.id, timestampS: Math.floor(startedAt / 1000) });
       const outcome = await sender.send(request, abort.signal);
       if (abort.signal.aborted) {
         await store.deliveries.release([{ deliveryId: delivery.id, leaseId }], now());

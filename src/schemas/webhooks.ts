@@ -3,6 +3,8 @@ import { formatDurationMs } from '../core/duration.ts';
 import { HTTP_METHODS, PAYLOAD_FORMATS, type Webhook } from '../core/model.ts';
 import { redactHeaders } from '../core/redaction.ts';
 import { secretProblem } from '../core/signing.ts';
+import { CONDITION_MAX_CHARS } from '../core/conditions.ts';
+import { TEMPLATE_MAX_SOURCE_CHARS } from '../templates/renderer.ts';
 import { Duration, EventPattern, Iso, iso } from './common.ts';
 
 // Headers Relais sets itself, or that only the connection may set.
@@ -56,6 +58,15 @@ const webhookFields = {
   format: z.enum(PAYLOAD_FORMATS).optional(),
   secret: Secret.optional(),
   retry: RetryIn.optional(),
+  condition: z.string().min(1).max(CONDITION_MAX_CHARS).nullable().optional()
+    .describe('A CEL expression on the event (data, previous, changes, actor, resource, type); the webhook gets the event only when it is true, e.g. data.status == "Open" && data.amount > 100'),
+  template: z.string().min(1).max(TEMPLATE_MAX_SOURCE_CHARS).nullable().optional()
+    .describe('format "template": a Jinja template rendering the body; it sees data (alias doc), previous, changes, actor, event, tenant'),
+  content_type: z.string().max(200).regex(/^[\w!#$&^.+-]+\/[\w!#$&^.+-]+(\s*;\s*[\w.-]+=("[^"]*"|[\w.-]+))*$/, 'a media type such as application/json').nullable().optional()
+    .describe('format "template": the body\'s content type (application/json by default; JSON output is checked)'),
+  form_fields: z.array(z.string().regex(/^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/, 'a dotted path into data')).min(1).max(100).nullable().optional()
+    .describe('format "form": the fields of data sent as application/x-www-form-urlencoded'),
+  export_key: z.string().max(200).nullable().optional().describe('format "audit": a value of your choosing the receiver can check'),
 };
 
 export const WebhookIn = z.strictObject(webhookFields).meta({ id: 'WebhookIn' });
@@ -78,6 +89,11 @@ export const WebhookOut = z.object({
   headers: z.record(z.string(), z.string()).describe('Values of secret-looking headers are shown as [redacted]'),
   format: z.enum(PAYLOAD_FORMATS),
   retry: RetryOut,
+  condition: z.string().nullable(),
+  template: z.string().nullable(),
+  content_type: z.string().nullable(),
+  form_fields: z.array(z.string()).nullable(),
+  export_key: z.string().nullable(),
   created_at: Iso,
   updated_at: Iso,
 }).meta({ id: 'WebhookOut' });
@@ -98,6 +114,11 @@ export function toWebhookOut(w: Webhook): z.infer<typeof WebhookOut> {
     headers: redactHeaders(w.headers),
     format: w.format,
     retry: w.retry.mode === 'custom' ? { mode: 'custom', schedule: w.retry.scheduleMs.map(formatDurationMs) } : { mode: w.retry.mode },
+    condition: w.condition,
+    template: w.template,
+    content_type: w.contentType,
+    form_fields: w.formFields,
+    export_key: w.exportKey,
     created_at: iso(w.createdAt),
     updated_at: iso(w.updatedAt),
   };

@@ -1,6 +1,7 @@
 // Ingest: check each event against the catalog, then store it with its deliveries in one
 // transaction and nudge the dispatcher. Matching itself is the pure core's.
 import { errors, type FieldError } from '../core/errors.ts';
+import { conditionContext, evaluateCondition } from '../core/conditions.ts';
 import { subscriptionMatches } from '../core/matching.ts';
 import type { Json } from '../core/model.ts';
 import { isSystemEventType } from '../core/system-events.ts';
@@ -10,11 +11,25 @@ import type { IngestResult, Matcher, NewEvent } from '../store/store.ts';
 import type { ServiceDeps } from './deps.ts';
 import type { EventTypeService } from './event-types.ts';
 
-const matcher: Matcher = (webhooks, event) => webhooks.filter((w) => subscriptionMatches(w, event.type, event.data));
 const newDeliveryId = (): string => newId('dlv');
 
 export function eventService(deps: ServiceDeps, eventTypes: EventTypeService) {
-  const { store, now, wake } = deps;
+  const { store, now, wake, log } = deps;
+
+  /** Type patterns and filters, then the webhook's condition; a condition that errors skips it. */
+  function matcher(tenantId: string): Matcher {
+    return (webhooks, event) => webhooks.filter((w) => {
+      if (!subscriptionMatches(w, event.type, event.data)) return false;
+      if (w.condition === null) return true;
+      const result = evaluateCondition(w.condition, conditionContext({ ...event, tenantId }, event.data));
+      if (!result.ok) {
+        log.warn({ tenant: tenantId, webhook: w.id, event: event.id, type: event.type, condition: w.condition, reason: result.error },
+          'condition failed on this event: no delivery made for this webhook');
+        return false;
+      }
+      return result.matches;
+    });
+  }
 
   async function check(inputs: readonly EventIn[], fieldPrefix: (i: number) => string): Promise<void> {
     const problems: FieldError[] = [];
@@ -45,7 +60,7 @@ export function eventService(deps: ServiceDeps, eventTypes: EventTypeService) {
   async function ingest(tenantId: string, inputs: readonly EventIn[], fieldPrefix: (i: number) => string): Promise<IngestResult[]> {
     await check(inputs, fieldPrefix);
     const receivedAt = now();
-    const results = await store.events.ingest(tenantId, inputs.map((i) => toNewEvent(i, receivedAt)), matcher, newDeliveryId, receivedAt);
+    const results = await store.events.ingest(tenantId, inputs.map((i) => toNewEvent(i, receivedAt)), matcher(tenantId), newDeliveryId, receivedAt);
     if (results.some((r) => r.created && r.event.deliveriesCount > 0)) wake();
     return results;
   }

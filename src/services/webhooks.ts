@@ -7,6 +7,8 @@ import type { RetryPolicy, Webhook } from '../core/model.ts';
 import { REDACTED } from '../core/redaction.ts';
 import { secretFromBytes } from '../core/signing.ts';
 import { newId } from '../ids.ts';
+import { conditionSyntaxError } from '../core/conditions.ts';
+import { templateSyntaxError } from '../templates/renderer.ts';
 import type { WebhookIn, WebhookPatch } from '../schemas/webhooks.ts';
 import type { WebhookChanges } from '../store/store.ts';
 import type { ServiceDeps } from './deps.ts';
@@ -45,6 +47,24 @@ export function webhookService(deps: ServiceDeps, eventTypes: EventTypeService) 
     if (problems.length) throw errors.validation(problems);
   }
 
+  /** What a save must hold across fields: the chosen format's options, and parseable code. */
+  function checkShape(w: Pick<Webhook, 'format' | 'template' | 'formFields' | 'condition'>): void {
+    const problems: FieldError[] = [];
+    if (w.condition !== null) {
+      const err = conditionSyntaxError(w.condition);
+      if (err) problems.push({ field: 'condition', message: `syntax error${err.position === undefined ? '' : ` at position ${err.position}`}: ${err.message}` });
+    }
+    if (w.format === 'template') {
+      if (w.template === null) problems.push({ field: 'template', message: 'the template format needs a template' });
+      else {
+        const err = templateSyntaxError(w.template);
+        if (err) problems.push({ field: 'template', message: `template syntax error: ${err}` });
+      }
+    }
+    if (w.format === 'form' && !w.formFields?.length) problems.push({ field: 'form_fields', message: 'the form format needs the fields to send' });
+    if (problems.length) throw errors.validation(problems);
+  }
+
   async function mustGet(tenantId: string, id: string): Promise<Webhook> {
     const webhook = await store.webhooks.get(tenantId, id);
     if (!webhook) throw errors.notFound('webhook', id);
@@ -54,8 +74,18 @@ export function webhookService(deps: ServiceDeps, eventTypes: EventTypeService) 
   return {
     async create(tenantId: string, input: WebhookIn): Promise<Webhook> {
       const filters = input.filters ?? {};
+      const shape = {
+        format: input.format ?? 'standard',
+        condition: input.condition ?? null,
+        template: input.template ?? null,
+        contentType: input.content_type ?? null,
+        formFields: input.form_fields ?? null,
+        exportKey: input.export_key ?? null,
+      };
+      checkShape(shape);
       await checkAgainstCatalog(input.events, filters);
       return store.webhooks.create({
+        ...shape,
         id: newId('wh'),
         tenantId,
         url: input.url,
@@ -65,7 +95,6 @@ export function webhookService(deps: ServiceDeps, eventTypes: EventTypeService) 
         filters,
         method: input.method ?? 'POST',
         headers: input.headers ?? {},
-        format: input.format ?? 'standard',
         secret: input.secret ?? secretFromBytes(randomBytes(SECRET_BYTES)),
         retry: input.retry ? retryPolicy(input.retry) : { mode: 'default' },
       }, now());
@@ -76,6 +105,12 @@ export function webhookService(deps: ServiceDeps, eventTypes: EventTypeService) 
 
     async update(tenantId: string, id: string, patch: WebhookPatch): Promise<Webhook> {
       const current = await mustGet(tenantId, id);
+      checkShape({
+        format: patch.format ?? current.format,
+        condition: patch.condition === undefined ? current.condition : patch.condition,
+        template: patch.template === undefined ? current.template : patch.template,
+        formFields: patch.form_fields === undefined ? current.formFields : patch.form_fields,
+      });
       if (patch.events !== undefined || patch.filters !== undefined) {
         await checkAgainstCatalog(patch.events ?? current.events, patch.filters ?? current.filters);
       }
@@ -90,6 +125,11 @@ export function webhookService(deps: ServiceDeps, eventTypes: EventTypeService) 
         format: patch.format,
         secret: patch.secret,
         retry: patch.retry && retryPolicy(patch.retry),
+        condition: patch.condition,
+        template: patch.template,
+        contentType: patch.content_type,
+        formFields: patch.form_fields,
+        exportKey: patch.export_key,
       };
       const updated = await store.webhooks.update(tenantId, id, changes, now());
       if (!updated) throw errors.notFound('webhook', id);

@@ -59,6 +59,11 @@ export interface WebhooksTable {
   format: string;
   secret: string;
   retry: string;
+  condition: string | null;
+  template: string | null;
+  content_type: string | null;
+  form_fields: string | null;
+  export_key: string | null;
   created_at: number;
   updated_at: number;
 }

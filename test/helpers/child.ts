@@ -2,6 +2,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { waitFor } from './wait.ts';
 
+/** The repository root: the child runs from there, as `npm start` would. */
+export const ROOT = new URL('../../', import.meta.url).pathname;
 const BIN = new URL('../../bin/relais.js', import.meta.url).pathname;
 
 export interface Child {
@@ -13,7 +15,7 @@ export interface Child {
 }
 
 export async function spawnRelais(env: Record<string, string>): Promise<Child> {
-  const proc = spawn(process.execPath, [BIN, 'serve'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [BIN, 'serve'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout!.on('data', (c: Buffer) => { out += c.toString('utf8'); });
   proc.stderr!.on('data', (c: Buffer) => { out += c.toString('utf8'); });
@@ -21,6 +23,13 @@ export async function spawnRelais(env: Record<string, string>): Promise<Child> {
   const url = await waitFor('relais serve to print its URL', () => /API and page:\s+(http:\/\/\S+)/.exec(out)?.[1], 30_000)
     .catch((err: Error) => { proc.kill('SIGKILL'); throw new Error(`${err.message}\n${out}`); });
   return { proc, url, output: () => out, exited };
+}
+
+/** Resolves with how the child ended, or with 'still running' after timeoutMs. */
+export function exitWithin(child: Child, timeoutMs: number): Promise<number | string> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<string>((resolve) => { timer = setTimeout(() => resolve('still running'), timeoutMs); });
+  return Promise.race([child.exited, late]).finally(() => clearTimeout(timer));
 }
 
 /** Ends a child for good (SIGKILL unless it is already gone). */

@@ -62,6 +62,11 @@ export function toWebhook(r: Selectable<WebhooksTable>, secret: string): Webhook
     format: r.format as PayloadFormat,
     secret,
     retry: parse(r.retry),
+    condition: r.condition,
+    template: r.template,
+    contentType: r.content_type,
+    formFields: parse(r.form_fields),
+    exportKey: r.export_key,
     createdAt: num(r.created_at),
     updatedAt: num(r.updated_at),
   };

@@ -3,7 +3,7 @@ import type { Kysely, Updateable } from 'kysely';
 import type { Webhook } from '../../core/model.ts';
 import type { Database, WebhooksTable } from '../schema.ts';
 import type { Store, WebhookChanges } from '../store.ts';
-import { json, toWebhook } from './rows.ts';
+import { json, jsonOrNull, toWebhook } from './rows.ts';
 import type { SecretBox } from './secrets.ts';
 
 function changesToRow(c: WebhookChanges, box: SecretBox): Updateable<WebhooksTable> {
@@ -18,6 +18,11 @@ function changesToRow(c: WebhookChanges, box: SecretBox): Updateable<WebhooksTab
   if (c.format !== undefined) row.format = c.format;
   if (c.secret !== undefined) row.secret = box.seal(c.secret);
   if (c.retry !== undefined) row.retry = json(c.retry);
+  if (c.condition !== undefined) row.condition = c.condition;
+  if (c.template !== undefined) row.template = c.template;
+  if (c.contentType !== undefined) row.content_type = c.contentType;
+  if (c.formFields !== undefined) row.form_fields = jsonOrNull(c.formFields);
+  if (c.exportKey !== undefined) row.export_key = c.exportKey;
   return row;
 }
 
@@ -38,6 +43,11 @@ export function webhookQueries(db: Kysely<Database>, box: SecretBox): Store['web
         format: w.format,
         secret: box.seal(w.secret),
         retry: json(w.retry),
+        condition: w.condition,
+        template: w.template,
+        content_type: w.contentType,
+        form_fields: jsonOrNull(w.formFields),
+        export_key: w.exportKey,
         created_at: now,
         updated_at: now,
       }).returningAll().executeTakeFirstOrThrow();

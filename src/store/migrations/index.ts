@@ -1,9 +1,11 @@
 // Every migration, in order. Both engines run the same list, on start and by `relais migrate`.
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import * as initial from './0001-initial.ts';
+import * as shaping from './0002-shaping.ts';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
+  '0002-shaping': shaping,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

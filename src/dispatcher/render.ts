@@ -1,0 +1,33 @@
+// The body a webhook gets for an event, in the webhook's format. Every format but `template` is
+// a pure function of the event; templates go through the sandboxed renderer.
+import { audit, resource, simple, standard, type RenderedBody } from '../core/formats/envelopes.ts';
+import { form } from '../core/formats/form.ts';
+import { isJsonContentType, templateContext } from '../core/formats/template-context.ts';
+import type { RelaisEvent, Webhook } from '../core/model.ts';
+import { TemplateError, type TemplateRenderer } from '../templates/renderer.ts';
+
+export type Shape = Pick<Webhook, 'format' | 'template' | 'contentType' | 'formFields' | 'exportKey'>;
+
+export const DEFAULT_TEMPLATE_CONTENT_TYPE = 'application/json';
+
+export async function renderBody(webhook: Shape, event: RelaisEvent, templates: TemplateRenderer): Promise<RenderedBody> {
+  switch (webhook.format) {
+    case 'standard': return standard(event);
+    case 'simple': return simple(event);
+    case 'audit': return audit(event, webhook.exportKey);
+    case 'resource': return resource(event);
+    case 'form': return form(event, webhook.formFields ?? []);
+    case 'template': {
+      const contentType = webhook.contentType ?? DEFAULT_TEMPLATE_CONTENT_TYPE;
+      const body = await templates.render(webhook.template ?? '', templateContext(event));
+      if (isJsonContentType(contentType)) {
+        try {
+          JSON.parse(body);
+        } catch (err) {
+          throw new TemplateError(`the template did not render valid JSON (${(err as Error).message}); wrap text fields in double quotes or use the tojson filter`);
+        }
+      }
+      return { contentType, body };
+    }
+  }
+}

@@ -6,7 +6,7 @@ import type { Config } from './config.ts';
 import { buildServer } from './api/server.ts';
 import { createDispatcher, type Dispatcher } from './dispatcher/dispatcher.ts';
 import { createSender } from './dispatcher/sender.ts';
-import { createTemplateRenderer } from './templates/renderer.ts';
+import { createTemplateRenderer } from './render/renderer.ts';
 import { createServices, type Services } from './services/index.ts';
 import { openStore } from './store/open.ts';
 import type { Store } from './store/store.ts';
@@ -29,7 +29,7 @@ export async function createRelais(config: Config, log: Logger): Promise<Relais>
   const sender = createSender({ timeoutMs: config.requestTimeoutMs, allowTargets: config.allowTargets });
   const templates = createTemplateRenderer();
   const dispatcher = config.roles.worker ? createDispatcher({ store, sender, templates, config, log }) : undefined;
-  const services = createServices({ store, config, now: Date.now, wake: () => dispatcher?.wake(), log });
+  const services = createServices({ store, config, now: Date.now, wake: () => dispatcher?.wake(), log, templates });
   const server = config.roles.api ? await buildServer({ services, store, log }) : undefined;
   let stopping: Promise<void> | undefined;
 

@@ -17,8 +17,8 @@ import { newId } from '../ids.ts';
 import type { AttemptRecord, ClaimedDelivery, Completion, Store } from '../store/store.ts';
 import type { RenderedBody } from '../core/formats/envelopes.ts';
 import type { Webhook } from '../core/model.ts';
-import { TemplateError, type TemplateRenderer } from '../templates/renderer.ts';
-import { renderBody } from './render.ts';
+import { TemplateError, type TemplateRenderer } from '../render/renderer.ts';
+import { renderBody } from '../render/body.ts';
 import { completionWriter } from './completions.ts';
 import type { Sender } from './sender.ts';
 

@@ -4,7 +4,7 @@ import { HTTP_METHODS, PAYLOAD_FORMATS, type Webhook } from '../core/model.ts';
 import { redactHeaders } from '../core/redaction.ts';
 import { secretProblem } from '../core/signing.ts';
 import { CONDITION_MAX_CHARS } from '../core/conditions.ts';
-import { TEMPLATE_MAX_SOURCE_CHARS } from '../templates/renderer.ts';
+import { TEMPLATE_MAX_SOURCE_CHARS } from '../render/renderer.ts';
 import { Duration, EventPattern, Iso, iso } from './common.ts';
 
 // Headers Relais sets itself, or that only the connection may set.

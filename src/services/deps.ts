@@ -2,6 +2,7 @@
 // dispatcher when new work is queued (in-process; other processes find it by polling or NOTIFY).
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
+import type { TemplateRenderer } from '../render/renderer.ts';
 import type { Store } from '../store/store.ts';
 
 export interface ServiceDeps {
@@ -10,4 +11,6 @@ export interface ServiceDeps {
   now: () => number;
   wake: () => void;
   log: Logger;
+  /** Renders `template` bodies in the sandbox (for previews; the dispatcher has its own handle). */
+  templates: TemplateRenderer;
 }

@@ -1,7 +1,9 @@
 // The product's event catalog, plus Relais' own webhook.* types. Ingest looks types up on every
 // event, so the catalog is cached; a name the cache lacks is re-read before it is refused, so a
 // type created by another process is found at once.
+import { errors } from '../core/errors.ts';
 import type { EventType } from '../core/model.ts';
+import { schemaProblem, validateData } from './schema-validator.ts';
 import { SYSTEM_EVENT_TYPES } from '../core/system-events.ts';
 import type { EventTypeIn } from '../schemas/event-types.ts';
 import type { ServiceDeps } from './deps.ts';
@@ -24,6 +26,14 @@ export function eventTypeService({ store, now }: ServiceDeps) {
 
   return {
     async upsert(input: EventTypeIn): Promise<{ eventType: EventType; created: boolean }> {
+      if (input.schema !== undefined) {
+        const problem = schemaProblem(input.schema);
+        if (problem) throw errors.validation([{ field: 'schema', message: `not a valid JSON Schema: ${problem}` }]);
+        if (input.example !== undefined) {
+          const broken = validateData(`${input.name}#example`, now(), input.schema, input.example, 'example');
+          if (broken.length) throw errors.validation(broken, 'the example does not match the schema');
+        }
+      }
       const result = await store.eventTypes.upsert({
         name: input.name,
         description: input.description ?? null,

@@ -6,6 +6,7 @@ import { subscriptionMatches } from '../core/matching.ts';
 import type { Json } from '../core/model.ts';
 import { isSystemEventType } from '../core/system-events.ts';
 import { newId } from '../ids.ts';
+import { validateData } from './schema-validator.ts';
 import type { EventIn } from '../schemas/events.ts';
 import type { IngestResult, Matcher, NewEvent } from '../store/store.ts';
 import type { ServiceDeps } from './deps.ts';
@@ -36,8 +37,13 @@ export function eventService(deps: ServiceDeps, eventTypes: EventTypeService) {
     for (const [i, input] of inputs.entries()) {
       if (isSystemEventType(input.type)) {
         problems.push({ field: `${fieldPrefix(i)}type`, message: 'webhook.* events are emitted by Relais itself' });
-      } else if (!(await eventTypes.find(input.type))) {
-        problems.push({ field: `${fieldPrefix(i)}type`, message: `unknown event type "${input.type}": register it with POST /v1/event-types` });
+      } else {
+        const type = await eventTypes.find(input.type);
+        if (!type) {
+          problems.push({ field: `${fieldPrefix(i)}type`, message: `unknown event type "${input.type}": register it with POST /v1/event-types` });
+        } else if (type.schema !== null && typeof type.schema === 'object') {
+          problems.push(...validateData(type.name, type.updatedAt, type.schema, input.data, `${fieldPrefix(i)}data`));
+        }
       }
     }
     if (problems.length) throw errors.validation(problems);

@@ -4,6 +4,7 @@ import { deliveryService } from './deliveries.ts';
 import type { ServiceDeps } from './deps.ts';
 import { eventTypeService } from './event-types.ts';
 import { eventService } from './events.ts';
+import { previewService } from './preview.ts';
 import { tenantService } from './tenants.ts';
 import { webhookService } from './webhooks.ts';
 
@@ -16,6 +17,7 @@ export function createServices(deps: ServiceDeps) {
     webhooks: webhookService(deps, eventTypes),
     events: eventService(deps, eventTypes),
     deliveries: deliveryService(deps),
+    preview: previewService(deps, eventTypes),
   };
 }
 export type Services = ReturnType<typeof createServices>;

@@ -8,10 +8,11 @@ import { REDACTED } from '../core/redaction.ts';
 import { secretFromBytes } from '../core/signing.ts';
 import { newId } from '../ids.ts';
 import { conditionSyntaxError } from '../core/conditions.ts';
-import { templateSyntaxError } from '../templates/renderer.ts';
+import { templateSyntaxError } from '../render/renderer.ts';
 import type { WebhookIn, WebhookPatch } from '../schemas/webhooks.ts';
 import type { WebhookChanges } from '../store/store.ts';
 import type { ServiceDeps } from './deps.ts';
+import type { PreviewWebhook } from './preview.ts';
 import type { EventTypeService } from './event-types.ts';
 
 const SECRET_BYTES = 24;
@@ -98,6 +99,19 @@ export function webhookService(deps: ServiceDeps, eventTypes: EventTypeService) 
         secret: input.secret ?? secretFromBytes(randomBytes(SECRET_BYTES)),
         retry: input.retry ? retryPolicy(input.retry) : { mode: 'default' },
       }, now());
+    },
+
+    /** A webhook not saved yet, checked as a save would check it: for previews. */
+    async draft(input: WebhookIn): Promise<PreviewWebhook> {
+      const shape = {
+        url: input.url, events: input.events, method: input.method ?? 'POST', headers: input.headers ?? {},
+        format: input.format ?? 'standard', condition: input.condition ?? null, template: input.template ?? null,
+        contentType: input.content_type ?? null, formFields: input.form_fields ?? null, exportKey: input.export_key ?? null,
+        ...(input.secret ? { secret: input.secret } : {}),
+      };
+      checkShape(shape);
+      await checkAgainstCatalog(input.events, input.filters ?? {});
+      return shape;
     },
 
     list: (tenantId: string): Promise<Webhook[]> => store.webhooks.list(tenantId),

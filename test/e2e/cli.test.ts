@@ -7,6 +7,7 @@ import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/log.ts';
 import { createServices } from '../../src/services/index.ts';
 import { openStore } from '../../src/store/open.ts';
+import { createTemplateRenderer } from '../../src/render/renderer.ts';
 import { ENGINES, makeEngine, type EngineFixture } from '../helpers/engines.ts';
 import { testEnv } from '../helpers/relais.ts';
 
@@ -31,7 +32,7 @@ for (const engine of ENGINES) {
       const config = loadConfig(testEnv(fixture));
       const store = openStore(config);
       try {
-        const services = createServices({ store, config, now: Date.now, wake: () => {}, log: createLogger('silent') });
+        const services = createServices({ store, config, now: Date.now, wake: () => {}, log: createLogger('silent'), templates: createTemplateRenderer() });
         await services.tenants.create({ id: 'cli', name: 'CLI' });
         await services.eventTypes.upsert({ name: 'cli.event' });
         await services.webhooks.create('cli', { url: 'http://127.0.0.1:9/x', events: ['cli.*'] });

@@ -148,8 +148,9 @@ for (const engine of ENGINES) {
       const second = await spawn();
       await waitFor('every event at the receiver after the kill', () => numbers(receiver.received.filter((r) => r.at >= killedAt)).size === EVENTS, 20_000)
         .catch((err: Error) => {
-          const missing = [...Array(EVENTS).keys()].filter((n) => !numbers(receiver.received).has(n));
-          throw new Error(`${err.message}; never received: n=${missing.join(',')}`);
+          const got = numbers(receiver.received.filter((r) => r.at >= killedAt));
+          const missing = [...Array(EVENTS).keys()].filter((n) => !got.has(n));
+          throw new Error(`${err.message}; not received after the kill: n=${missing.join(',')}`);
         });
       const final = await waitFor('every delivery succeeded', async () => {
         const now = await deliveries(second);

@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Services } from '../../services/index.ts';
 import { Problem, TenantParams } from '../../schemas/common.ts';
+import { DraftPreviewIn, PreviewIn, PreviewOut } from '../../schemas/preview.ts';
 import { SecretOut, WebhookCreated, WebhookIn, WebhookOut, WebhookPatch, toWebhookOut } from '../../schemas/webhooks.ts';
 
 const WebhookParams = TenantParams.extend({ webhook: z.string().max(100) });
@@ -18,6 +19,22 @@ export function webhookRoutes(app: FastifyInstance, services: Services): void {
   }, async (req, reply) => {
     const webhook = await services.webhooks.create(req.params.tenant, req.body);
     return reply.code(201).send({ ...toWebhookOut(webhook), secret: webhook.secret });
+  });
+
+  r.post('/v1/tenants/:tenant/webhooks/preview', {
+    config,
+    schema: { tags, summary: 'Render the request a draft webhook would make, without saving or sending', params: TenantParams, body: DraftPreviewIn, response: { 200: PreviewOut, 422: Problem } },
+  }, async (req) => {
+    const draft = await services.webhooks.draft(req.body.webhook);
+    return services.preview.preview(req.params.tenant, draft, req.body.event, req.body.event_type);
+  });
+
+  r.post('/v1/tenants/:tenant/webhooks/:webhook/preview', {
+    config,
+    schema: { tags, summary: 'Render the request this webhook would make for an event (or its type\'s example), without sending', params: WebhookParams, body: PreviewIn.nullish(), response: { 200: PreviewOut, 404: Problem, 422: Problem } },
+  }, async (req) => {
+    const webhook = await services.webhooks.get(req.params.tenant, req.params.webhook);
+    return services.preview.preview(req.params.tenant, webhook, req.body?.event, req.body?.event_type);
   });
 
   r.get('/v1/tenants/:tenant/webhooks', {

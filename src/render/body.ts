@@ -4,7 +4,7 @@ import { audit, resource, simple, standard, type RenderedBody } from '../core/fo
 import { form } from '../core/formats/form.ts';
 import { isJsonContentType, templateContext } from '../core/formats/template-context.ts';
 import type { RelaisEvent, Webhook } from '../core/model.ts';
-import { TemplateError, type TemplateRenderer } from '../templates/renderer.ts';
+import { TemplateError, type TemplateRenderer } from './renderer.ts';
 
 export type Shape = Pick<Webhook, 'format' | 'template' | 'contentType' | 'formFields' | 'exportKey'>;
 

@@ -29,19 +29,21 @@ export function templateSyntaxError(source: string): string | undefined {
 }
 
 export function createTemplateRenderer(limits: TemplateLimits = DEFAULT_TEMPLATE_LIMITS) {
-  const pool = new Piscina({
+  // Made on first use: processes that never render a template start no threads.
+  let pool: Piscina | undefined;
+  const getPool = (): Piscina => (pool ??= new Piscina({
     filename: new URL('./render-worker.mjs', import.meta.url).href,
     minThreads: 0,
     maxThreads: 2,
     idleTimeout: 30_000,
     resourceLimits: { maxOldGenerationSizeMb: limits.maxHeapMb, maxYoungGenerationSizeMb: 16 },
-  });
+  }));
 
   return {
     async render(source: string, context: Record<string, unknown>): Promise<string> {
       let result: { output?: string; error?: string };
       try {
-        result = await pool.run({ source, context, maxBytes: limits.maxOutputBytes }, { signal: AbortSignal.timeout(limits.timeoutMs) });
+        result = await getPool().run({ source, context, maxBytes: limits.maxOutputBytes }, { signal: AbortSignal.timeout(limits.timeoutMs) });
       } catch (err) {
         const e = err as Error & { code?: string };
         if (e.name === 'AbortError' || e.name === 'TimeoutError') throw new TemplateError(`the template ran longer than ${limits.timeoutMs} ms and was stopped`);
@@ -51,7 +53,7 @@ export function createTemplateRenderer(limits: TemplateLimits = DEFAULT_TEMPLATE
       if (result.error !== undefined) throw new TemplateError(result.error);
       return result.output!;
     },
-    close: (): Promise<void> => pool.destroy(),
+    close: async (): Promise<void> => { await pool?.destroy(); },
   };
 }
 export type TemplateRenderer = ReturnType<typeof createTemplateRenderer>;

@@ -1,8 +1,9 @@
-// The `template` format's renderer: Jinja templates written by tenants run in a pool of worker
-// threads, each render bounded in time (the worker is terminated when it runs over) and in
-// heap and output size, so a hostile template cannot stall or crash the server.
+// The `template` format's renderer: Jinja templates written by tenants run in a small pool of
+// child processes. Each render is bounded in time (the process is killed when it runs over), in
+// heap (the child's own limit: running out ends that child only) and in output size, so a
+// hostile template can neither stall nor crash the server.
 import { Template } from '@huggingface/jinja';
-import { Piscina } from 'piscina';
+import workerpool from 'workerpool';
 
 export const TEMPLATE_MAX_SOURCE_CHARS = 64 * 1024;
 
@@ -29,31 +30,29 @@ export function templateSyntaxError(source: string): string | undefined {
 }
 
 export function createTemplateRenderer(limits: TemplateLimits = DEFAULT_TEMPLATE_LIMITS) {
-  // Made on first use: processes that never render a template start no threads.
-  let pool: Piscina | undefined;
-  const getPool = (): Piscina => (pool ??= new Piscina({
-    filename: new URL('./render-worker.mjs', import.meta.url).href,
-    minThreads: 0,
-    maxThreads: 2,
-    idleTimeout: 30_000,
-    resourceLimits: { maxOldGenerationSizeMb: limits.maxHeapMb, maxYoungGenerationSizeMb: 16 },
+  // Made on first use: processes that never render a template start no children.
+  let pool: ReturnType<typeof workerpool.pool> | undefined;
+  const getPool = () => (pool ??= workerpool.pool(new URL('./render-worker.mjs', import.meta.url).pathname, {
+    workerType: 'process',
+    maxWorkers: 2,
+    forkOpts: { execArgv: [`--max-old-space-size=${limits.maxHeapMb}`], silent: true },
   }));
 
   return {
     async render(source: string, context: Record<string, unknown>): Promise<string> {
       let result: { output?: string; error?: string };
       try {
-        result = await getPool().run({ source, context, maxBytes: limits.maxOutputBytes }, { signal: AbortSignal.timeout(limits.timeoutMs) });
+        result = (await getPool().exec('render', [source, context, limits.maxOutputBytes]).timeout(limits.timeoutMs)) as typeof result;
       } catch (err) {
-        const e = err as Error & { code?: string };
-        if (e.name === 'AbortError' || e.name === 'TimeoutError') throw new TemplateError(`the template ran longer than ${limits.timeoutMs} ms and was stopped`);
-        if (e.code === 'ERR_WORKER_OUT_OF_MEMORY') throw new TemplateError(`the template used more than ${limits.maxHeapMb} MB and was stopped`);
+        const e = err as Error;
+        if (e instanceof workerpool.Promise.TimeoutError) throw new TemplateError(`the template ran longer than ${limits.timeoutMs} ms and was stopped`);
+        if (/terminated unexpectedly/i.test(e.message)) throw new TemplateError(`the template used more than ${limits.maxHeapMb} MB and was stopped`);
         throw new TemplateError(`the template failed: ${e.message}`);
       }
       if (result.error !== undefined) throw new TemplateError(result.error);
       return result.output!;
     },
-    close: async (): Promise<void> => { await pool?.destroy(); },
+    close: async (): Promise<void> => { await pool?.terminate(true); },
   };
 }
 export type TemplateRenderer = ReturnType<typeof createTemplateRenderer>;

@@ -6,6 +6,7 @@ import { ENGINES } from '../helpers/engines.ts';
 import { startReceiver, type Receiver } from '../helpers/receiver.ts';
 import { startRelais, type TestRelais } from '../helpers/relais.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { sign } from '../../src/core/signing.ts';
 
 interface Preview { request: { method: string; url: string; headers: Record<string, string>; body: string }; event: { type: string }; error: string | null }
 interface Problem { status: number; errors: { field: string; message: string }[] }
@@ -52,6 +53,22 @@ for (const engine of ENGINES) {
         .find((l) => l.msg.startsWith('condition failed') && l.webhook === res.body.id);
       assert.match(logged?.reason ?? '', /amount/);
       await waitFor('the one delivery', () => receiver.received.filter((r) => r.path === '/cond').length === 1);
+    });
+
+    it('sends GET with no body and DELETE with one, both signed', async () => {
+      await t.call('POST', '/v1/event-types', { name: 'order.methods' });
+      const get = await t.call<{ secret: string }>('POST', base, { url: `${receiver.url}/get?x=1`, events: ['order.methods'], method: 'GET' });
+      await t.call('POST', base, { url: `${receiver.url}/delete`, events: ['order.methods'], method: 'DELETE' });
+      await send({ id: 1 }, { type: 'order.methods' });
+      const [g] = await waitFor('the GET', () => receiver.received.filter((r) => r.path === '/get?x=1').length === 1 && receiver.received.filter((r) => r.path === '/get?x=1'));
+      assert.equal(g!.method, 'GET');
+      assert.equal(g!.body, '');
+      assert.equal(g!.headers['content-type'], undefined);
+      const signature = sign({ secret: get.body.secret, msgId: String(g!.headers['webhook-id']), timestampS: Number(g!.headers['webhook-timestamp']), body: '' });
+      assert.equal(g!.headers['webhook-signature'], signature, 'signed over the empty body');
+      const d = await waitFor('the DELETE', () => receiver.received.find((r) => r.path === '/delete'));
+      assert.equal(d.method, 'DELETE');
+      assert.equal((JSON.parse(d.body) as { type: string }).type, 'order.methods');
     });
 
     it('refuses a bad condition, template or format choice at save time, naming the field', async () => {

@@ -5,32 +5,23 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { ENGINES } from '../helpers/engines.ts';
-import { startReceiver, type Received, type Receiver } from '../helpers/receiver.ts';
-import { startRelais, type TestRelais } from '../helpers/relais.ts';
+import type { Received } from '../helpers/receiver.ts';
+import { relaisWithReceiver } from '../helpers/relais.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { creadsProject, dokosSalesOrder, flatchrApplicant, flatchrTypes, hirehopInvoice, hirehopPrevious } from '../fixtures/seeds.ts';
 
 for (const engine of ENGINES) {
   describe(`seed products: ${engine}`, () => {
-    let t: TestRelais;
-    let receiver: Receiver;
-    before(async () => {
-      t = await startRelais(engine);
-      receiver = await startReceiver();
-    });
-    after(async () => {
-      await t.close();
-      await receiver.close();
-    });
+    const suite = relaisWithReceiver(engine);
 
-    const at = (path: string): Received[] => receiver.received.filter((r) => r.path === path);
+    const at = (path: string): Received[] => suite.receiver.received.filter((r) => r.path === path);
     async function webhook(tenant: string, body: Record<string, unknown>): Promise<{ id: string; secret: string }> {
-      const res = await t.call<{ id: string; secret: string }>('POST', `/v1/tenants/${tenant}/webhooks`, body);
+      const res = await suite.t.call<{ id: string; secret: string }>('POST', `/v1/tenants/${tenant}/webhooks`, body);
       assert.equal(res.status, 201, JSON.stringify(res.body));
       return res.body;
     }
     async function send(tenant: string, event: Record<string, unknown>): Promise<number> {
-      const res = await t.call<{ deliveries: number }>('POST', `/v1/tenants/${tenant}/events`, event);
+      const res = await suite.t.call<{ deliveries: number }>('POST', `/v1/tenants/${tenant}/events`, event);
       assert.equal(res.status, 202, JSON.stringify(res.body));
       return res.body.deliveries;
     }
@@ -39,10 +30,10 @@ for (const engine of ENGINES) {
     });
 
     it('001 Flatchr: {event, data, company_id}, filtered on the job offer and the pipeline column', async () => {
-      await t.call('POST', '/v1/tenants', { id: '60', name: "L'entreprise" });
-      for (const type of flatchrTypes) assert.ok([200, 201].includes((await t.call('POST', '/v1/event-types', type)).status));
+      await suite.t.call('POST', '/v1/tenants', { id: '60', name: "L'entreprise" });
+      for (const type of flatchrTypes) assert.ok([200, 201].includes((await suite.t.call('POST', '/v1/event-types', type)).status));
       const hook = await webhook('60', {
-        url: `${receiver.url}/flatchr`, events: ['drag_applicant'], format: 'simple',
+        url: `${suite.receiver.url}/flatchr`, events: ['drag_applicant'], format: 'simple',
         filters: { 'applicant.vacancy_id': ['0LEZBvp5WKnMoVmg'], 'applicant.column_id': ['a4JL2lpEQKpwBXKe'] },
       });
       assert.equal(await send('60', { type: 'drag_applicant', data: flatchrApplicant }), 1);
@@ -56,20 +47,20 @@ for (const engine of ENGINES) {
       await new Promise((r) => setTimeout(r, 150));
       assert.equal(at('/flatchr').length, 1);
 
-      const broken = await t.call<{ errors: { field: string }[] }>('POST', '/v1/tenants/60/events', { type: 'drag_applicant', data: { applicant: { vacancy_id: 7 }, candidate: {} } });
+      const broken = await suite.t.call<{ errors: { field: string }[] }>('POST', '/v1/tenants/60/events', { type: 'drag_applicant', data: { applicant: { vacancy_id: 7 }, candidate: {} } });
       assert.equal(broken.status, 422);
       assert.deepEqual(broken.body.errors.map((e) => e.field).sort(), ['data.applicant.column_id', 'data.applicant.vacancy_id']);
     });
 
     it('002 Dokos: PUT with an API key header, a condition, a Jinja JSON body; and a form body', async () => {
-      await t.call('POST', '/v1/tenants', { id: 'dokos', name: 'Dokos' });
-      await t.call('POST', '/v1/event-types', { name: 'sales_order.on_update', example: dokosSalesOrder });
+      await suite.t.call('POST', '/v1/tenants', { id: 'dokos', name: 'Dokos' });
+      await suite.t.call('POST', '/v1/event-types', { name: 'sales_order.on_update', example: dokosSalesOrder });
       const json = await webhook('dokos', {
-        url: `${receiver.url}/dokos-json`, events: ['sales_order.on_update'], method: 'PUT', headers: { 'X-Api-Key': 'dokos-key-1' },
+        url: `${suite.receiver.url}/dokos-json`, events: ['sales_order.on_update'], method: 'PUT', headers: { 'X-Api-Key': 'dokos-key-1' },
         condition: 'data.status == "Open" && data.grand_total > 1000.0',
         format: 'template', template: '{"order": "{{ doc.name }}", "customer": {{ doc.customer | tojson }}, "total": {{ doc.grand_total }}, "lines": {{ doc["items"] | length }}}',
       });
-      await webhook('dokos', { url: `${receiver.url}/dokos-form`, events: ['sales_order.*'], format: 'form', form_fields: ['name', 'customer', 'grand_total', 'items'] });
+      await webhook('dokos', { url: `${suite.receiver.url}/dokos-form`, events: ['sales_order.*'], format: 'form', form_fields: ['name', 'customer', 'grand_total', 'items'] });
 
       assert.equal(await send('dokos', { type: 'sales_order.on_update', data: dokosSalesOrder }), 2);
       assert.equal(await send('dokos', { type: 'sales_order.on_update', data: { ...dokosSalesOrder, status: 'Draft' } }), 1, 'the condition fails: only the form webhook');
@@ -89,9 +80,9 @@ for (const engine of ENGINES) {
     });
 
     it('003 HireHop: the audit envelope, changes computed from the previous state, export key', async () => {
-      await t.call('POST', '/v1/tenants', { id: '1', name: 'HireHop company' });
-      await t.call('POST', '/v1/event-types', { name: 'invoice.status.updated' });
-      await webhook('1', { url: `${receiver.url}/hirehop`, events: ['invoice.*'], format: 'audit', export_key: '22u43mrjwe7u', retry: { mode: 'none' } });
+      await suite.t.call('POST', '/v1/tenants', { id: '1', name: 'HireHop company' });
+      await suite.t.call('POST', '/v1/event-types', { name: 'invoice.status.updated' });
+      await webhook('1', { url: `${suite.receiver.url}/hirehop`, events: ['invoice.*'], format: 'audit', export_key: '22u43mrjwe7u', retry: { mode: 'none' } });
       await send('1', {
         type: 'invoice.status.updated', occurred_at: '2022-03-29T07:50:42Z', data: hirehopInvoice, previous: hirehopPrevious,
         actor: { id: 1, name: 'John Smith', email: 'john@email.com' },
@@ -109,9 +100,9 @@ for (const engine of ENGINES) {
     });
 
     it('004 Creads: {event, resource_type, resource_gid, resource}, no resource on delete', async () => {
-      await t.call('POST', '/v1/tenants', { id: 'creads-org', name: 'Creads org' });
-      for (const action of ['created', 'updated', 'deleted']) await t.call('POST', '/v1/event-types', { name: `project.${action}` });
-      await webhook('creads-org', { url: `${receiver.url}/creads`, events: ['project.*'], format: 'resource' });
+      await suite.t.call('POST', '/v1/tenants', { id: 'creads-org', name: 'Creads org' });
+      for (const action of ['created', 'updated', 'deleted']) await suite.t.call('POST', '/v1/event-types', { name: `project.${action}` });
+      await webhook('creads-org', { url: `${suite.receiver.url}/creads`, events: ['project.*'], format: 'resource' });
       await send('creads-org', { type: 'project.created', data: creadsProject, resource: { type: 'project', id: 'prj_4f2a' } });
       await send('creads-org', { type: 'project.deleted', data: creadsProject, resource: { type: 'project', id: 'prj_4f2a' } });
       const got = await waitFor('two Creads requests', () => at('/creads').length === 2 && at('/creads'));

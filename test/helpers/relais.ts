@@ -1,6 +1,8 @@
 // Starts a real Relais (API on a free loopback port, dispatcher running) on one engine, with a
 // fast retry schedule and loopback allowed as a delivery target.
 import { Writable } from 'node:stream';
+import { after, before } from 'node:test';
+import { startReceiver, type Receiver } from './receiver.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { createLogger } from '../../src/log.ts';
 import { createRelais, type Relais } from '../../src/main.ts';
@@ -70,4 +72,21 @@ export async function seed(t: TestRelais, url: string, opts: { tenant?: string; 
   const res = await t.call<{ id: string; secret: string }>('POST', `/v1/tenants/${tenant}/webhooks`, { url, events: [type], ...opts.webhook });
   if (res.status !== 201) throw new Error(`seed webhook: ${res.status} ${JSON.stringify(res.body)}`);
   return { tenant, type, webhook: res.body };
+}
+
+/**
+ * The usual suite set-up: a Relais on `engine` and a loopback receiver, started before the
+ * suite's tests and stopped after them. Read `t` and `receiver` inside tests.
+ */
+export function relaisWithReceiver(engine: Engine, env: Record<string, string> = {}): { t: TestRelais; receiver: Receiver } {
+  const suite = {} as { t: TestRelais; receiver: Receiver };
+  before(async () => {
+    suite.t = await startRelais(engine, env);
+    suite.receiver = await startReceiver();
+  });
+  after(async () => {
+    await suite.t.close();
+    await suite.receiver.close();
+  });
+  return suite;
 }

@@ -3,7 +3,7 @@
 // type created by another process is found at once.
 import { errors } from '../core/errors.ts';
 import type { EventType } from '../core/model.ts';
-import { schemaProblem, validateData } from './schema-validator.ts';
+import { schemaProblem, validateOnce } from './schema-validator.ts';
 import { SYSTEM_EVENT_TYPES } from '../core/system-events.ts';
 import type { EventTypeIn } from '../schemas/event-types.ts';
 import type { ServiceDeps } from './deps.ts';
@@ -30,7 +30,7 @@ export function eventTypeService({ store, now }: ServiceDeps) {
         const problem = schemaProblem(input.schema);
         if (problem) throw errors.validation([{ field: 'schema', message: `not a valid JSON Schema: ${problem}` }]);
         if (input.example !== undefined) {
-          const broken = validateData(`${input.name}#example`, now(), input.schema, input.example, 'example');
+          const broken = validateOnce(input.schema, input.example, 'example');
           if (broken.length) throw errors.validation(broken, 'the example does not match the schema');
         }
       }

@@ -26,16 +26,23 @@ function path(prefix: string, e: ErrorObject): string {
   return parts.reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : `${acc}.${p}`), prefix);
 }
 
-/** Field errors for data that breaks the type's schema; empty when it conforms. */
+function fieldErrors(validate: ValidateFunction, data: unknown, prefix: string): FieldError[] {
+  if (validate(data)) return [];
+  return (validate.errors ?? []).map((e) => ({
+    field: path(prefix, e),
+    message: e.keyword === 'required' ? 'is required by the event type\'s schema' : `${e.message ?? 'is invalid'} (schema ${e.schemaPath})`,
+  }));
+}
+
+/** Field errors for an event's data against its type's schema, compiled once per type version. */
 export function validateData(typeName: string, version: number, schema: object, data: unknown, prefix: string): FieldError[] {
   let entry = compiled.get(typeName);
   if (!entry || entry.version !== version) {
     entry = { version, validate: compile(schema) };
     compiled.set(typeName, entry);
   }
-  if (entry.validate(data)) return [];
-  return (entry.validate.errors ?? []).map((e) => ({
-    field: path(prefix, e),
-    message: e.keyword === 'required' ? 'is required by the event type\'s schema' : `${e.message ?? 'is invalid'} (schema ${e.schemaPath})`,
-  }));
+  return fieldErrors(entry.validate, data, prefix);
 }
+
+/** Field errors for one value against a schema seen once (an event type's example). */
+export const validateOnce = (schema: object, data: unknown, prefix: string): FieldError[] => fieldErrors(compile(schema), data, prefix);

@@ -84,6 +84,9 @@ for (const engine of ENGINES) {
       await expectProblem('POST', '/v1/event-types', { name: 'has space' }, 422, 'name');
       await expectProblem('POST', '/v1/event-types', { name: 'webhook.mine' }, 422, 'name');
       await expectProblem('POST', '/v1/event-types', { name: 'x.y', filters: [{ field: 'a..b', label: 'A' }] }, 422, 'filters[0].field');
+      await expectProblem('POST', '/v1/event-types', { name: 'x.y', schema: { type: 'nonsense' } }, 422, 'schema');
+      await expectProblem('POST', '/v1/event-types', { name: 'x.y', schema: { type: 'object', required: ['id'] }, example: { name: 'no id' } }, 422, 'example.id');
+      assert.equal((await t.call('POST', '/v1/event-types', { name: 'x.y', schema: { type: 'object', required: ['id'] }, example: { id: 1 } })).status, 201);
       await expectProblem('GET', '/v1/tenants/acme/deliveries?status=bogus', undefined, 422, 'query.status');
       await expectProblem('GET', '/v1/tenants/acme/deliveries?limit=0', undefined, 422, 'query.limit');
       await expectProblem('GET', '/v1/tenants/acme/deliveries/dlv_missing', undefined, 404);

@@ -16,6 +16,8 @@ export interface Config {
   mailFrom: string;
   /** How long a claimed delivery stays leased before another worker may take it again. */
   leaseMs: number;
+  /** After a secret rotation, how long the previous secret keeps signing beside the new one. */
+  secretOverlapMs: number;
   /** On SIGTERM, how long deliveries in flight may finish before they are aborted and released. */
   shutdownGraceMs: number;
   /** Deliveries in flight at once in this process. */
@@ -72,6 +74,7 @@ export function loadConfig(env: Env = process.env): Config {
     smtpUrl: env.RELAIS_SMTP_URL || undefined,
     mailFrom: env.RELAIS_MAIL_FROM || 'relais@localhost',
     leaseMs: durationVar(env, 'RELAIS_LEASE', `${Math.ceil((requestTimeoutMs + 30_000) / 1000)}s`),
+    secretOverlapMs: durationVar(env, 'RELAIS_SECRET_OVERLAP', '24h'),
     shutdownGraceMs: durationVar(env, 'RELAIS_SHUTDOWN_GRACE', '10s'),
     concurrency: intVar(env, 'RELAIS_CONCURRENCY', 128, 1),
     roles: roles.length ? { api: roles.includes('api'), worker: roles.includes('worker') } : { api: true, worker: true },

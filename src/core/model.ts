@@ -85,8 +85,22 @@ export interface Webhook {
   formFields: string[] | null;
   /** `audit` format: a value of the owner's choosing the receiver can check. */
   exportKey: string | null;
+  /** During a rotation's overlap, the secret that still signs beside the new one. */
+  previousSecret: string | null;
+  previousSecretUntil: number | null;
+  /** Failure record: failed attempts in a row, since when, and the last success. */
+  consecutiveFailures: number;
+  failingSince: number | null;
+  lastSuccessAt: number | null;
+  /** Why it was disabled automatically (null when enabled or disabled by hand). */
+  disabledReason: string | null;
   createdAt: number;
   updatedAt: number;
+}
+
+/** The secrets that sign a request at `now`: the current one, and the previous during its overlap. */
+export function signingSecrets(w: Pick<Webhook, 'secret' | 'previousSecret' | 'previousSecretUntil'>, now: number): string[] {
+  return w.previousSecret !== null && (w.previousSecretUntil ?? 0) > now ? [w.secret, w.previousSecret] : [w.secret];
 }
 
 export const DELIVERY_STATUSES = ['pending', 'delivering', 'succeeded', 'failed', 'cancelled'] as const;

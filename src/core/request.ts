@@ -7,13 +7,15 @@ import { signatureHeader } from './signing.ts';
 export const USER_AGENT = 'Relais-Webhooks/0.1';
 
 export interface BuildInput {
-  webhook: Pick<Webhook, 'url' | 'method' | 'headers' | 'secret'>;
+  webhook: Pick<Webhook, 'url' | 'method' | 'headers'>;
+  /** Each signs: two during a secret rotation's overlap (see signingSecrets). */
+  secrets: readonly string[];
   rendered: RenderedBody;
   msgId: string;
   timestampS: number;
 }
 
-export function buildRequest({ webhook, rendered, msgId, timestampS }: BuildInput): AttemptRequest {
+export function buildRequest({ webhook, secrets, rendered, msgId, timestampS }: BuildInput): AttemptRequest {
   const sent = webhook.method === 'GET' ? '' : rendered.body;
   return {
     method: webhook.method,
@@ -24,7 +26,7 @@ export function buildRequest({ webhook, rendered, msgId, timestampS }: BuildInpu
       ...(webhook.method === 'GET' ? {} : { 'content-type': rendered.contentType }),
       'webhook-id': msgId,
       'webhook-timestamp': String(timestampS),
-      'webhook-signature': signatureHeader([webhook.secret], { msgId, timestampS, body: sent }),
+      'webhook-signature': signatureHeader(secrets, { msgId, timestampS, body: sent }),
     },
     body: sent,
   };

@@ -16,7 +16,7 @@ import { afterAttempt, isSuccess, scheduleFor } from '../core/retry.ts';
 import { newId } from '../ids.ts';
 import type { AttemptRecord, ClaimedDelivery, Completion, Store } from '../store/store.ts';
 import type { RenderedBody } from '../core/formats/envelopes.ts';
-import type { Webhook } from '../core/model.ts';
+import { signingSecrets, type Webhook } from '../core/model.ts';
 import { TemplateError, type TemplateRenderer } from '../render/renderer.ts';
 import { renderBody } from '../render/body.ts';
 import { completionWriter } from './completions.ts';
@@ -111,7 +111,7 @@ export function createDispatcher({ store, sender, templates, config, log, now = 
         await writer.write({ ...base, status: 'failed', dueAt: null, attempt: templateFailure(webhook, startedAt, err.message) });
         return;
       }
-      const request = buildRequest({ webhook, rendered, msgId: delivery.id, timestampS: Math.floor(startedAt / 1000) });
+      const request = buildRequest({ webhook, secrets: signingSecrets(webhook, startedAt), rendered, msgId: delivery.id, timestampS: Math.floor(startedAt / 1000) });
       const outcome = await sender.send(request, abort.signal);
       if (abort.signal.aborted) {
         await store.deliveries.release([{ deliveryId: delivery.id, leaseId }], now());

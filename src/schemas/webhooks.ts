@@ -101,6 +101,10 @@ export const WebhookOut = z.object({
 export const WebhookCreated = WebhookOut.extend({ secret: z.string().describe('The signing secret, shown on creation') })
   .meta({ id: 'WebhookCreated' });
 export const SecretOut = z.object({ secret: z.string() }).meta({ id: 'SecretOut' });
+export const RotatedOut = z.object({
+  secret: z.string().describe('The new signing secret'),
+  previous_secret_expires_at: Iso.nullable().describe('Until then, requests also carry a signature by the previous secret'),
+}).meta({ id: 'RotatedOut' });
 
 export function toWebhookOut(w: Webhook): z.infer<typeof WebhookOut> {
   return {

@@ -5,6 +5,7 @@ import type { ServiceDeps } from './deps.ts';
 import { eventTypeService } from './event-types.ts';
 import { eventService } from './events.ts';
 import { previewService } from './preview.ts';
+import { sendingService } from './sending.ts';
 import { tenantService } from './tenants.ts';
 import { webhookService } from './webhooks.ts';
 
@@ -18,6 +19,7 @@ export function createServices(deps: ServiceDeps) {
     events: eventService(deps, eventTypes),
     deliveries: deliveryService(deps),
     preview: previewService(deps, eventTypes),
+    sending: sendingService(deps, eventTypes),
   };
 }
 export type Services = ReturnType<typeof createServices>;

@@ -51,7 +51,7 @@ export function previewService(deps: ServiceDeps, eventTypes: EventTypeService) 
       const sample = { type: event.type, data: JSON.parse(event.dataJson) as unknown };
       try {
         const rendered = await renderBody(webhook, event, templates);
-        const request = buildRequest({ webhook: { ...webhook, secret }, rendered, msgId: 'dlv_preview', timestampS: Math.floor(now() / 1000) });
+        const request = buildRequest({ webhook, secrets: [secret], rendered, msgId: 'dlv_preview', timestampS: Math.floor(now() / 1000) });
         return { request: { ...request, headers: redactHeaders(request.headers) }, event: sample, error: null };
       } catch (err) {
         if (!(err instanceof TemplateError)) throw err;

@@ -151,6 +151,13 @@ export function webhookService(deps: ServiceDeps, eventTypes: EventTypeService) 
       return updated;
     },
 
+    /** A new signing secret (given, or generated); the old one keeps signing for the overlap. */
+    async rotateSecret(tenantId: string, id: string, secret?: string): Promise<Webhook> {
+      const rotated = await store.webhooks.rotateSecret(tenantId, id, secret ?? secretFromBytes(randomBytes(SECRET_BYTES)), now() + deps.config.secretOverlapMs, now());
+      if (!rotated) throw errors.notFound('webhook', id);
+      return rotated;
+    },
+
     async delete(tenantId: string, id: string): Promise<void> {
       if (!(await store.webhooks.delete(tenantId, id))) throw errors.notFound('webhook', id);
     },

@@ -1,5 +1,6 @@
 // The tables as Kysely sees them. Times are epoch milliseconds (bigint on PostgreSQL, integer on
 // SQLite); JSON is stored as text on both engines so one query codebase serves both.
+import type { Generated } from 'kysely';
 
 export interface SettingsTable {
   key: string;
@@ -64,6 +65,12 @@ export interface WebhooksTable {
   content_type: string | null;
   form_fields: string | null;
   export_key: string | null;
+  previous_secret: string | null;
+  previous_secret_until: number | null;
+  consecutive_failures: Generated<number>;
+  failing_since: number | null;
+  last_success_at: number | null;
+  disabled_reason: string | null;
   created_at: number;
   updated_at: number;
 }

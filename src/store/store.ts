@@ -6,8 +6,10 @@ export type Engine = 'sqlite' | 'postgres';
 
 export type NewTenant = Omit<Tenant, 'createdAt'>;
 export type NewEventType = Omit<EventType, 'createdAt' | 'updatedAt'>;
-export type NewWebhook = Omit<Webhook, 'createdAt' | 'updatedAt'>;
-export type WebhookChanges = Partial<Omit<Webhook, 'id' | 'tenantId' | 'createdAt' | 'updatedAt'>>;
+/** Fields the store keeps itself: timestamps, the rotation's previous secret, the failure record. */
+type StoreKept = 'createdAt' | 'updatedAt' | 'previousSecret' | 'previousSecretUntil' | 'consecutiveFailures' | 'failingSince' | 'lastSuccessAt' | 'disabledReason';
+export type NewWebhook = Omit<Webhook, StoreKept>;
+export type WebhookChanges = Partial<Omit<Webhook, 'id' | 'tenantId' | StoreKept>>;
 
 export interface NewEvent {
   id: string;
@@ -103,6 +105,8 @@ export interface Store {
     list(tenantId: string): Promise<Webhook[]>;
     update(tenantId: string, id: string, changes: WebhookChanges, now: number): Promise<Webhook | undefined>;
     delete(tenantId: string, id: string): Promise<boolean>;
+    /** Makes `secret` the signing secret; the old one keeps signing until `previousUntil`. */
+    rotateSecret(tenantId: string, id: string, secret: string, previousUntil: number, now: number): Promise<Webhook | undefined>;
   };
 
   events: {
@@ -113,6 +117,8 @@ export interface Store {
 
   deliveries: {
     get(tenantId: string, id: string): Promise<{ delivery: Delivery; attempts: Attempt[] } | undefined>;
+    /** A new delivery of a stored event to one of the tenant's webhooks, due now (resend, test). */
+    create(tenantId: string, d: { id: string; eventId: string; eventType: string; webhookId: string }, now: number): Promise<Delivery>;
     list(tenantId: string, query: DeliveryQuery): Promise<Page<Delivery>>;
     /** Leases up to `limit` due deliveries (pending and due, or leased and expired). */
     claim(limit: number, leaseMs: number, now: number, newLeaseId: IdMaker): Promise<ClaimedDelivery[]>;

@@ -45,6 +45,11 @@ for (const engine of ENGINES) {
         ['GET', `${base}/webhooks/${webhook}`],
         ['GET', `${base}/webhooks/${webhook}/secret`],
         ['PATCH', `${base}/webhooks/${webhook}`, { url: 'http://127.0.0.1:9/hijacked' }],
+        ['POST', `${base}/webhooks/${webhook}/preview`, {}],
+        ['POST', `${base}/webhooks/preview`, { webhook: { url: 'http://127.0.0.1:9/x', events: ['iso.event'] } }],
+        ['POST', `${base}/webhooks/${webhook}/rotate-secret`, {}],
+        ['POST', `${base}/webhooks/${webhook}/test`, {}],
+        ['POST', `${base}/deliveries/${delivery}/resend`, {}],
         ['DELETE', `${base}/webhooks/${webhook}`],
         ['POST', `${base}/events`, { type: 'iso.event', data: {} }],
         ['POST', `${base}/events/batch`, { events: [{ type: 'iso.event', data: {} }] }],
@@ -80,7 +85,7 @@ for (const engine of ENGINES) {
       const before = await betaSnapshot();
       const crossIds = routes('alpha', tenants.beta.webhook, tenants.beta.delivery)
         .filter(([, path]) => path.includes(tenants.beta.webhook) || path.includes(tenants.beta.delivery));
-      assert.equal(crossIds.length, 5);
+      assert.equal(crossIds.length, 9);
       for (const [method, path, body] of crossIds) {
         assert.equal((await t.call(method, path, body, tenants.alpha.token)).status, 404, `${method} ${path}`);
         assert.equal((await t.call(method, path, body)).status, 404, `admin: ${method} ${path}`);

@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Services } from '../../services/index.ts';
 import { Problem, TenantParams } from '../../schemas/common.ts';
-import { DeliveryDetail, DeliveryPage, DeliveryQuery, toDeliveryDetail, toDeliveryOut } from '../../schemas/deliveries.ts';
+import { DeliveryDetail, DeliveryOut, DeliveryPage, DeliveryQuery, toDeliveryDetail, toDeliveryOut } from '../../schemas/deliveries.ts';
 
 export function deliveryRoutes(app: FastifyInstance, services: Services): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -18,6 +18,11 @@ export function deliveryRoutes(app: FastifyInstance, services: Services): void {
     const page = await services.deliveries.list(req.params.tenant, { webhookId: q.webhook, status: q.status, eventType: q.event_type, before: q.before, limit: q.limit });
     return { data: page.data.map(toDeliveryOut), next_cursor: page.nextCursor };
   });
+
+  r.post('/v1/tenants/:tenant/deliveries/:delivery/resend', {
+    config,
+    schema: { tags, summary: 'Deliver the same event to the same webhook again, now, as a new delivery', params: TenantParams.extend({ delivery: z.string().max(100) }), response: { 202: DeliveryOut, 404: Problem } },
+  }, async (req, reply) => reply.code(202).send(toDeliveryOut(await services.sending.resend(req.params.tenant, req.params.delivery))));
 
   r.get('/v1/tenants/:tenant/deliveries/:delivery', {
     config,

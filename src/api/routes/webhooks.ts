@@ -2,9 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Services } from '../../services/index.ts';
-import { Problem, TenantParams } from '../../schemas/common.ts';
+import { EventTypeName, isoOrNull, Problem, TenantParams } from '../../schemas/common.ts';
+import { DeliveryDetail, toDeliveryDetail } from '../../schemas/deliveries.ts';
 import { DraftPreviewIn, PreviewIn, PreviewOut } from '../../schemas/preview.ts';
-import { SecretOut, WebhookCreated, WebhookIn, WebhookOut, WebhookPatch, toWebhookOut } from '../../schemas/webhooks.ts';
+import { RotatedOut, Secret, SecretOut, WebhookCreated, WebhookIn, WebhookOut, WebhookPatch, toWebhookOut } from '../../schemas/webhooks.ts';
 
 const WebhookParams = TenantParams.extend({ webhook: z.string().max(100) });
 
@@ -56,6 +57,29 @@ export function webhookRoutes(app: FastifyInstance, services: Services): void {
     config,
     schema: { tags, summary: 'Change a webhook', params: WebhookParams, body: WebhookPatch, response: { 200: WebhookOut, 404: Problem, 422: Problem } },
   }, async (req) => toWebhookOut(await services.webhooks.update(req.params.tenant, req.params.webhook, req.body)));
+
+  r.post('/v1/tenants/:tenant/webhooks/:webhook/rotate-secret', {
+    config,
+    schema: {
+      tags, summary: 'Issue a new signing secret; the previous one keeps signing during the overlap (RELAIS_SECRET_OVERLAP)',
+      params: WebhookParams, body: z.strictObject({ secret: Secret.optional() }).nullish(), response: { 200: RotatedOut, 404: Problem, 422: Problem },
+    },
+  }, async (req) => {
+    const w = await services.webhooks.rotateSecret(req.params.tenant, req.params.webhook, req.body?.secret);
+    return { secret: w.secret, previous_secret_expires_at: isoOrNull(w.previousSecretUntil) };
+  });
+
+  r.post('/v1/tenants/:tenant/webhooks/:webhook/test', {
+    config,
+    schema: {
+      tags, summary: 'Send the example of an event type to this webhook now, and answer with the attempt\'s outcome',
+      params: WebhookParams, body: z.strictObject({ event_type: EventTypeName.optional() }).nullish(), response: { 200: DeliveryDetail, 404: Problem, 409: Problem, 422: Problem },
+    },
+  }, async (req) => {
+    const { delivery } = await services.sending.test(req.params.tenant, req.params.webhook, req.body?.event_type);
+    const { attempts, event } = await services.deliveries.get(req.params.tenant, delivery.id);
+    return toDeliveryDetail(delivery, attempts, event);
+  });
 
   r.delete('/v1/tenants/:tenant/webhooks/:webhook', {
     config,

@@ -22,6 +22,14 @@ export function deliveryQueries(db: Kysely<Database>, box: SecretBox, claimLock:
       return { delivery: toDelivery(row), attempts: attempts.map(toAttempt) };
     },
 
+    async create(tenantId, d, now) {
+      const row = await db.insertInto('deliveries').values({
+        id: d.id, tenant_id: tenantId, event_id: d.eventId, event_type: d.eventType, webhook_id: d.webhookId, status: 'pending',
+        attempts: 0, due_at: now, lease_id: null, last_attempt_at: null, last_status_code: null, created_at: now, updated_at: now,
+      }).returningAll().executeTakeFirstOrThrow();
+      return toDelivery(row);
+    },
+
     async list(tenantId, q) {
       let query = db.selectFrom('deliveries').selectAll().where('tenant_id', '=', tenantId);
       if (q.webhookId) query = query.where('webhook_id', '=', q.webhookId);
@@ -52,7 +60,7 @@ export function deliveryQueries(db: Kysely<Database>, box: SecretBox, claimLock:
         db.selectFrom('webhooks').selectAll().where('id', 'in', webhookIds).execute(),
       ]);
       const eventById = new Map(events.map((r) => [r.id, toEvent(r)]));
-      const webhookById = new Map(webhooks.map((r) => [r.id, toWebhook(r, box.open(r.secret))]));
+      const webhookById = new Map(webhooks.map((r) => [r.id, toWebhook(r, box.open(r.secret), r.previous_secret === null ? null : box.open(r.previous_secret))]));
       return deliveries.flatMap((delivery): ClaimedDelivery[] => {
         const event = eventById.get(delivery.eventId);
         return event ? [{ delivery, leaseId, event, webhook: webhookById.get(delivery.webhookId) }] : [];

@@ -48,7 +48,7 @@ export function toEvent(r: Selectable<EventsTable>): RelaisEvent {
   };
 }
 
-export function toWebhook(r: Selectable<WebhooksTable>, secret: string): Webhook {
+export function toWebhook(r: Selectable<WebhooksTable>, secret: string, previousSecret: string | null = null): Webhook {
   return {
     id: r.id,
     tenantId: r.tenant_id,
@@ -67,6 +67,12 @@ export function toWebhook(r: Selectable<WebhooksTable>, secret: string): Webhook
     contentType: r.content_type,
     formFields: parse(r.form_fields),
     exportKey: r.export_key,
+    previousSecret,
+    previousSecretUntil: numOrNull(r.previous_secret_until),
+    consecutiveFailures: num(r.consecutive_failures),
+    failingSince: numOrNull(r.failing_since),
+    lastSuccessAt: numOrNull(r.last_success_at),
+    disabledReason: r.disabled_reason,
     createdAt: num(r.created_at),
     updatedAt: num(r.updated_at),
   };

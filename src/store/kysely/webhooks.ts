@@ -27,7 +27,8 @@ function changesToRow(c: WebhookChanges, box: SecretBox): Updateable<WebhooksTab
 }
 
 export function webhookQueries(db: Kysely<Database>, box: SecretBox): Store['webhooks'] {
-  const read = (row: Parameters<typeof toWebhook>[0]): Webhook => toWebhook(row, box.open(row.secret));
+  const read = (row: Parameters<typeof toWebhook>[0]): Webhook =>
+    toWebhook(row, box.open(row.secret), row.previous_secret === null ? null : box.open(row.previous_secret));
   return {
     async create(w, now) {
       const row = await db.insertInto('webhooks').values({
@@ -78,6 +79,13 @@ export function webhookQueries(db: Kysely<Database>, box: SecretBox): Store['web
         }
         return read(row);
       });
+    },
+    async rotateSecret(tenantId, id, secret, previousUntil, now) {
+      // The previous secret moves over as stored (sealed or not): no need to open it.
+      const row = await db.updateTable('webhooks')
+        .set((eb) => ({ previous_secret: eb.ref('secret'), previous_secret_until: previousUntil, secret: box.seal(secret), updated_at: now }))
+        .where('tenant_id', '=', tenantId).where('id', '=', id).returningAll().executeTakeFirst();
+      return row && read(row);
     },
     async delete(tenantId, id) {
       // Its deliveries and their attempts go with it (foreign keys cascade).

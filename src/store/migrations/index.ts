@@ -2,10 +2,12 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import * as initial from './0001-initial.ts';
 import * as shaping from './0002-shaping.ts';
+import * as failures from './0003-failures.ts';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-shaping': shaping,
+  '0003-failures': failures,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

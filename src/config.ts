@@ -16,6 +16,9 @@ export interface Config {
   mailFrom: string;
   /** How long a claimed delivery stays leased before another worker may take it again. */
   leaseMs: number;
+  /** Auto-disable: this many failed attempts in a row, failing for at least this long. */
+  disableAfterFailures: number;
+  disableAfterMs: number;
   /** After a secret rotation, how long the previous secret keeps signing beside the new one. */
   secretOverlapMs: number;
   /** On SIGTERM, how long deliveries in flight may finish before they are aborted and released. */
@@ -74,6 +77,8 @@ export function loadConfig(env: Env = process.env): Config {
     smtpUrl: env.RELAIS_SMTP_URL || undefined,
     mailFrom: env.RELAIS_MAIL_FROM || 'relais@localhost',
     leaseMs: durationVar(env, 'RELAIS_LEASE', `${Math.ceil((requestTimeoutMs + 30_000) / 1000)}s`),
+    disableAfterFailures: intVar(env, 'RELAIS_DISABLE_AFTER_FAILURES', 20, 1),
+    disableAfterMs: durationVar(env, 'RELAIS_DISABLE_AFTER', '24h'),
     secretOverlapMs: durationVar(env, 'RELAIS_SECRET_OVERLAP', '24h'),
     shutdownGraceMs: durationVar(env, 'RELAIS_SHUTDOWN_GRACE', '10s'),
     concurrency: intVar(env, 'RELAIS_CONCURRENCY', 128, 1),

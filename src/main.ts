@@ -28,7 +28,9 @@ export async function createRelais(config: Config, log: Logger): Promise<Relais>
   await store.migrate();
   const sender = createSender({ timeoutMs: config.requestTimeoutMs, allowTargets: config.allowTargets });
   const templates = createTemplateRenderer();
-  const dispatcher = config.roles.worker ? createDispatcher({ store, sender, templates, config, log }) : undefined;
+  // The dispatcher disables failing webhooks through the same service the API uses.
+  const disableWebhook = (tenantId: string, webhookId: string, reason: string): Promise<void> => services.webhooks.disableFailing(tenantId, webhookId, reason);
+  const dispatcher = config.roles.worker ? createDispatcher({ store, sender, templates, config, log, disableWebhook }) : undefined;
   const services = createServices({ store, config, now: Date.now, wake: () => dispatcher?.wake(), log, templates });
   const server = config.roles.api ? await buildServer({ services, store, log }) : undefined;
   let stopping: Promise<void> | undefined;

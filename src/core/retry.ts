@@ -18,15 +18,30 @@ export function nextDelayMs(schedule: readonly number[], attemptsMade: number, r
 
 export const isSuccess = (status: number): boolean => status >= 200 && status < 300;
 
+/** The statuses whose Retry-After is honoured: the receiver asks us to slow down. */
+const SLOW_DOWN = new Set([429, 503]);
+/** A receiver may push its next attempt back, but not beyond this. */
+export const MAX_RETRY_AFTER_MS = 3_600_000;
+
+/** Retry-After (seconds or an HTTP date) on a 429/503, capped at an hour; undefined otherwise. */
+export function retryAfterMs(status: number, headers: Readonly<Record<string, string>>, now: number): number | undefined {
+  const value = headers['retry-after']?.trim();
+  if (!SLOW_DOWN.has(status) || !value) return undefined;
+  const ms = /^\d+$/.test(value) ? Number(value) * 1000 : Date.parse(value) - now;
+  return Number.isFinite(ms) ? Math.min(Math.max(ms, 0), MAX_RETRY_AFTER_MS) : undefined;
+}
+
 /**
  * Where a delivery goes after an attempt: succeeded, due again after the schedule's next delay,
  * or failed once the schedule is spent.
  */
-export function afterAttempt(a: { succeeded: boolean; attemptsMade: number; schedule: readonly number[]; now: number; random: number }):
+export function afterAttempt(a: { succeeded: boolean; attemptsMade: number; schedule: readonly number[]; now: number; random: number; retryAfterMs?: number | undefined }):
   { status: 'succeeded' | 'pending' | 'failed'; dueAt: number | null } {
   if (a.succeeded) return { status: 'succeeded', dueAt: null };
   const delay = nextDelayMs(a.schedule, a.attemptsMade, a.random);
-  return delay === undefined ? { status: 'failed', dueAt: null } : { status: 'pending', dueAt: a.now + delay };
+  if (delay === undefined) return { status: 'failed', dueAt: null };
+  // Retry-After can only push the next attempt later than the schedule would, never sooner.
+  return { status: 'pending', dueAt: a.now + Math.max(delay, a.retryAfterMs ?? 0) };
 }
 
 export function scheduleFor(policy: { mode: 'default' } | { mode: 'custom'; scheduleMs: number[] } | { mode: 'none' }, defaults: readonly number[]): readonly number[] {

@@ -1,9 +1,9 @@
 // Group commit for attempt results: while one batch is being written, the next accumulates, so
 // a busy dispatcher writes many completions per transaction and an idle one writes at once.
 import type { Logger } from 'pino';
-import type { Completion, Store } from '../store/store.ts';
+import type { Completion, FailureRecord, Store } from '../store/store.ts';
 
-export function completionWriter(store: Store, now: () => number, log: Logger) {
+export function completionWriter(store: Store, now: () => number, log: Logger, onRecords: (records: FailureRecord[]) => void) {
   let queue: { completion: Completion; done: () => void }[] = [];
   let flushing: Promise<void> | undefined;
 
@@ -12,7 +12,7 @@ export function completionWriter(store: Store, now: () => number, log: Logger) {
       const batch = queue;
       queue = [];
       try {
-        await store.deliveries.complete(batch.map((b) => b.completion), now());
+        onRecords(await store.deliveries.complete(batch.map((b) => b.completion), now()));
       } catch (err) {
         // Nothing is lost: the deliveries stay leased and fall due again when the lease ends.
         log.error({ err, count: batch.length }, 'could not record delivery results; they will be retried when their lease ends');

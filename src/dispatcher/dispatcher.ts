@@ -12,7 +12,8 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import { buildRequest } from '../core/request.ts';
 import { redactHeaders } from '../core/redaction.ts';
-import { afterAttempt, isSuccess, scheduleFor } from '../core/retry.ts';
+import { afterAttempt, isSuccess, retryAfterMs, scheduleFor } from '../core/retry.ts';
+import { disableReason, GONE_REASON } from '../core/disabling.ts';
 import { newId } from '../ids.ts';
 import type { AttemptRecord, ClaimedDelivery, Completion, Store } from '../store/store.ts';
 import type { RenderedBody } from '../core/formats/envelopes.ts';
@@ -30,7 +31,9 @@ export interface DispatcherDeps {
   store: Store;
   sender: Sender;
   templates: TemplateRenderer;
-  config: Pick<Config, 'concurrency' | 'leaseMs' | 'retryScheduleMs'>;
+  config: Pick<Config, 'concurrency' | 'leaseMs' | 'retryScheduleMs' | 'disableAfterFailures' | 'disableAfterMs'>;
+  /** Disables a webhook (and tells its owner); injected so the loop holds no policy of its own. */
+  disableWebhook: (tenantId: string, webhookId: string, reason: string) => Promise<void>;
   log: Logger;
   now?: () => number;
   random?: () => number;
@@ -45,13 +48,22 @@ function templateFailure(webhook: Webhook, startedAt: number, message: string): 
   };
 }
 
-export function createDispatcher({ store, sender, templates, config, log, now = Date.now, random = Math.random }: DispatcherDeps) {
+export function createDispatcher({ store, sender, templates, config, log, disableWebhook, now = Date.now, random = Math.random }: DispatcherDeps) {
   let mode: Mode = 'stopped';
   let pumping: Promise<void> | undefined;
   let again = false; // a wake arrived while pumping: claim once more before sleeping
   let timer: NodeJS.Timeout | undefined;
   const inFlight = new Map<string, { leaseId: string; abort: AbortController }>();
-  const writer = completionWriter(store, now, log);
+  const policy = { failures: config.disableAfterFailures, minDurationMs: config.disableAfterMs };
+  const disable = (tenantId: string, webhookId: string, reason: string): void => {
+    disableWebhook(tenantId, webhookId, reason).catch((err: unknown) => log.error({ err, webhook: webhookId }, 'could not disable a failing webhook'));
+  };
+  const writer = completionWriter(store, now, log, (records) => {
+    for (const r of records) {
+      const reason = disableReason(r, policy, now());
+      if (reason) disable(r.tenantId, r.webhookId, reason);
+    }
+  });
   const refillAt = Math.max(1, Math.floor(config.concurrency / 4));
   let idle: (() => void) | undefined; // resolves stop()'s wait when the last send ends
 
@@ -118,8 +130,14 @@ export function createDispatcher({ store, sender, templates, config, log, now = 
         return;
       }
       const succeeded = outcome.response !== null && isSuccess(outcome.response.status);
+      const gone = outcome.response?.status === 410;
       const attemptsMade = delivery.attempts + 1;
-      const next = afterAttempt({ succeeded, attemptsMade, schedule: scheduleFor(webhook.retry, config.retryScheduleMs), now: now(), random: random() });
+      const next = gone
+        ? { status: 'failed' as const, dueAt: null } // no point retrying: the webhook goes too
+        : afterAttempt({
+          succeeded, attemptsMade, schedule: scheduleFor(webhook.retry, config.retryScheduleMs), now: now(), random: random(),
+          retryAfterMs: outcome.response ? retryAfterMs(outcome.response.status, outcome.response.headers, now()) : undefined,
+        });
       const completion: Completion = {
         ...base,
         status: next.status,
@@ -139,6 +157,7 @@ export function createDispatcher({ store, sender, templates, config, log, now = 
         log.info({ delivery: delivery.id, webhook: webhook.id, attempt: attemptsMade, status: outcome.response?.status, error: outcome.error?.kind, next: next.status }, 'delivery attempt failed');
       }
       await writer.write(completion);
+      if (gone) disable(delivery.tenantId, webhook.id, GONE_REASON);
     } catch (err) {
       log.error({ err, delivery: delivery.id }, 'delivery crashed; it will be retried when its lease ends');
     } finally {

@@ -72,6 +72,18 @@ export function eventService(deps: ServiceDeps, eventTypes: EventTypeService) {
   }
 
   return {
+    /**
+     * Emits one of Relais' own `webhook.*` events to the tenant's subscribed webhooks, except
+     * `exclude` (the webhook being disabled never hears of it).
+     */
+    async emitSystem(tenantId: string, type: string, data: Json, exclude?: string): Promise<void> {
+      const at = now();
+      const [result] = await store.events.ingest(tenantId, [{
+        id: newId('evt'), idempotencyKey: null, type, occurredAt: at, data, actor: null, resource: { type: 'webhook', id: (data as { id: string }).id }, previous: null, changes: null,
+      }], (webhooks, event) => matcher(tenantId)(webhooks.filter((w) => w.id !== exclude), event), newDeliveryId, at);
+      if (result && result.event.deliveriesCount > 0) wake();
+    },
+
     async send(tenantId: string, input: EventIn): Promise<IngestResult> {
       const [result] = await ingest(tenantId, [input], () => '');
       return result!;

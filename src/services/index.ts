@@ -11,12 +11,13 @@ import { webhookService } from './webhooks.ts';
 
 export function createServices(deps: ServiceDeps) {
   const eventTypes = eventTypeService(deps);
+  const events = eventService(deps, eventTypes);
   return {
     auth: authService(deps),
     tenants: tenantService(deps),
     eventTypes,
-    webhooks: webhookService(deps, eventTypes),
-    events: eventService(deps, eventTypes),
+    webhooks: webhookService(deps, eventTypes, events),
+    events,
     deliveries: deliveryService(deps),
     preview: previewService(deps, eventTypes),
     sending: sendingService(deps, eventTypes),

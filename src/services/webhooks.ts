@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { parseDurationMs } from '../core/duration.ts';
 import { errors, type FieldError } from '../core/errors.ts';
 import { typeMatches } from '../core/matching.ts';
-import type { RetryPolicy, Webhook } from '../core/model.ts';
+import type { Json, RetryPolicy, Webhook } from '../core/model.ts';
 import { REDACTED } from '../core/redaction.ts';
 import { secretFromBytes } from '../core/signing.ts';
 import { newId } from '../ids.ts';
@@ -14,6 +14,8 @@ import type { WebhookChanges } from '../store/store.ts';
 import type { ServiceDeps } from './deps.ts';
 import type { PreviewWebhook } from './preview.ts';
 import type { EventTypeService } from './event-types.ts';
+import type { EventService } from './events.ts';
+import { toWebhookOut } from '../schemas/webhooks.ts';
 
 const SECRET_BYTES = 24;
 
@@ -26,7 +28,10 @@ function keepRedacted(headers: Record<string, string>, current: Record<string, s
   return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, v === REDACTED && current[k] !== undefined ? current[k] : v]));
 }
 
-export function webhookService(deps: ServiceDeps, eventTypes: EventTypeService) {
+/** What lifecycle events say about a webhook: its public face, never its secret. */
+const lifecycleData = (w: Webhook): Json => ({ ...toWebhookOut(w), disabled_reason: w.disabledReason }) as Json;
+
+export function webhookService(deps: ServiceDeps, eventTypes: EventTypeService, events: EventService) {
   const { store, now } = deps;
 
   /** Exact event names must be in the catalog; filter fields must be ones those types declare. */
@@ -85,7 +90,7 @@ export function webhookService(deps: ServiceDeps, eventTypes: EventTypeService) 
       };
       checkShape(shape);
       await checkAgainstCatalog(input.events, filters);
-      return store.webhooks.create({
+      const created = await store.webhooks.create({
         ...shape,
         id: newId('wh'),
         tenantId,
@@ -99,6 +104,8 @@ export function webhookService(deps: ServiceDeps, eventTypes: EventTypeService) 
         secret: input.secret ?? secretFromBytes(randomBytes(SECRET_BYTES)),
         retry: input.retry ? retryPolicy(input.retry) : { mode: 'default' },
       }, now());
+      await events.emitSystem(tenantId, 'webhook.created', lifecycleData(created));
+      return created;
     },
 
     /** A webhook not saved yet, checked as a save would check it: for previews. */
@@ -148,6 +155,7 @@ export function webhookService(deps: ServiceDeps, eventTypes: EventTypeService) 
       const updated = await store.webhooks.update(tenantId, id, changes, now());
       if (!updated) throw errors.notFound('webhook', id);
       if (patch.enabled === true && !current.enabled) deps.wake();
+      await events.emitSystem(tenantId, 'webhook.updated', lifecycleData(updated));
       return updated;
     },
 
@@ -159,7 +167,21 @@ export function webhookService(deps: ServiceDeps, eventTypes: EventTypeService) 
     },
 
     async delete(tenantId: string, id: string): Promise<void> {
+      const current = await mustGet(tenantId, id);
       if (!(await store.webhooks.delete(tenantId, id))) throw errors.notFound('webhook', id);
+      await events.emitSystem(tenantId, 'webhook.deleted', lifecycleData(current), id);
+    },
+
+    /**
+     * Disables a failing webhook: its deliveries are held, the tenant's other webhooks hear
+     * `webhook.disabled`, and its owner is told. Does nothing if it is already disabled.
+     */
+    async disableFailing(tenantId: string, id: string, reason: string): Promise<void> {
+      const disabled = await store.webhooks.disable(tenantId, id, reason, now());
+      if (!disabled) return;
+      deps.log.warn({ tenant: tenantId, webhook: id, reason }, 'webhook disabled');
+      await events.emitSystem(tenantId, 'webhook.disabled', lifecycleData(disabled), id);
+      await deps.onDisabled?.(disabled);
     },
   };
 }

@@ -70,6 +70,15 @@ export interface Completion {
   dueAt: number | null;
 }
 
+/** A webhook's failure record after a batch of attempts was recorded. */
+export interface FailureRecord {
+  tenantId: string;
+  webhookId: string;
+  enabled: boolean;
+  consecutiveFailures: number;
+  failingSince: number | null;
+}
+
 export interface Store {
   readonly engine: Engine;
   migrate(): Promise<void>;
@@ -107,6 +116,8 @@ export interface Store {
     delete(tenantId: string, id: string): Promise<boolean>;
     /** Makes `secret` the signing secret; the old one keeps signing until `previousUntil`. */
     rotateSecret(tenantId: string, id: string, secret: string, previousUntil: number, now: number): Promise<Webhook | undefined>;
+    /** Disables an enabled webhook for `reason`, holding its deliveries; undefined if it was not enabled. */
+    disable(tenantId: string, id: string, reason: string, now: number): Promise<Webhook | undefined>;
   };
 
   events: {
@@ -122,8 +133,11 @@ export interface Store {
     list(tenantId: string, query: DeliveryQuery): Promise<Page<Delivery>>;
     /** Leases up to `limit` due deliveries (pending and due, or leased and expired). */
     claim(limit: number, leaseMs: number, now: number, newLeaseId: IdMaker): Promise<ClaimedDelivery[]>;
-    /** Records attempts and moves deliveries on, in one transaction; a lost lease is skipped. */
-    complete(completions: readonly Completion[], now: number): Promise<void>;
+    /**
+     * Records attempts, moves deliveries on and updates their webhooks' failure records (a success
+     * resets it), in one transaction; a lost lease is skipped. Returns the records that changed.
+     */
+    complete(completions: readonly Completion[], now: number): Promise<FailureRecord[]>;
     /** Gives leased deliveries back untouched (shutdown): due now, attempt count unchanged. */
     release(leases: readonly { deliveryId: string; leaseId: string }[], now: number): Promise<void>;
     /** The earliest due time in the queue, to sleep until then rather than poll. */

@@ -4,7 +4,7 @@
 // them simply lets them fall due again: at-least-once, nothing lost.
 import { sql, type Insertable, type Kysely, type RawBuilder } from 'kysely';
 import type { Database, AttemptsTable, DeliveriesTable } from '../schema.ts';
-import type { ClaimedDelivery, Store } from '../store.ts';
+import type { ClaimedDelivery, FailureRecord, Store } from '../store.ts';
 import { json, jsonOrNull, toAttempt, toDelivery, toEvent, toWebhook } from './rows.ts';
 import type { SecretBox } from './secrets.ts';
 
@@ -68,9 +68,10 @@ export function deliveryQueries(db: Kysely<Database>, box: SecretBox, claimLock:
     },
 
     async complete(completions, now) {
-      if (completions.length === 0) return;
-      await db.transaction().execute(async (trx) => {
+      if (completions.length === 0) return [];
+      return db.transaction().execute(async (trx) => {
         const attempts: Insertable<AttemptsTable>[] = [];
+        const outcomes = new Map<string, { tenantId: string; lastSuccessAt: number | null; failuresAfter: number; firstFailureAfter: number | null }>();
         for (const c of completions) {
           const updated = await trx.updateTable('deliveries')
             .set((eb) => ({
@@ -86,6 +87,13 @@ export function deliveryQueries(db: Kysely<Database>, box: SecretBox, claimLock:
           // A lost lease (this worker stalled past it) means another worker owns the delivery now.
           if (Number(updated.numUpdatedRows) === 0 || !c.attempt) continue;
           const a = c.attempt;
+          // A template that fails is the owner's doing, not the receiver's: it does not count.
+          if (a.errorKind !== 'template') {
+            const o = outcomes.get(c.webhookId) ?? { tenantId: c.tenantId, lastSuccessAt: null, failuresAfter: 0, firstFailureAfter: null };
+            if (a.succeeded) Object.assign(o, { lastSuccessAt: a.startedAt, failuresAfter: 0, firstFailureAfter: null });
+            else Object.assign(o, { failuresAfter: o.failuresAfter + 1, firstFailureAfter: o.firstFailureAfter ?? a.startedAt });
+            outcomes.set(c.webhookId, o);
+          }
           attempts.push({
             id: a.id,
             delivery_id: c.deliveryId,
@@ -103,6 +111,25 @@ export function deliveryQueries(db: Kysely<Database>, box: SecretBox, claimLock:
         for (let i = 0; i < attempts.length; i += INSERT_CHUNK) {
           await trx.insertInto('attempts').values(attempts.slice(i, i + INSERT_CHUNK)).execute();
         }
+        // One write per webhook per batch: a success in the batch resets the record to the
+        // failures that followed it; otherwise the failures add up.
+        const records: FailureRecord[] = [];
+        for (const [webhookId, o] of outcomes) {
+          const row = await trx.updateTable('webhooks')
+            .set((eb) => (o.lastSuccessAt !== null
+              ? { consecutive_failures: o.failuresAfter, failing_since: o.firstFailureAfter, last_success_at: o.lastSuccessAt }
+              : { consecutive_failures: eb('consecutive_failures', '+', o.failuresAfter), failing_since: eb.fn.coalesce('failing_since', eb.val(o.firstFailureAfter)) }))
+            .where('id', '=', webhookId)
+            .returning(['enabled', 'consecutive_failures', 'failing_since'])
+            .executeTakeFirst();
+          if (row) {
+            records.push({
+              tenantId: o.tenantId, webhookId, enabled: Boolean(Number(row.enabled)),
+              consecutiveFailures: Number(row.consecutive_failures), failingSince: row.failing_since === null ? null : Number(row.failing_since),
+            });
+          }
+        }
+        return records;
       });
     },
 

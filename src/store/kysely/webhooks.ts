@@ -1,5 +1,5 @@
 // Webhooks (subscriptions), always looked up within their tenant.
-import type { Kysely, Updateable } from 'kysely';
+import type { Kysely, Transaction, Updateable } from 'kysely';
 import type { Webhook } from '../../core/model.ts';
 import type { Database, WebhooksTable } from '../schema.ts';
 import type { Store, WebhookChanges } from '../store.ts';
@@ -24,6 +24,16 @@ function changesToRow(c: WebhookChanges, box: SecretBox): Updateable<WebhooksTab
   if (c.formFields !== undefined) row.form_fields = jsonOrNull(c.formFields);
   if (c.exportKey !== undefined) row.export_key = c.exportKey;
   return row;
+}
+
+/**
+ * A disabled webhook's pending deliveries are held (no due time), not dropped; enabling it makes
+ * them due again, and the queue's id order sends the oldest first.
+ */
+async function holdOrRelease(trx: Transaction<Database>, webhookId: string, enabled: boolean, now: number): Promise<void> {
+  const query = trx.updateTable('deliveries').set({ due_at: enabled ? now : null, updated_at: now })
+    .where('webhook_id', '=', webhookId).where('status', '=', 'pending');
+  await (enabled ? query.where('due_at', 'is', null) : query).execute();
 }
 
 export function webhookQueries(db: Kysely<Database>, box: SecretBox): Store['webhooks'] {
@@ -65,18 +75,21 @@ export function webhookQueries(db: Kysely<Database>, box: SecretBox): Store['web
     },
     async update(tenantId, id, changes, now) {
       return db.transaction().execute(async (trx) => {
-        const row = await trx.updateTable('webhooks').set({ ...changesToRow(changes, box), updated_at: now })
+        // Enabling by hand starts a clean failure record.
+        const reset = changes.enabled === true ? { consecutive_failures: 0, failing_since: null, disabled_reason: null } : {};
+        const row = await trx.updateTable('webhooks').set({ ...changesToRow(changes, box), ...reset, updated_at: now })
           .where('tenant_id', '=', tenantId).where('id', '=', id).returningAll().executeTakeFirst();
         if (!row) return undefined;
-        // A disabled webhook's pending deliveries are held (no due time), not dropped; enabling
-        // it makes them due again, and the queue's id order sends the oldest first.
-        if (changes.enabled === false) {
-          await trx.updateTable('deliveries').set({ due_at: null, updated_at: now })
-            .where('webhook_id', '=', id).where('status', '=', 'pending').execute();
-        } else if (changes.enabled === true) {
-          await trx.updateTable('deliveries').set({ due_at: now, updated_at: now })
-            .where('webhook_id', '=', id).where('status', '=', 'pending').where('due_at', 'is', null).execute();
-        }
+        if (changes.enabled !== undefined) await holdOrRelease(trx, id, changes.enabled, now);
+        return read(row);
+      });
+    },
+    async disable(tenantId, id, reason, now) {
+      return db.transaction().execute(async (trx) => {
+        const row = await trx.updateTable('webhooks').set({ enabled: 0, disabled_reason: reason, updated_at: now })
+          .where('tenant_id', '=', tenantId).where('id', '=', id).where('enabled', '=', 1).returningAll().executeTakeFirst();
+        if (!row) return undefined;
+        await holdOrRelease(trx, id, false, now);
         return read(row);
       });
     },

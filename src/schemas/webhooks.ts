@@ -5,7 +5,7 @@ import { redactHeaders } from '../core/redaction.ts';
 import { secretProblem } from '../core/signing.ts';
 import { CONDITION_MAX_CHARS } from '../core/conditions.ts';
 import { TEMPLATE_MAX_SOURCE_CHARS } from '../render/renderer.ts';
-import { Duration, EventPattern, Iso, iso } from './common.ts';
+import { Duration, EventPattern, Iso, iso, isoOrNull } from './common.ts';
 
 // Headers Relais sets itself, or that only the connection may set.
 const RESERVED_HEADERS = new Set([
@@ -94,6 +94,12 @@ export const WebhookOut = z.object({
   content_type: z.string().nullable(),
   form_fields: z.array(z.string()).nullable(),
   export_key: z.string().nullable(),
+  disabled_reason: z.string().nullable().describe('Why Relais disabled it (repeated failures, 410 Gone); null otherwise'),
+  health: z.object({
+    consecutive_failures: z.number().int().describe('Failed attempts in a row; a success resets it'),
+    failing_since: Iso.nullable(),
+    last_success_at: Iso.nullable(),
+  }),
   created_at: Iso,
   updated_at: Iso,
 }).meta({ id: 'WebhookOut' });
@@ -123,6 +129,8 @@ export function toWebhookOut(w: Webhook): z.infer<typeof WebhookOut> {
     content_type: w.contentType,
     form_fields: w.formFields,
     export_key: w.exportKey,
+    disabled_reason: w.disabledReason,
+    health: { consecutive_failures: w.consecutiveFailures, failing_since: isoOrNull(w.failingSince), last_success_at: isoOrNull(w.lastSuccessAt) },
     created_at: iso(w.createdAt),
     updated_at: iso(w.updatedAt),
   };

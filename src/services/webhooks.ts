@@ -29,7 +29,7 @@ function keepRedacted(headers: Record<string, string>, current: Record<string, s
 }
 
 /** What lifecycle events say about a webhook: its public face, never its secret. */
-const lifecycleData = (w: Webhook): Json => ({ ...toWebhookOut(w), disabled_reason: w.disabledReason }) as Json;
+const lifecycleData = (w: Webhook): Json => toWebhookOut(w) as Json;
 
 export function webhookService(deps: ServiceDeps, eventTypes: EventTypeService, events: EventService) {
   const { store, now } = deps;

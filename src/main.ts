@@ -51,6 +51,7 @@ export async function createRelais(config: Config, log: Logger): Promise<Relais>
         await dispatcher?.stop(graceMs ?? config.shutdownGraceMs);
         await sender.close();
         await templates.close();
+        services.notices.close();
         await store.close();
       })();
       return stopping;

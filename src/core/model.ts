@@ -103,6 +103,18 @@ export function signingSecrets(w: Pick<Webhook, 'secret' | 'previousSecret' | 'p
   return w.previousSecret !== null && (w.previousSecretUntil ?? 0) > now ? [w.secret, w.previousSecret] : [w.secret];
 }
 
+export interface Notice {
+  id: string;
+  tenantId: string;
+  kind: 'webhook.disabled';
+  subject: string;
+  body: string;
+  recipients: string[];
+  createdAt: number;
+  emailedAt: number | null;
+  emailError: string | null;
+}
+
 export const DELIVERY_STATUSES = ['pending', 'delivering', 'succeeded', 'failed', 'cancelled'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { Tenant } from '../core/model.ts';
-import { Duration, Iso, iso, TenantId } from './common.ts';
+import type { Notice, Tenant } from '../core/model.ts';
+import { Duration, Iso, iso, isoOrNull, TenantId } from './common.ts';
 
 export const TenantIn = z.strictObject({
   id: TenantId.optional().describe('Your own id for this customer (e.g. company_id); generated when absent'),
@@ -29,3 +29,19 @@ export const TokenOut = z.object({
   token: z.string().describe('Bearer token for this tenant only; shown once'),
   expires_at: Iso.nullable(),
 }).meta({ id: 'TokenOut' });
+
+export const NoticeOut = z.object({
+  id: z.string(),
+  kind: z.string(),
+  subject: z.string(),
+  body: z.string(),
+  recipients: z.array(z.string()),
+  created_at: Iso,
+  emailed_at: Iso.nullable().describe('When it was emailed; null when no SMTP is configured, there were no recipients, or sending failed'),
+  email_error: z.string().nullable(),
+}).meta({ id: 'NoticeOut' });
+
+export const toNoticeOut = (n: Notice): z.infer<typeof NoticeOut> => ({
+  id: n.id, kind: n.kind, subject: n.subject, body: n.body, recipients: n.recipients,
+  created_at: iso(n.createdAt), emailed_at: isoOrNull(n.emailedAt), email_error: n.emailError,
+});

@@ -4,7 +4,6 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import type { TemplateRenderer } from '../render/renderer.ts';
 import type { Store } from '../store/store.ts';
-import type { Webhook } from '../core/model.ts';
 
 export interface ServiceDeps {
   store: Store;
@@ -14,6 +13,5 @@ export interface ServiceDeps {
   log: Logger;
   /** Renders `template` bodies in the sandbox (for previews; the dispatcher has its own handle). */
   templates: TemplateRenderer;
-  /** Tells a webhook's owner it was disabled (email, or a kept notice). */
-  onDisabled?: (webhook: Webhook) => Promise<void>;
+
 }

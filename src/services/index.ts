@@ -5,6 +5,7 @@ import type { ServiceDeps } from './deps.ts';
 import { eventTypeService } from './event-types.ts';
 import { eventService } from './events.ts';
 import { previewService } from './preview.ts';
+import { noticeService } from './notices.ts';
 import { sendingService } from './sending.ts';
 import { tenantService } from './tenants.ts';
 import { webhookService } from './webhooks.ts';
@@ -12,11 +13,13 @@ import { webhookService } from './webhooks.ts';
 export function createServices(deps: ServiceDeps) {
   const eventTypes = eventTypeService(deps);
   const events = eventService(deps, eventTypes);
+  const notices = noticeService(deps);
   return {
     auth: authService(deps),
     tenants: tenantService(deps),
     eventTypes,
-    webhooks: webhookService(deps, eventTypes, events),
+    webhooks: webhookService(deps, eventTypes, events, notices),
+    notices,
     events,
     deliveries: deliveryService(deps),
     preview: previewService(deps, eventTypes),

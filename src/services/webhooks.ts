@@ -15,6 +15,7 @@ import type { ServiceDeps } from './deps.ts';
 import type { PreviewWebhook } from './preview.ts';
 import type { EventTypeService } from './event-types.ts';
 import type { EventService } from './events.ts';
+import type { NoticeService } from './notices.ts';
 import { toWebhookOut } from '../schemas/webhooks.ts';
 
 const SECRET_BYTES = 24;
@@ -31,7 +32,7 @@ function keepRedacted(headers: Record<string, string>, current: Record<string, s
 /** What lifecycle events say about a webhook: its public face, never its secret. */
 const lifecycleData = (w: Webhook): Json => toWebhookOut(w) as Json;
 
-export function webhookService(deps: ServiceDeps, eventTypes: EventTypeService, events: EventService) {
+export function webhookService(deps: ServiceDeps, eventTypes: EventTypeService, events: EventService, notices: NoticeService) {
   const { store, now } = deps;
 
   /** Exact event names must be in the catalog; filter fields must be ones those types declare. */
@@ -181,7 +182,7 @@ export function webhookService(deps: ServiceDeps, eventTypes: EventTypeService, 
       if (!disabled) return;
       deps.log.warn({ tenant: tenantId, webhook: id, reason }, 'webhook disabled');
       await events.emitSystem(tenantId, 'webhook.disabled', lifecycleData(disabled), id);
-      await deps.onDisabled?.(disabled);
+      await notices.webhookDisabled(disabled);
     },
   };
 }

@@ -105,6 +105,18 @@ export interface AttemptsTable {
   succeeded: number;
 }
 
+export interface NoticesTable {
+  id: string;
+  tenant_id: string;
+  kind: string;
+  subject: string;
+  body: string;
+  recipients: string;
+  created_at: number;
+  emailed_at: number | null;
+  email_error: string | null;
+}
+
 export interface Database {
   relais_settings: SettingsTable;
   tenants: TenantsTable;
@@ -114,5 +126,6 @@ export interface Database {
   webhooks: WebhooksTable;
   deliveries: DeliveriesTable;
   attempts: AttemptsTable;
+  notices: NoticesTable;
 }
 

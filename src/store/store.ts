@@ -1,6 +1,6 @@
 // The one interface to persistence. Every tenant-owned lookup takes the tenant first: there is
 // no unscoped way to read a webhook, an event or a delivery.
-import type { Attempt, Delivery, DeliveryStatus, EventType, Json, RelaisEvent, Tenant, Webhook } from '../core/model.ts';
+import type { Attempt, Delivery, DeliveryStatus, EventType, Json, Notice, RelaisEvent, Tenant, Webhook } from '../core/model.ts';
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -79,6 +79,8 @@ export interface FailureRecord {
   failingSince: number | null;
 }
 
+export type NewNotice = Omit<Notice, 'emailedAt' | 'emailError'>;
+
 export interface Store {
   readonly engine: Engine;
   migrate(): Promise<void>;
@@ -124,6 +126,18 @@ export interface Store {
     /** Stores each event and one delivery per matching webhook, all in one transaction. */
     ingest(tenantId: string, events: readonly NewEvent[], match: Matcher, newDeliveryId: IdMaker, now: number): Promise<IngestResult[]>;
     get(tenantId: string, id: string): Promise<RelaisEvent | undefined>;
+  };
+
+  notices: {
+    create(notice: NewNotice): Promise<void>;
+    /** Records how the email went: sent at `emailedAt`, or the error. */
+    emailed(id: string, outcome: { emailedAt: number } | { error: string }): Promise<void>;
+    list(tenantId: string, limit: number): Promise<Notice[]>;
+  };
+
+  attempts: {
+    /** A webhook's latest attempts, newest first (for notices). */
+    latestForWebhook(tenantId: string, webhookId: string, limit: number): Promise<Attempt[]>;
   };
 
   deliveries: {

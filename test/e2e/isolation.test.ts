@@ -41,6 +41,7 @@ for (const engine of ENGINES) {
       return [
         ['GET', base],
         ['GET', `${base}/webhooks`],
+        ['GET', `${base}/notices`],
         ['POST', `${base}/webhooks`, { url: 'http://127.0.0.1:9/x', events: ['iso.event'] }],
         ['GET', `${base}/webhooks/${webhook}`],
         ['GET', `${base}/webhooks/${webhook}/secret`],

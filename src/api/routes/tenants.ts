@@ -3,7 +3,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { parseDurationMs } from '../../core/duration.ts';
 import type { Services } from '../../services/index.ts';
 import { isoOrNull, Problem, TenantParams } from '../../schemas/common.ts';
-import { TenantIn, TenantOut, TokenIn, TokenOut, toTenantOut } from '../../schemas/tenants.ts';
+import { NoticeOut, TenantIn, TenantOut, TokenIn, TokenOut, toNoticeOut, toTenantOut } from '../../schemas/tenants.ts';
+import { z } from 'zod';
 
 export function tenantRoutes(app: FastifyInstance, services: Services): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -18,6 +19,11 @@ export function tenantRoutes(app: FastifyInstance, services: Services): void {
     config: { access: 'tenant' },
     schema: { tags, summary: 'Get a tenant', params: TenantParams, response: { 200: TenantOut, 404: Problem } },
   }, async (req) => toTenantOut(await services.tenants.get(req.params.tenant)));
+
+  r.get('/v1/tenants/:tenant/notices', {
+    config: { access: 'tenant' },
+    schema: { tags, summary: 'Notices kept for the tenant (webhooks disabled…), newest first; emailed too when SMTP is set', params: TenantParams, response: { 200: z.object({ data: z.array(NoticeOut) }), 404: Problem } },
+  }, async (req) => ({ data: (await services.notices.list(req.params.tenant)).map(toNoticeOut) }));
 
   r.post('/v1/tenants/:tenant/tokens', {
     config: { access: 'admin' },

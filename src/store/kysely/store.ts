@@ -9,6 +9,7 @@ import { deliveryQueries, type ClaimLock } from './deliveries.ts';
 import { eventQueries } from './events.ts';
 import type { SecretBox } from './secrets.ts';
 import { webhookQueries } from './webhooks.ts';
+import { attemptQueries, noticeQueries } from './notices.ts';
 
 export interface EngineParts {
   engine: Engine;
@@ -35,6 +36,8 @@ export function kyselyStore({ engine, db, claimLock, box }: EngineParts): Store 
     eventTypes: eventTypeQueries(db),
     webhooks: webhookQueries(db, box),
     events: eventQueries(db),
+    notices: noticeQueries(db),
+    attempts: attemptQueries(db),
     deliveries: deliveryQueries(db, box, claimLock),
   };
 }

@@ -3,11 +3,13 @@ import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'k
 import * as initial from './0001-initial.ts';
 import * as shaping from './0002-shaping.ts';
 import * as failures from './0003-failures.ts';
+import * as notices from './0004-notices.ts';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-shaping': shaping,
   '0003-failures': failures,
+  '0004-notices': notices,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -23,6 +23,8 @@ export interface Config {
   secretOverlapMs: number;
   /** On SIGTERM, how long deliveries in flight may finish before they are aborted and released. */
   shutdownGraceMs: number;
+  /** Default cap of requests in flight at once to one webhook, per process. */
+  webhookConcurrency: number;
   /** Deliveries in flight at once in this process. */
   concurrency: number;
   /** Which parts this process runs: the API (and page), the dispatcher, or both. */
@@ -82,6 +84,7 @@ export function loadConfig(env: Env = process.env): Config {
     secretOverlapMs: durationVar(env, 'RELAIS_SECRET_OVERLAP', '24h'),
     shutdownGraceMs: durationVar(env, 'RELAIS_SHUTDOWN_GRACE', '10s'),
     concurrency: intVar(env, 'RELAIS_CONCURRENCY', 128, 1),
+    webhookConcurrency: intVar(env, 'RELAIS_WEBHOOK_CONCURRENCY', 64, 1),
     roles: roles.length ? { api: roles.includes('api'), worker: roles.includes('worker') } : { api: true, worker: true },
     logLevel: env.RELAIS_LOG_LEVEL || 'info',
   };

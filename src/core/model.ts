@@ -85,6 +85,10 @@ export interface Webhook {
   formFields: string[] | null;
   /** `audit` format: a value of the owner's choosing the receiver can check. */
   exportKey: string | null;
+  /** Requests in flight at once to this webhook (null: the server's RELAIS_WEBHOOK_CONCURRENCY). */
+  maxConcurrency: number | null;
+  /** Requests per second at most (null: no limit). */
+  rateLimit: number | null;
   /** During a rotation's overlap, the secret that still signs beside the new one. */
   previousSecret: string | null;
   previousSecretUntil: number | null;

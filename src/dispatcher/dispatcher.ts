@@ -6,6 +6,9 @@
 // its slot and refills the slots when enough are free. When a claim comes back short, the pump
 // sleeps until the next due time the store reports (at most IDLE_MAX_MS, for work queued by
 // other processes) or until wake() — called in-process on ingest — whichever comes first.
+// Before sending, each delivery passes its webhook's gate (gates.ts: concurrency cap, rate limit,
+// circuit breaker); one that may not go yet is handed back with a later due time, its retry
+// schedule untouched, and a breaker opening pushes the webhook's other due deliveries back too.
 // Stopping claims nothing more, lets in-flight sends finish for a grace period, then aborts
 // the rest and gives their leases back untouched, so another worker sends them at once.
 import type { Logger } from 'pino';
@@ -17,11 +20,12 @@ import { disableReason, GONE_REASON } from '../core/disabling.ts';
 import { newId } from '../ids.ts';
 import type { AttemptRecord, ClaimedDelivery, Completion, Store } from '../store/store.ts';
 import type { RenderedBody } from '../core/formats/envelopes.ts';
-import { signingSecrets, type Webhook } from '../core/model.ts';
+import { signingSecrets, type AttemptRequest, type Webhook } from '../core/model.ts';
 import { TemplateError, type TemplateRenderer } from '../render/renderer.ts';
 import { renderBody } from '../render/body.ts';
 import { completionWriter } from './completions.ts';
-import type { Sender } from './sender.ts';
+import type { Sender, SendOutcome } from './sender.ts';
+import { createGates, outcomeOf } from './gates.ts';
 
 const BATCH_MAX = 100;
 const IDLE_MAX_MS = 1_000;
@@ -31,7 +35,7 @@ export interface DispatcherDeps {
   store: Store;
   sender: Sender;
   templates: TemplateRenderer;
-  config: Pick<Config, 'concurrency' | 'leaseMs' | 'retryScheduleMs' | 'disableAfterFailures' | 'disableAfterMs'>;
+  config: Pick<Config, 'concurrency' | 'webhookConcurrency' | 'leaseMs' | 'retryScheduleMs' | 'disableAfterFailures' | 'disableAfterMs'>;
   /** Disables a webhook (and tells its owner); injected so the loop holds no policy of its own. */
   disableWebhook: (tenantId: string, webhookId: string, reason: string) => Promise<void>;
   log: Logger;
@@ -54,6 +58,7 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
   let again = false; // a wake arrived while pumping: claim once more before sleeping
   let timer: NodeJS.Timeout | undefined;
   const inFlight = new Map<string, { leaseId: string; abort: AbortController }>();
+  const gates = createGates();
   const policy = { failures: config.disableAfterFailures, minDurationMs: config.disableAfterMs };
   const disable = (tenantId: string, webhookId: string, reason: string): void => {
     disableWebhook(tenantId, webhookId, reason).catch((err: unknown) => log.error({ err, webhook: webhookId }, 'could not disable a failing webhook'));
@@ -112,52 +117,40 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
         await writer.write({ ...base, attempt: null, status: webhook ? 'pending' : 'cancelled', dueAt: null });
         return;
       }
-      const startedAt = now();
-      let rendered: RenderedBody;
+      const admission = gates.admit(webhook.id, { maxConcurrency: webhook.maxConcurrency ?? config.webhookConcurrency, rateLimit: webhook.rateLimit }, now());
+      if (!admission.go) {
+        // Throttled or its receiver is down: hand it back for later, its retry schedule untouched.
+        await store.deliveries.release([{ deliveryId: delivery.id, leaseId, dueAt: admission.retryAt }], now());
+        return;
+      }
+      let status: number | null | undefined; // the receiver's answer; null for none, undefined if never asked
       try {
-        rendered = await renderBody(webhook, event, templates);
-      } catch (err) {
-        if (!(err instanceof TemplateError)) throw err;
-        // A template that fails will fail again: record why, and give up at once.
-        log.warn({ delivery: delivery.id, webhook: webhook.id, reason: err.message }, 'template failed; delivery not sent');
-        await writer.write({ ...base, status: 'failed', dueAt: null, attempt: templateFailure(webhook, startedAt, err.message) });
-        return;
+        const startedAt = now();
+        let rendered: RenderedBody;
+        try {
+          rendered = await renderBody(webhook, event, templates);
+        } catch (err) {
+          if (!(err instanceof TemplateError)) throw err;
+          // A template that fails will fail again: record why, and give up at once.
+          log.warn({ delivery: delivery.id, webhook: webhook.id, reason: err.message }, 'template failed; delivery not sent');
+          await writer.write({ ...base, status: 'failed', dueAt: null, attempt: templateFailure(webhook, startedAt, err.message) });
+          return;
+        }
+        const request = buildRequest({ webhook, secrets: signingSecrets(webhook, startedAt), rendered, msgId: delivery.id, timestampS: Math.floor(startedAt / 1000) });
+        const outcome = await sender.send(request, abort.signal);
+        if (abort.signal.aborted) {
+          await store.deliveries.release([{ deliveryId: delivery.id, leaseId }], now());
+          return;
+        }
+        status = outcome.response?.status ?? null;
+        await record(claimed, webhook, request, outcome, startedAt);
+      } finally {
+        const opened = admission.done(status === undefined ? 'neutral' : outcomeOf(status), now());
+        if (opened !== undefined) {
+          log.warn({ webhook: webhook.id, until: new Date(opened).toISOString() }, 'receiver failing: pausing its deliveries (circuit open)');
+          await store.deliveries.deferWebhook(webhook.id, opened, now());
+        }
       }
-      const request = buildRequest({ webhook, secrets: signingSecrets(webhook, startedAt), rendered, msgId: delivery.id, timestampS: Math.floor(startedAt / 1000) });
-      const outcome = await sender.send(request, abort.signal);
-      if (abort.signal.aborted) {
-        await store.deliveries.release([{ deliveryId: delivery.id, leaseId }], now());
-        return;
-      }
-      const succeeded = outcome.response !== null && isSuccess(outcome.response.status);
-      const gone = outcome.response?.status === 410;
-      const attemptsMade = delivery.attempts + 1;
-      const next = gone
-        ? { status: 'failed' as const, dueAt: null } // no point retrying: the webhook goes too
-        : afterAttempt({
-          succeeded, attemptsMade, schedule: scheduleFor(webhook.retry, config.retryScheduleMs), now: now(), random: random(),
-          retryAfterMs: outcome.response ? retryAfterMs(outcome.response.status, outcome.response.headers, now()) : undefined,
-        });
-      const completion: Completion = {
-        ...base,
-        status: next.status,
-        dueAt: next.dueAt,
-        attempt: {
-          id: newId('att', startedAt),
-          startedAt,
-          durationMs: outcome.durationMs,
-          request: { ...request, headers: redactHeaders(request.headers) },
-          response: outcome.response,
-          errorKind: outcome.error?.kind ?? null,
-          errorMessage: outcome.error?.message ?? null,
-          succeeded,
-        },
-      };
-      if (!succeeded) {
-        log.info({ delivery: delivery.id, webhook: webhook.id, attempt: attemptsMade, status: outcome.response?.status, error: outcome.error?.kind, next: next.status }, 'delivery attempt failed');
-      }
-      await writer.write(completion);
-      if (gone) disable(delivery.tenantId, webhook.id, GONE_REASON);
     } catch (err) {
       log.error({ err, delivery: delivery.id }, 'delivery crashed; it will be retried when its lease ends');
     } finally {
@@ -165,6 +158,41 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
       if (inFlight.size === 0) idle?.();
       if (mode === 'running' && (config.concurrency - inFlight.size >= refillAt || inFlight.size === 0)) wake();
     }
+  }
+
+  /** Records an attempt and moves the delivery on; a 410 also disables the webhook. */
+  async function record(claimed: ClaimedDelivery, webhook: Webhook, request: AttemptRequest, outcome: SendOutcome, startedAt: number): Promise<void> {
+    const { delivery, leaseId } = claimed;
+    const base = { deliveryId: delivery.id, leaseId, tenantId: delivery.tenantId, webhookId: delivery.webhookId };
+    const succeeded = outcome.response !== null && isSuccess(outcome.response.status);
+    const gone = outcome.response?.status === 410;
+    const attemptsMade = delivery.attempts + 1;
+    const next = gone
+      ? { status: 'failed' as const, dueAt: null } // no point retrying: the webhook goes too
+      : afterAttempt({
+        succeeded, attemptsMade, schedule: scheduleFor(webhook.retry, config.retryScheduleMs), now: now(), random: random(),
+        retryAfterMs: outcome.response ? retryAfterMs(outcome.response.status, outcome.response.headers, now()) : undefined,
+      });
+    const completion: Completion = {
+      ...base,
+      status: next.status,
+      dueAt: next.dueAt,
+      attempt: {
+        id: newId('att', startedAt),
+        startedAt,
+        durationMs: outcome.durationMs,
+        request: { ...request, headers: redactHeaders(request.headers) },
+        response: outcome.response,
+        errorKind: outcome.error?.kind ?? null,
+        errorMessage: outcome.error?.message ?? null,
+        succeeded,
+      },
+    };
+    if (!succeeded) {
+      log.info({ delivery: delivery.id, webhook: webhook.id, attempt: attemptsMade, status: outcome.response?.status, error: outcome.error?.kind, next: next.status }, 'delivery attempt failed');
+    }
+    await writer.write(completion);
+    if (gone) disable(delivery.tenantId, webhook.id, GONE_REASON);
   }
 
   return {

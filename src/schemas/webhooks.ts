@@ -67,6 +67,8 @@ const webhookFields = {
   form_fields: z.array(z.string().regex(/^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/, 'a dotted path into data')).min(1).max(100).nullable().optional()
     .describe('format "form": the fields of data sent as application/x-www-form-urlencoded'),
   export_key: z.string().max(200).nullable().optional().describe('format "audit": a value of your choosing the receiver can check'),
+  max_concurrency: z.number().int().min(1).max(1000).nullable().optional().describe('Requests in flight at once to this URL (default: the server\'s RELAIS_WEBHOOK_CONCURRENCY)'),
+  rate_limit: z.number().min(0.01).max(100_000).nullable().optional().describe('At most this many requests per second (default: no limit)'),
 };
 
 export const WebhookIn = z.strictObject(webhookFields).meta({ id: 'WebhookIn' });
@@ -94,6 +96,8 @@ export const WebhookOut = z.object({
   content_type: z.string().nullable(),
   form_fields: z.array(z.string()).nullable(),
   export_key: z.string().nullable(),
+  max_concurrency: z.number().int().nullable(),
+  rate_limit: z.number().nullable(),
   disabled_reason: z.string().nullable().describe('Why Relais disabled it (repeated failures, 410 Gone); null otherwise'),
   health: z.object({
     consecutive_failures: z.number().int().describe('Failed attempts in a row; a success resets it'),
@@ -129,6 +133,8 @@ export function toWebhookOut(w: Webhook): z.infer<typeof WebhookOut> {
     content_type: w.contentType,
     form_fields: w.formFields,
     export_key: w.exportKey,
+    max_concurrency: w.maxConcurrency,
+    rate_limit: w.rateLimit,
     disabled_reason: w.disabledReason,
     health: { consecutive_failures: w.consecutiveFailures, failing_since: isoOrNull(w.failingSince), last_success_at: isoOrNull(w.lastSuccessAt) },
     created_at: iso(w.createdAt),

@@ -93,6 +93,8 @@ export function webhookService(deps: ServiceDeps, eventTypes: EventTypeService, 
       await checkAgainstCatalog(input.events, filters);
       const created = await store.webhooks.create({
         ...shape,
+        maxConcurrency: input.max_concurrency ?? null,
+        rateLimit: input.rate_limit ?? null,
         id: newId('wh'),
         tenantId,
         url: input.url,
@@ -152,6 +154,8 @@ export function webhookService(deps: ServiceDeps, eventTypes: EventTypeService, 
         contentType: patch.content_type,
         formFields: patch.form_fields,
         exportKey: patch.export_key,
+        maxConcurrency: patch.max_concurrency,
+        rateLimit: patch.rate_limit,
       };
       const updated = await store.webhooks.update(tenantId, id, changes, now());
       if (!updated) throw errors.notFound('webhook', id);

@@ -71,6 +71,8 @@ export interface WebhooksTable {
   failing_since: number | null;
   last_success_at: number | null;
   disabled_reason: string | null;
+  max_concurrency: number | null;
+  rate_limit: number | null;
   created_at: number;
   updated_at: number;
 }

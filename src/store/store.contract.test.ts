@@ -19,7 +19,7 @@ function event(type: string, data: NewEvent['data'] = {}, idempotencyKey: string
 async function webhook(store: Store, tenantId: string, events: string[], extra: Partial<Webhook> = {}): Promise<Webhook> {
   return store.webhooks.create({
     id: newId('wh'), tenantId, url: 'http://127.0.0.1:9/hook', events, enabled: true, description: null, filters: {},
-    method: 'POST', headers: {}, format: 'standard', secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', retry: { mode: 'default' }, condition: null, template: null, contentType: null, formFields: null, exportKey: null, ...extra,
+    method: 'POST', headers: {}, format: 'standard', secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', retry: { mode: 'default' }, condition: null, template: null, contentType: null, formFields: null, exportKey: null, maxConcurrency: null, rateLimit: null, ...extra,
   }, Date.now());
 }
 

@@ -152,8 +152,10 @@ export interface Store {
      * resets it), in one transaction; a lost lease is skipped. Returns the records that changed.
      */
     complete(completions: readonly Completion[], now: number): Promise<FailureRecord[]>;
-    /** Gives leased deliveries back untouched (shutdown): due now, attempt count unchanged. */
-    release(leases: readonly { deliveryId: string; leaseId: string }[], now: number): Promise<void>;
+    /** Gives leased deliveries back untouched: due at `dueAt` (default now), attempt count unchanged. */
+    release(leases: readonly { deliveryId: string; leaseId: string; dueAt?: number }[], now: number): Promise<void>;
+    /** Pushes a webhook's due pending deliveries back to `until` (its receiver's breaker opened). */
+    deferWebhook(webhookId: string, until: number, now: number): Promise<void>;
     /** The earliest due time in the queue, to sleep until then rather than poll. */
     nextDueAt(): Promise<number | undefined>;
   };

@@ -71,7 +71,36 @@ export function deliveryQueries(db: Kysely<Database>, box: SecretBox, claimLock:
       if (completions.length === 0) return [];
       return db.transaction().execute(async (trx) => {
         const attempts: Insertable<AttemptsTable>[] = [];
+        // Webhook rows first, in id order, as a webhook's deletion locks them (then its
+        // deliveries): taking them in the other order could deadlock with it on PostgreSQL.
         const outcomes = new Map<string, { tenantId: string; lastSuccessAt: number | null; failuresAfter: number; firstFailureAfter: number | null }>();
+        for (const c of completions) {
+          const a = c.attempt;
+          // A template that fails is the owner's doing, not the receiver's: it does not count.
+          if (!a || a.errorKind === 'template') continue;
+          const o = outcomes.get(c.webhookId) ?? { tenantId: c.tenantId, lastSuccessAt: null, failuresAfter: 0, firstFailureAfter: null };
+          if (a.succeeded) Object.assign(o, { lastSuccessAt: a.startedAt, failuresAfter: 0, firstFailureAfter: null });
+          else Object.assign(o, { failuresAfter: o.failuresAfter + 1, firstFailureAfter: o.firstFailureAfter ?? a.startedAt });
+          outcomes.set(c.webhookId, o);
+        }
+        // One write per webhook per batch: a success in the batch resets the record to the
+        // failures that followed it; otherwise the failures add up.
+        const records: FailureRecord[] = [];
+        for (const [webhookId, o] of [...outcomes].sort(([a], [b]) => (a < b ? -1 : 1))) {
+          const row = await trx.updateTable('webhooks')
+            .set((eb) => (o.lastSuccessAt !== null
+              ? { consecutive_failures: o.failuresAfter, failing_since: o.firstFailureAfter, last_success_at: o.lastSuccessAt }
+              : { consecutive_failures: eb('consecutive_failures', '+', o.failuresAfter), failing_since: eb.fn.coalesce('failing_since', eb.val(o.firstFailureAfter)) }))
+            .where('id', '=', webhookId)
+            .returning(['enabled', 'consecutive_failures', 'failing_since'])
+            .executeTakeFirst();
+          if (row) {
+            records.push({
+              tenantId: o.tenantId, webhookId, enabled: Boolean(Number(row.enabled)),
+              consecutiveFailures: Number(row.consecutive_failures), failingSince: row.failing_since === null ? null : Number(row.failing_since),
+            });
+          }
+        }
         for (const c of completions) {
           const updated = await trx.updateTable('deliveries')
             .set((eb) => ({
@@ -87,13 +116,6 @@ export function deliveryQueries(db: Kysely<Database>, box: SecretBox, claimLock:
           // A lost lease (this worker stalled past it) means another worker owns the delivery now.
           if (Number(updated.numUpdatedRows) === 0 || !c.attempt) continue;
           const a = c.attempt;
-          // A template that fails is the owner's doing, not the receiver's: it does not count.
-          if (a.errorKind !== 'template') {
-            const o = outcomes.get(c.webhookId) ?? { tenantId: c.tenantId, lastSuccessAt: null, failuresAfter: 0, firstFailureAfter: null };
-            if (a.succeeded) Object.assign(o, { lastSuccessAt: a.startedAt, failuresAfter: 0, firstFailureAfter: null });
-            else Object.assign(o, { failuresAfter: o.failuresAfter + 1, firstFailureAfter: o.firstFailureAfter ?? a.startedAt });
-            outcomes.set(c.webhookId, o);
-          }
           attempts.push({
             id: a.id,
             delivery_id: c.deliveryId,
@@ -111,24 +133,6 @@ export function deliveryQueries(db: Kysely<Database>, box: SecretBox, claimLock:
         for (let i = 0; i < attempts.length; i += INSERT_CHUNK) {
           await trx.insertInto('attempts').values(attempts.slice(i, i + INSERT_CHUNK)).execute();
         }
-        // One write per webhook per batch: a success in the batch resets the record to the
-        // failures that followed it; otherwise the failures add up.
-        const records: FailureRecord[] = [];
-        for (const [webhookId, o] of outcomes) {
-          const row = await trx.updateTable('webhooks')
-            .set((eb) => (o.lastSuccessAt !== null
-              ? { consecutive_failures: o.failuresAfter, failing_since: o.firstFailureAfter, last_success_at: o.lastSuccessAt }
-              : { consecutive_failures: eb('consecutive_failures', '+', o.failuresAfter), failing_since: eb.fn.coalesce('failing_since', eb.val(o.firstFailureAfter)) }))
-            .where('id', '=', webhookId)
-            .returning(['enabled', 'consecutive_failures', 'failing_since'])
-            .executeTakeFirst();
-          if (row) {
-            records.push({
-              tenantId: o.tenantId, webhookId, enabled: Boolean(Number(row.enabled)),
-              consecutiveFailures: Number(row.consecutive_failures), failingSince: row.failing_since === null ? null : Number(row.failing_since),
-            });
-          }
-        }
         return records;
       });
     },
@@ -137,10 +141,15 @@ export function deliveryQueries(db: Kysely<Database>, box: SecretBox, claimLock:
       if (leases.length === 0) return;
       await db.transaction().execute(async (trx) => {
         for (const l of leases) {
-          await trx.updateTable('deliveries').set({ status: 'pending', due_at: now, lease_id: null, updated_at: now })
+          await trx.updateTable('deliveries').set({ status: 'pending', due_at: l.dueAt ?? now, lease_id: null, updated_at: now })
             .where('id', '=', l.deliveryId).where('lease_id', '=', l.leaseId).execute();
         }
       });
+    },
+
+    async deferWebhook(webhookId, until, now) {
+      await db.updateTable('deliveries').set({ due_at: until, updated_at: now })
+        .where('webhook_id', '=', webhookId).where('status', '=', 'pending').where('due_at', '<', until).execute();
     },
 
     async nextDueAt() {

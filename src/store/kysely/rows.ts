@@ -67,6 +67,8 @@ export function toWebhook(r: Selectable<WebhooksTable>, secret: string, previous
     contentType: r.content_type,
     formFields: parse(r.form_fields),
     exportKey: r.export_key,
+    maxConcurrency: r.max_concurrency === null ? null : num(r.max_concurrency),
+    rateLimit: r.rate_limit === null ? null : Number(r.rate_limit),
     previousSecret,
     previousSecretUntil: numOrNull(r.previous_secret_until),
     consecutiveFailures: num(r.consecutive_failures),

@@ -23,6 +23,8 @@ function changesToRow(c: WebhookChanges, box: SecretBox): Updateable<WebhooksTab
   if (c.contentType !== undefined) row.content_type = c.contentType;
   if (c.formFields !== undefined) row.form_fields = jsonOrNull(c.formFields);
   if (c.exportKey !== undefined) row.export_key = c.exportKey;
+  if (c.maxConcurrency !== undefined) row.max_concurrency = c.maxConcurrency;
+  if (c.rateLimit !== undefined) row.rate_limit = c.rateLimit;
   return row;
 }
 
@@ -59,6 +61,8 @@ export function webhookQueries(db: Kysely<Database>, box: SecretBox): Store['web
         content_type: w.contentType,
         form_fields: jsonOrNull(w.formFields),
         export_key: w.exportKey,
+        max_concurrency: w.maxConcurrency,
+        rate_limit: w.rateLimit,
         created_at: now,
         updated_at: now,
       }).returningAll().executeTakeFirstOrThrow();

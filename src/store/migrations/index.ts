@@ -4,12 +4,14 @@ import * as initial from './0001-initial.ts';
 import * as shaping from './0002-shaping.ts';
 import * as failures from './0003-failures.ts';
 import * as notices from './0004-notices.ts';
+import * as throttling from './0005-throttling.ts';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-shaping': shaping,
   '0003-failures': failures,
   '0004-notices': notices,
+  '0005-throttling': throttling,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -25,7 +25,7 @@ import { TemplateError, type TemplateRenderer } from '../render/renderer.ts';
 import { renderBody } from '../render/body.ts';
 import { completionWriter } from './completions.ts';
 import type { Sender, SendOutcome } from './sender.ts';
-import { createGates, outcomeOf } from './gates.ts';
+import { BUSY_RETRY_MS, createGates, outcomeOf, type Turn } from './gates.ts';
 
 const BATCH_MAX = 100;
 const IDLE_MAX_MS = 1_000;
@@ -118,11 +118,13 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
         return;
       }
       const admission = gates.admit(webhook.id, { maxConcurrency: webhook.maxConcurrency ?? config.webhookConcurrency, rateLimit: webhook.rateLimit }, now());
-      if (!admission.go) {
+      const turn = admission.go === 'wait' ? await waitForTurn(admission.turn) : admission;
+      if (!turn.go) {
         // Throttled or its receiver is down: hand it back for later, its retry schedule untouched.
-        await store.deliveries.release([{ deliveryId: delivery.id, leaseId, dueAt: admission.retryAt }], now());
+        await store.deliveries.release([{ deliveryId: delivery.id, leaseId, dueAt: turn.retryAt }], now());
         return;
       }
+      const { done } = turn;
       let status: number | null | undefined; // the receiver's answer; null for none, undefined if never asked
       try {
         const startedAt = now();
@@ -145,7 +147,7 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
         status = outcome.response?.status ?? null;
         await record(claimed, webhook, request, outcome, startedAt);
       } finally {
-        const opened = admission.done(status === undefined ? 'neutral' : outcomeOf(status), now());
+        const opened = done(status === undefined ? 'neutral' : outcomeOf(status), now());
         if (opened !== undefined) {
           log.warn({ webhook: webhook.id, until: new Date(opened).toISOString() }, 'receiver failing: pausing its deliveries (circuit open)');
           await store.deliveries.deferWebhook(webhook.id, opened, now());
@@ -158,6 +160,22 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
       if (inFlight.size === 0) idle?.();
       if (mode === 'running' && (config.concurrency - inFlight.size >= refillAt || inFlight.size === 0)) wake();
     }
+  }
+
+  /**
+   * Waits in the webhook's queue, but not past half the lease: a delivery that would wait longer
+   * is handed back (due soon) rather than risk another worker taking it over meanwhile. A turn
+   * that arrives after giving up is passed straight on.
+   */
+  async function waitForTurn(turn: Promise<Turn>): Promise<Turn> {
+    let timer: NodeJS.Timeout | undefined;
+    const giveUp = new Promise<Turn>((resolve) => {
+      timer = setTimeout(() => resolve({ go: false, retryAt: now() + BUSY_RETRY_MS }), config.leaseMs / 2);
+    });
+    const first = await Promise.race([turn, giveUp]);
+    clearTimeout(timer);
+    if (!first.go) void turn.then((late) => late.go && late.done('neutral', now()));
+    return first;
   }
 
   /** Records an attempt and moves the delivery on; a 410 also disables the webhook. */

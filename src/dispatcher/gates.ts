@@ -9,12 +9,17 @@
 export const BREAKER_THRESHOLD = 5;
 export const BREAKER_BASE_MS = 5_000;
 export const BREAKER_MAX_MS = 300_000;
-/** How long a delivery waits when its webhook has no free slot (it is handed back, not held). */
+/** How long a delivery waits when its webhook's queue here is full (it is handed back, not held). */
 export const BUSY_RETRY_MS = 200;
+/** Deliveries that may queue here, in claim order, for a webhook's free slot: this many per slot. */
+export const WAITERS_PER_SLOT = 4;
 
 export type Outcome = 'success' | 'failure' | 'neutral';
 /** `done` returns the breaker's reopening time when this outcome opened it. */
-export type Admission = { go: true; done: (outcome: Outcome, now: number) => number | undefined } | { go: false; retryAt: number };
+export type Done = (outcome: Outcome, now: number) => number | undefined;
+export type Turn = { go: true; done: Done } | { go: false; retryAt: number };
+/** Go now; come back at `retryAt`; or wait for a turn (first come, first served), which may still say later. */
+export type Admission = Turn | { go: 'wait'; turn: Promise<Turn> };
 
 interface Gate {
   inFlight: number;
@@ -23,6 +28,8 @@ interface Gate {
   openUntil: number;
   cooldownMs: number;
   probing: boolean;
+  /** Deliveries queued for a slot; a finishing request hands its slot to the first. */
+  waiters: ((turn: Turn) => void)[];
   tokens: number;
   refilledAt: number;
 }
@@ -42,14 +49,13 @@ export function createGates() {
   function gate(id: string, now: number): Gate {
     let g = gates.get(id);
     if (!g) {
-      g = { inFlight: 0, failures: 0, mode: 'closed', openUntil: 0, cooldownMs: BREAKER_BASE_MS, probing: false, tokens: 1, refilledAt: now };
+      g = { inFlight: 0, failures: 0, mode: 'closed', openUntil: 0, cooldownMs: BREAKER_BASE_MS, probing: false, waiters: [], tokens: 1, refilledAt: now };
       gates.set(id, g);
     }
     return g;
   }
 
   function finish(id: string, g: Gate, outcome: Outcome, now: number, probe: boolean): number | undefined {
-    g.inFlight--;
     let opened: number | undefined;
     if (probe) g.probing = false;
     if (outcome === 'success' || outcome === 'neutral') {
@@ -59,6 +65,14 @@ export function createGates() {
       Object.assign(g, { mode: 'open', openUntil: now + cooldown, cooldownMs: cooldown });
       opened = g.openUntil;
     }
+    if (g.mode === 'open') {
+      // The receiver is down: whoever queued here comes back when the breaker may close.
+      for (const waiter of g.waiters.splice(0)) waiter({ go: false, retryAt: g.openUntil });
+    }
+    // The slot passes to the first waiter rather than to whoever asks next: claim order holds.
+    const next = g.waiters.shift();
+    if (next) next({ go: true, done: (o, at) => finish(id, g, o, at, false) });
+    else g.inFlight--;
     if (g.inFlight === 0 && g.mode === 'closed' && g.failures === 0 && g.tokens >= 1) gates.delete(id); // nothing to remember
     return opened;
   }
@@ -72,7 +86,10 @@ export function createGates() {
         g.mode = 'half-open';
       }
       if (g.mode === 'half-open' && g.probing) return { go: false, retryAt: now + BUSY_RETRY_MS };
-      if (g.inFlight >= limits.maxConcurrency) return { go: false, retryAt: now + BUSY_RETRY_MS };
+      if (g.inFlight >= limits.maxConcurrency) {
+        if (g.waiters.length >= limits.maxConcurrency * WAITERS_PER_SLOT) return { go: false, retryAt: now + BUSY_RETRY_MS };
+        return { go: 'wait', turn: new Promise<Turn>((resolve) => g.waiters.push(resolve)) };
+      }
       if (limits.rateLimit !== null) {
         const burst = Math.max(1, limits.rateLimit);
         g.tokens = Math.min(burst, g.tokens + ((now - g.refilledAt) / 1000) * limits.rateLimit);

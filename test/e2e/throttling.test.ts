@@ -1,0 +1,67 @@
+// Receivers are not hammered: an outage opens the webhook's circuit (deliveries wait for a
+// probe instead of each failing in turn), and per-webhook concurrency and rate limits hold.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ENGINES } from '../helpers/engines.ts';
+import { relaisWithReceiver, seed } from '../helpers/relais.ts';
+import { waitFor } from '../helpers/wait.ts';
+
+const EVENTS = 30;
+const DELAY_MS = 100;
+
+for (const engine of ENGINES) {
+  describe(`throttling and outages: ${engine}`, () => {
+    const suite = relaisWithReceiver(engine, { RELAIS_RETRY_SCHEDULE: Array(12).fill('100ms').join(',').replace(/^100ms/, '0') });
+    const numbers = (path: string) => suite.receiver.received.filter((r) => r.path === path).map((r) => (JSON.parse(r.body) as { data: { n: number } }).data.n);
+    const batch = (tenant: string, type: string) => suite.t.call('POST', `/v1/tenants/${tenant}/events/batch`, { events: Array.from({ length: EVENTS }, (_, n) => ({ type, data: { n } })) });
+
+    it('pauses a failing receiver\'s deliveries, probes it, then sends everything in creation order', async () => {
+      const { t, receiver } = suite;
+      let down = true;
+      const ok: number[] = [];
+      receiver.respond = (r) => {
+        if (r.path !== '/outage') return { status: 200 };
+        if (down) return { status: 503 };
+        ok.push((JSON.parse(r.body) as { data: { n: number } }).data.n);
+        return { status: 200 };
+      };
+      await seed(t, `${receiver.url}/outage`, { tenant: 'outage', type: 'outage.event', webhook: { max_concurrency: 1 } });
+      await batch('outage', 'outage.event');
+      await waitFor('the circuit to open', () => t.logs.some((l) => l.includes('circuit open')));
+      await new Promise((r) => setTimeout(r, 1_000));
+      const duringOutage = numbers('/outage').length;
+      assert.ok(duringOutage < EVENTS, `fewer requests than deliveries while down (${duringOutage}), not one or more each`);
+
+      down = false;
+      await waitFor('every event delivered', () => new Set(ok).size === EVENTS, 20_000);
+      assert.deepEqual(ok, [...ok].sort((a, b) => a - b), 'in order of creation');
+      const rows = (await t.call<{ data: { status: string }[] }>('GET', '/v1/tenants/outage/deliveries?limit=200&event_type=outage.event')).body.data;
+      assert.equal(rows.length, EVENTS);
+      assert.ok(rows.every((d) => d.status === 'succeeded'));
+    });
+
+    it('keeps requests in flight to a webhook under its max_concurrency', async () => {
+      const { t, receiver } = suite;
+      receiver.respond = () => ({ status: 200, delayMs: DELAY_MS });
+      await seed(t, `${receiver.url}/capped`, { tenant: 'capped', type: 'capped.event', webhook: { max_concurrency: 3 } });
+      await batch('capped', 'capped.event');
+      await waitFor('every event delivered', () => new Set(numbers('/capped')).size === EVENTS, 20_000);
+      const starts = receiver.received.filter((r) => r.path === '/capped').map((r) => r.at);
+      const mostAtOnce = Math.max(...starts.map((s) => starts.filter((o) => o <= s && o + DELAY_MS > s).length));
+      assert.ok(mostAtOnce <= 3, `at most 3 at once (saw ${mostAtOnce})`);
+      assert.ok(mostAtOnce >= 2, 'but more than one at a time');
+    });
+
+    it('spaces requests to a webhook by its rate_limit', async () => {
+      const { t, receiver } = suite;
+      receiver.respond = () => ({ status: 200 });
+      await seed(t, `${receiver.url}/rated`, { tenant: 'rated', type: 'rated.event', webhook: { rate_limit: 10 } });
+      await batch('rated', 'rated.event');
+      await waitFor('every event delivered', () => new Set(numbers('/rated')).size === EVENTS, 20_000);
+      const at = receiver.received.filter((r) => r.path === '/rated').map((r) => r.at).sort((a, b) => a - b);
+      const spanMs = at.at(-1)! - at[0]!;
+      assert.ok(spanMs >= 2_500, `30 requests at 10/s take about 3 s (took ${spanMs} ms)`);
+      for (let i = 0; i + 11 < at.length; i++) assert.ok(at[i + 11]! - at[i]! >= 1_000, 'never more than ~10 in any second (+1 for timing)');
+    });
+  });
+}

@@ -24,6 +24,12 @@ export function sendingService(deps: ServiceDeps, eventTypes: EventTypeService) 
   }
 
   return {
+    /** Drops what a webhook still had to send (typically while disabled), keeping it in the log as cancelled. */
+    async cancelPending(tenantId: string, webhookId: string): Promise<number> {
+      if (!(await store.webhooks.get(tenantId, webhookId))) throw errors.notFound('webhook', webhookId);
+      return store.deliveries.cancelPending(tenantId, webhookId, now());
+    },
+
     /** A new delivery of the same event to the same webhook, due now. */
     async resend(tenantId: string, deliveryId: string): Promise<Delivery> {
       const found = await store.deliveries.get(tenantId, deliveryId);

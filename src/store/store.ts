@@ -154,6 +154,8 @@ export interface Store {
     complete(completions: readonly Completion[], now: number): Promise<FailureRecord[]>;
     /** Gives leased deliveries back untouched: due at `dueAt` (default now), attempt count unchanged. */
     release(leases: readonly { deliveryId: string; leaseId: string; dueAt?: number }[], now: number): Promise<void>;
+    /** Cancels a webhook's pending deliveries (not those being sent); returns how many. */
+    cancelPending(tenantId: string, webhookId: string, now: number): Promise<number>;
     /** Pushes a webhook's due pending deliveries back to `until` (its receiver's breaker opened). */
     deferWebhook(webhookId: string, until: number, now: number): Promise<void>;
     /** The earliest due time in the queue, to sleep until then rather than poll. */

@@ -30,6 +30,39 @@ for (const engine of ENGINES) {
       assert.deepEqual([d?.status, d?.attempt_count], ['failed', 1], 'a 410 is not retried');
     });
 
+    it('cancels the deliveries a disabled webhook holds, on request', async () => {
+      const { t, receiver } = suite;
+      // Two deliveries that failed once and wait an hour for their retry, then held by disabling.
+      const { webhook } = await seed(t, `${receiver.url}/cancel`, { tenant: 'cancel', type: 'cancel.event', webhook: { retry: { mode: 'custom', schedule: ['0', '1h'] } } });
+      receiver.respond = (r) => (r.path === '/cancel' ? { status: 500 } : { status: 200 });
+      await t.call('POST', '/v1/tenants/cancel/events/batch', { events: [{ type: 'cancel.event', data: {} }, { type: 'cancel.event', data: {} }] });
+      await waitFor('both attempted once', async () => (await deliveries('cancel', '&event_type=cancel.event')).every((d) => d.attempt_count === 1 && d.status === 'pending'));
+      await t.call('PATCH', `/v1/tenants/cancel/webhooks/${webhook.id}`, { enabled: false });
+      const res = await t.call<{ cancelled: number }>('POST', `/v1/tenants/cancel/webhooks/${webhook.id}/cancel-pending`);
+      assert.deepEqual(res.body, { cancelled: 2 });
+      assert.ok((await deliveries('cancel', '&event_type=cancel.event')).every((d) => d.status === 'cancelled'));
+      await t.call('PATCH', `/v1/tenants/cancel/webhooks/${webhook.id}`, { enabled: true });
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal(receiver.received.filter((r) => r.path === '/cancel').length, 2, 'nothing cancelled goes out on re-enable');
+    });
+
+    it('tells webhook.* subscribers about webhooks created, updated and deleted', async () => {
+      const { t, receiver } = suite;
+      receiver.respond = () => ({ status: 200 });
+      await seed(t, `${receiver.url}/watch-all`, { tenant: 'life', type: 'life.event', webhook: { events: ['webhook.*'] } });
+      const made = await t.call<{ id: string }>('POST', '/v1/tenants/life/webhooks', { url: `${receiver.url}/other`, events: ['life.event'], headers: { Authorization: 'Bearer hidden-token' } });
+      await t.call('PATCH', `/v1/tenants/life/webhooks/${made.body.id}`, { description: 'renamed' });
+      await t.call('DELETE', `/v1/tenants/life/webhooks/${made.body.id}`);
+      const seen = await waitFor('three lifecycle events about it', () => {
+        const got = receiver.received.filter((r) => r.path === '/watch-all').map((r) => JSON.parse(r.body) as { type: string; data: { id: string; description: string | null } });
+        return got.filter((e) => e.data.id === made.body.id).length >= 3 && got;
+      });
+      const about = seen.filter((e) => e.data.id === made.body.id).map((e) => e.type).sort();
+      assert.deepEqual(about, ['webhook.created', 'webhook.deleted', 'webhook.updated']);
+      assert.equal(seen.find((e) => e.type === 'webhook.updated' && e.data.id === made.body.id)?.data.description, 'renamed');
+      assert.ok(!receiver.received.some((r) => r.body.includes('hidden-token')), 'headers stay redacted');
+    });
+
     it('waits as long as Retry-After asks on a 429', async () => {
       const { t, receiver } = suite;
       let calls = 0;

@@ -50,6 +50,7 @@ for (const engine of ENGINES) {
         ['POST', `${base}/webhooks/preview`, { webhook: { url: 'http://127.0.0.1:9/x', events: ['iso.event'] } }],
         ['POST', `${base}/webhooks/${webhook}/rotate-secret`, {}],
         ['POST', `${base}/webhooks/${webhook}/test`, {}],
+        ['POST', `${base}/webhooks/${webhook}/cancel-pending`, {}],
         ['POST', `${base}/deliveries/${delivery}/resend`, {}],
         ['DELETE', `${base}/webhooks/${webhook}`],
         ['POST', `${base}/events`, { type: 'iso.event', data: {} }],
@@ -86,7 +87,7 @@ for (const engine of ENGINES) {
       const before = await betaSnapshot();
       const crossIds = routes('alpha', tenants.beta.webhook, tenants.beta.delivery)
         .filter(([, path]) => path.includes(tenants.beta.webhook) || path.includes(tenants.beta.delivery));
-      assert.equal(crossIds.length, 9);
+      assert.equal(crossIds.length, 10);
       for (const [method, path, body] of crossIds) {
         assert.equal((await t.call(method, path, body, tenants.alpha.token)).status, 404, `${method} ${path}`);
         assert.equal((await t.call(method, path, body)).status, 404, `admin: ${method} ${path}`);

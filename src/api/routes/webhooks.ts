@@ -81,6 +81,11 @@ export function webhookRoutes(app: FastifyInstance, services: Services): void {
     return toDeliveryDetail(delivery, attempts, event);
   });
 
+  r.post('/v1/tenants/:tenant/webhooks/:webhook/cancel-pending', {
+    config,
+    schema: { tags, summary: 'Cancel the deliveries this webhook still has to send (e.g. held while it is disabled)', params: WebhookParams, response: { 200: z.object({ cancelled: z.number().int() }), 404: Problem } },
+  }, async (req) => ({ cancelled: await services.sending.cancelPending(req.params.tenant, req.params.webhook) }));
+
   r.delete('/v1/tenants/:tenant/webhooks/:webhook', {
     config,
     schema: { tags, summary: 'Delete a webhook, its deliveries and their log', params: WebhookParams, response: { 204: z.null(), 404: Problem } },

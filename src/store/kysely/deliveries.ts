@@ -147,6 +147,12 @@ export function deliveryQueries(db: Kysely<Database>, box: SecretBox, claimLock:
       });
     },
 
+    async cancelPending(tenantId, webhookId, now) {
+      const result = await db.updateTable('deliveries').set({ status: 'cancelled', due_at: null, updated_at: now })
+        .where('tenant_id', '=', tenantId).where('webhook_id', '=', webhookId).where('status', '=', 'pending').executeTakeFirst();
+      return Number(result.numUpdatedRows);
+    },
+
     async deferWebhook(webhookId, until, now) {
       await db.updateTable('deliveries').set({ due_at: until, updated_at: now })
         .where('webhook_id', '=', webhookId).where('status', '=', 'pending').where('due_at', '<', until).execute();

@@ -8,6 +8,7 @@ import type { Store } from './store.ts';
 
 export function openStore(config: Pick<Config, 'databaseUrl' | 'sqlitePath' | 'encryptionKey'>, log?: Logger): Store {
   const box = secretBox(config.encryptionKey);
-  const onIdleError = (err: Error): void => log?.warn({ err }, 'a PostgreSQL connection was lost; the pool replaces it');
+  // The error carries its pg client (with connection details): log only what it says.
+  const onIdleError = (err: Error & { code?: string }): void => log?.warn({ code: err.code, reason: err.message }, 'a PostgreSQL connection was lost; the pool replaces it');
   return config.databaseUrl ? postgresStore(config.databaseUrl, box, onIdleError) : sqliteStore(config.sqlitePath, box);
 }

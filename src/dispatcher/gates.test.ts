@@ -16,6 +16,7 @@ describe('webhook gates', () => {
     const waiting = Array.from({ length: WAITERS_PER_SLOT }, () => gates.admit('w', cap, 0));
     assert.ok(waiting.every((a) => a.go === 'wait'));
     assert.deepEqual(gates.admit('w', cap, 0), { go: false, retryAt: BUSY_RETRY_MS }, 'the queue is bounded');
+    assert.deepEqual(gates.admit('w', cap, 5), { go: false, retryAt: BUSY_RETRY_MS }, 'a later one is handed back to the same instant: none overtakes');
     assert.equal(gates.admit('other', cap, 0).go, true, 'other webhooks are not held up');
     const order: number[] = [];
     waiting.forEach((a, i) => void (a as { turn: Promise<{ go: boolean }> }).turn.then(() => order.push(i)));

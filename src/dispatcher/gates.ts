@@ -32,6 +32,11 @@ interface Gate {
   waiters: ((turn: Turn) => void)[];
   tokens: number;
   refilledAt: number;
+  /**
+   * Until when deliveries are being handed back. Every later one is handed back to the same
+   * instant, so none overtakes them: equal due times are claimed in creation order.
+   */
+  backlogUntil: number;
 }
 
 export interface Limits {
@@ -49,7 +54,7 @@ export function createGates() {
   function gate(id: string, now: number): Gate {
     let g = gates.get(id);
     if (!g) {
-      g = { inFlight: 0, failures: 0, mode: 'closed', openUntil: 0, cooldownMs: BREAKER_BASE_MS, probing: false, waiters: [], tokens: 1, refilledAt: now };
+      g = { inFlight: 0, failures: 0, mode: 'closed', openUntil: 0, cooldownMs: BREAKER_BASE_MS, probing: false, waiters: [], tokens: 1, refilledAt: now, backlogUntil: 0 };
       gates.set(id, g);
     }
     return g;
@@ -73,7 +78,7 @@ export function createGates() {
     const next = g.waiters.shift();
     if (next) next({ go: true, done: (o, at) => finish(id, g, o, at, false) });
     else g.inFlight--;
-    if (g.inFlight === 0 && g.mode === 'closed' && g.failures === 0 && g.tokens >= 1) gates.delete(id); // nothing to remember
+    if (g.inFlight === 0 && g.mode === 'closed' && g.failures === 0 && g.tokens >= 1 && g.backlogUntil <= now) gates.delete(id); // nothing to remember
     return opened;
   }
 
@@ -81,20 +86,25 @@ export function createGates() {
     /** May a delivery to this webhook go now? If so, call `done` with the outcome when it ends; if not, try again at `retryAt`. */
     admit(id: string, limits: Limits, now: number): Admission {
       const g = gate(id, now);
+      const handBack = (until: number): Turn => {
+        g.backlogUntil = Math.max(g.backlogUntil, until);
+        return { go: false, retryAt: g.backlogUntil };
+      };
       if (g.mode === 'open') {
         if (now < g.openUntil) return { go: false, retryAt: g.openUntil };
         g.mode = 'half-open';
       }
-      if (g.mode === 'half-open' && g.probing) return { go: false, retryAt: now + BUSY_RETRY_MS };
+      if (now < g.backlogUntil) return handBack(0);
+      if (g.mode === 'half-open' && g.probing) return handBack(now + BUSY_RETRY_MS);
       if (g.inFlight >= limits.maxConcurrency) {
-        if (g.waiters.length >= limits.maxConcurrency * WAITERS_PER_SLOT) return { go: false, retryAt: now + BUSY_RETRY_MS };
+        if (g.waiters.length >= limits.maxConcurrency * WAITERS_PER_SLOT) return handBack(now + BUSY_RETRY_MS);
         return { go: 'wait', turn: new Promise<Turn>((resolve) => g.waiters.push(resolve)) };
       }
       if (limits.rateLimit !== null) {
         const burst = Math.max(1, limits.rateLimit);
         g.tokens = Math.min(burst, g.tokens + ((now - g.refilledAt) / 1000) * limits.rateLimit);
         g.refilledAt = now;
-        if (g.tokens < 1) return { go: false, retryAt: now + Math.ceil(((1 - g.tokens) / limits.rateLimit) * 1000) };
+        if (g.tokens < 1) return handBack(now + Math.ceil(((1 - g.tokens) / limits.rateLimit) * 1000));
         g.tokens -= 1;
       }
       const probe = g.mode === 'half-open';

@@ -35,9 +35,11 @@ for (const engine of ENGINES) {
       down = false;
       await waitFor('every event delivered', () => new Set(ok).size === EVENTS, 20_000);
       assert.deepEqual(ok, [...ok].sort((a, b) => a - b), 'in order of creation');
-      const rows = (await t.call<{ data: { status: string }[] }>('GET', '/v1/tenants/outage/deliveries?limit=200&event_type=outage.event')).body.data;
+      const rows = await waitFor('every delivery recorded as succeeded', async () => {
+        const data = (await t.call<{ data: { status: string }[] }>('GET', '/v1/tenants/outage/deliveries?limit=200&event_type=outage.event')).body.data;
+        return data.every((d) => d.status === 'succeeded') && data;
+      });
       assert.equal(rows.length, EVENTS);
-      assert.ok(rows.every((d) => d.status === 'succeeded'));
     });
 
     it('keeps requests in flight to a webhook under its max_concurrency', async () => {

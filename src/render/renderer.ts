@@ -35,7 +35,9 @@ export function createTemplateRenderer(limits: TemplateLimits = DEFAULT_TEMPLATE
   const getPool = () => (pool ??= workerpool.pool(new URL('./render-worker.mjs', import.meta.url).pathname, {
     workerType: 'process',
     maxWorkers: 2,
-    forkOpts: { execArgv: [`--max-old-space-size=${limits.maxHeapMb}`], silent: true },
+    // An empty environment: even a template that escaped the interpreter would find no
+    // database URL, admin token or encryption key in its process.
+    forkOpts: { execArgv: [`--max-old-space-size=${limits.maxHeapMb}`], silent: true, env: {} },
   }));
 
   return {

@@ -46,6 +46,18 @@ describe('webhook gates', () => {
     assert.ok(gates.admit('w', limits, 500).go);
   });
 
+  it('holds the rate limit for deliveries that queued for a slot', async () => {
+    const gates = createGates();
+    const limits = { maxConcurrency: 1, rateLimit: 1 };
+    const done = go(gates.admit('w', limits, 0));
+    assert.deepEqual(gates.admit('w', limits, 0), { go: false, retryAt: 1000 }, 'no token: handed back, not queued');
+    const queued = gates.admit('w', limits, 1000);
+    assert.equal(queued.go, 'wait', 'a token came: it queues for the slot, holding its token');
+    assert.deepEqual(gates.admit('w', limits, 1000), { go: false, retryAt: 2000 }, 'the next one waits for the next token');
+    done('success', 1500);
+    assert.equal((await (queued as { turn: Promise<{ go: boolean }> }).turn).go, true, 'the slot goes to the queued one');
+  });
+
   it('opens after repeated failures, probes once after the cooldown, closes on success', () => {
     const gates = createGates();
     let opened: number | undefined;

@@ -96,16 +96,21 @@ export function createGates() {
       }
       if (now < g.backlogUntil) return handBack(0);
       if (g.mode === 'half-open' && g.probing) return handBack(now + BUSY_RETRY_MS);
-      if (g.inFlight >= limits.maxConcurrency) {
-        if (g.waiters.length >= limits.maxConcurrency * WAITERS_PER_SLOT) return handBack(now + BUSY_RETRY_MS);
-        return { go: 'wait', turn: new Promise<Turn>((resolve) => g.waiters.push(resolve)) };
-      }
+      // The rate limit first: a delivery that queues for a slot takes its token now, so a slot
+      // handed on to it later cannot exceed the rate.
       if (limits.rateLimit !== null) {
         const burst = Math.max(1, limits.rateLimit);
         g.tokens = Math.min(burst, g.tokens + ((now - g.refilledAt) / 1000) * limits.rateLimit);
         g.refilledAt = now;
         if (g.tokens < 1) return handBack(now + Math.ceil(((1 - g.tokens) / limits.rateLimit) * 1000));
         g.tokens -= 1;
+      }
+      if (g.inFlight >= limits.maxConcurrency) {
+        if (g.waiters.length >= limits.maxConcurrency * WAITERS_PER_SLOT) {
+          if (limits.rateLimit !== null) g.tokens += 1; // not sent: its token goes back
+          return handBack(now + BUSY_RETRY_MS);
+        }
+        return { go: 'wait', turn: new Promise<Turn>((resolve) => g.waiters.push(resolve)) };
       }
       const probe = g.mode === 'half-open';
       if (probe) g.probing = true;

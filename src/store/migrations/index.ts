@@ -5,6 +5,7 @@ import * as shaping from './0002-shaping.ts';
 import * as failures from './0003-failures.ts';
 import * as notices from './0004-notices.ts';
 import * as throttling from './0005-throttling.ts';
+import * as queueOrder from './0006-queue-order.ts';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
@@ -12,6 +13,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0003-failures': failures,
   '0004-notices': notices,
   '0005-throttling': throttling,
+  '0006-queue-order': queueOrder,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

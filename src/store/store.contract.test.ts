@@ -5,6 +5,8 @@ import { ENGINES, makeEngine, type EngineFixture } from '../../test/helpers/engi
 import { newId } from '../ids.ts';
 import { subscriptionMatches } from '../core/matching.ts';
 import type { Webhook } from '../core/model.ts';
+import BetterSqlite3 from 'better-sqlite3';
+import pg from 'pg';
 import { openStore } from './open.ts';
 import type { Matcher, NewEvent, Store } from './store.ts';
 
@@ -84,6 +86,28 @@ for (const engineName of ENGINES) {
       assert.equal(patched?.description, 'd');
       assert.deepEqual(patched?.headers, { 'x-a': '1' });
       assert.equal(await store.webhooks.delete('acme', w.id), true);
+    });
+
+    it('stores webhook secrets encrypted when a key is set', async () => {
+      const w = await webhook(store, 'acme', ['*']);
+      await store.webhooks.rotateSecret('acme', w.id, 'whsec_plJ3nmyCDGBKInavdOK15jslplJ3nmyC', Date.now() + 1000, Date.now());
+      const raw = fixture.databaseUrl
+        ? await (async () => {
+          const client = new pg.Client({ connectionString: fixture.databaseUrl });
+          await client.connect();
+          try {
+            return (await client.query<{ secret: string; previous_secret: string }>('SELECT secret, previous_secret FROM webhooks WHERE id = $1', [w.id])).rows[0];
+          } finally {
+            await client.end();
+          }
+        })()
+        : new BetterSqlite3(fixture.sqlitePath, { readonly: true }).prepare('SELECT secret, previous_secret FROM webhooks WHERE id = ?').get(w.id) as { secret: string; previous_secret: string };
+      assert.match(raw?.secret ?? '', /^enc:v1:/);
+      assert.match(raw?.previous_secret ?? '', /^enc:v1:/);
+      assert.ok(!JSON.stringify(raw).includes('plJ3nm') && !JSON.stringify(raw).includes(w.secret.slice(6)), 'no secret in clear');
+      const read = await store.webhooks.get('acme', w.id);
+      assert.equal(read?.previousSecret, w.secret, 'and read back in clear');
+      assert.equal(read?.secret, 'whsec_plJ3nmyCDGBKInavdOK15jslplJ3nmyC');
     });
 
     it('ingests an event with one delivery per matching webhook, idempotently', async () => {

@@ -2,6 +2,8 @@
 // is ever lost (at-least-once), a SIGTERM finishes or hands back what is in flight and exits 0.
 import assert from 'node:assert/strict';
 import { after, afterEach, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import pg from 'pg';
 import { loadConfig } from '../../src/config.ts';
 import type { Delivery } from '../../src/core/model.ts';
 import { openStore } from '../../src/store/open.ts';
@@ -51,6 +53,26 @@ async function storedDeliveries(fixture: EngineFixture): Promise<Delivery[]> {
     return (await store.deliveries.list(TENANT, { limit: 200 })).data;
   } finally {
     await store.close();
+  }
+}
+
+/** Rows still carrying a lease or marked delivering, read with a plain client (the lease id is not part of the model). */
+async function leasedRows(fixture: EngineFixture): Promise<{ id: string; status: string; lease_id: string | null }[]> {
+  const query = "SELECT id, status, lease_id FROM deliveries WHERE lease_id IS NOT NULL OR status = 'delivering' ORDER BY id";
+  if (!fixture.databaseUrl) {
+    const db = new Database(fixture.sqlitePath, { readonly: true });
+    try {
+      return db.prepare<[], { id: string; status: string; lease_id: string | null }>(query).all();
+    } finally {
+      db.close();
+    }
+  }
+  const client = new pg.Client({ connectionString: fixture.databaseUrl });
+  await client.connect();
+  try {
+    return (await client.query<{ id: string; status: string; lease_id: string | null }>(query)).rows;
+  } finally {
+    await client.end();
   }
 }
 
@@ -184,6 +206,10 @@ for (const engine of ENGINES) {
       assert.equal(stored.length, EVENTS);
       assert.deepEqual(stored.filter((d) => d.status !== 'succeeded' && d.status !== 'pending').map((d) => [d.id, d.status]), [],
         `no delivery is left leased or failed after a graceful stop (${JSON.stringify(count(stored))})`);
+      assert.deepEqual(await leasedRows(fixture), [], 'no row keeps a lease id or the delivering status after a graceful stop');
+      const exitedAt = Date.now();
+      assert.deepEqual(stored.filter((d) => d.status === 'pending' && (d.dueAt === null || d.dueAt > exitedAt)).map((d) => [d.id, d.dueAt]), [],
+        'every pending delivery is due at once, not held back until a lease ends');
       const sentBeforeExit = new Set(receiver.received.map(webhookId));
       const succeeded = new Set(stored.filter((d) => d.status === 'succeeded').map((d) => d.id));
       assert.deepEqual([...sentBeforeExit].filter((id) => !succeeded.has(id)), [],

@@ -146,7 +146,7 @@ for (const engine of ENGINES) {
     it('a worker killed with SIGKILL while holding deliveries loses none of them', () => withOutput(async () => {
       // A request timeout well above the receiver's delay: the first worker holds its deliveries
       // (status delivering, leased for 2 s) until it is killed, rather than timing out on them.
-      const { receiver, spawn } = await setUp({ RELAIS_LEASE: '2s', RELAIS_REQUEST_TIMEOUT: '10s' });
+      const { fixture, receiver, spawn } = await setUp({ RELAIS_LEASE: '2s', RELAIS_REQUEST_TIMEOUT: '10s' });
       let killed = false;
       receiver.respond = () => (killed ? OK : { ...OK, delayMs: 3_000 });
       const first = await spawn();
@@ -161,6 +161,10 @@ for (const engine of ENGINES) {
         assert.equal(byId.get(id)?.status, 'delivering', `delivery ${id}, sent and unanswered, is leased (${JSON.stringify(byId.get(id))})`);
       }
       assert.ok(inFlight.size >= EVENTS / 2, `the worker holds many deliveries in flight (${inFlight.size})`);
+      const leased = new Map((await leasedRows(fixture)).map((r) => [r.id, r]));
+      for (const id of inFlight) {
+        assert.ok(leased.get(id)?.status === 'delivering' && leased.get(id)?.lease_id, `delivery ${id} is stored with a lease (${JSON.stringify(leased.get(id))})`);
+      }
 
       first.proc.kill('SIGKILL');
       assert.equal(await first.exited, 'SIGKILL');

@@ -120,4 +120,3 @@ export function createGates() {
 
   };
 }
-export type Gates = ReturnType<typeof createGates>;

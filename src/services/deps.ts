@@ -11,7 +11,7 @@ export interface ServiceDeps {
   now: () => number;
   wake: () => void;
   log: Logger;
-  /** Renders `template` bodies in the sandbox (for previews; the dispatcher has its own handle). */
+  /** Renders `template` bodies in the sandbox, for previews (the dispatcher is handed the same pool). */
   templates: TemplateRenderer;
 
 }

@@ -19,17 +19,22 @@ export function eventService(deps: ServiceDeps, eventTypes: EventTypeService) {
 
   /** Type patterns and filters, then the webhook's condition; a condition that errors skips it. */
   function matcher(tenantId: string): Matcher {
-    return (webhooks, event) => webhooks.filter((w) => {
-      if (!subscriptionMatches(w, event.type, event.data)) return false;
-      if (w.condition === null) return true;
-      const result = evaluateCondition(w.condition, conditionContext({ ...event, tenantId }, event.data));
-      if (!result.ok) {
-        log.warn({ tenant: tenantId, webhook: w.id, event: event.id, type: event.type, condition: w.condition, reason: result.error },
-          'condition failed on this event: no delivery made for this webhook');
-        return false;
-      }
-      return result.matches;
-    });
+    return (webhooks, event) => {
+      // Built once per event, and only if some matching webhook has a condition (it diffs `previous`).
+      let context: Record<string, unknown> | undefined;
+      return webhooks.filter((w) => {
+        if (!subscriptionMatches(w, event.type, event.data)) return false;
+        if (w.condition === null) return true;
+        context ??= conditionContext({ ...event, tenantId }, event.data);
+        const result = evaluateCondition(w.condition, context);
+        if (!result.ok) {
+          log.warn({ tenant: tenantId, webhook: w.id, event: event.id, type: event.type, condition: w.condition, reason: result.error },
+            'condition failed on this event: no delivery made for this webhook');
+          return false;
+        }
+        return result.matches;
+      });
+    };
   }
 
   async function check(inputs: readonly EventIn[], fieldPrefix: (i: number) => string): Promise<void> {

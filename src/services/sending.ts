@@ -1,7 +1,7 @@
 // Deliveries made by hand: resending one, and sending a test event to a webhook. Both queue a
 // delivery like any other and let the dispatcher send it: the API never sends by itself.
 import { errors } from '../core/errors.ts';
-import type { Attempt, Delivery, Json } from '../core/model.ts';
+import type { Attempt, Delivery, Json, RelaisEvent } from '../core/model.ts';
 import { newId } from '../ids.ts';
 import type { ServiceDeps } from './deps.ts';
 import type { EventTypeService } from './event-types.ts';
@@ -45,7 +45,7 @@ export function sendingService(deps: ServiceDeps, eventTypes: EventTypeService) 
      * Sends the example of `eventType` (default: the webhook's first exact type) to this webhook
      * only, and waits for the first attempt's outcome.
      */
-    async test(tenantId: string, webhookId: string, eventType?: string): Promise<{ delivery: Delivery; attempts: Attempt[] }> {
+    async test(tenantId: string, webhookId: string, eventType?: string): Promise<{ delivery: Delivery; attempts: Attempt[]; event: RelaisEvent }> {
       const webhook = await store.webhooks.get(tenantId, webhookId);
       if (!webhook) throw errors.notFound('webhook', webhookId);
       if (!webhook.enabled) throw errors.conflict('the webhook is disabled: enable it before sending a test', 'enabled');
@@ -53,12 +53,12 @@ export function sendingService(deps: ServiceDeps, eventTypes: EventTypeService) 
       const type = name === undefined ? undefined : await eventTypes.find(name);
       if (!type) throw errors.validation([{ field: 'event_type', message: name ? `unknown event type "${name}"` : 'the webhook subscribes to patterns only: name the event type to test with' }]);
       const deliveryId = newId('dlv');
-      await store.events.ingest(tenantId, [{
+      const [ingested] = await store.events.ingest(tenantId, [{
         id: newId('evt'), idempotencyKey: null, type: type.name, occurredAt: now(), data: (type.example ?? {}) as Json,
         actor: null, resource: null, previous: null, changes: null,
       }], (webhooks) => webhooks.filter((w) => w.id === webhookId), () => deliveryId, now());
       wake();
-      return firstAttempt(tenantId, deliveryId);
+      return { ...(await firstAttempt(tenantId, deliveryId)), event: ingested!.event };
     },
   };
 }

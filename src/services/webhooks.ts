@@ -24,6 +24,15 @@ function retryPolicy(input: NonNullable<WebhookIn['retry']>): RetryPolicy {
   return input.mode === 'custom' ? { mode: 'custom', scheduleMs: input.schedule.map(parseDurationMs) } : { mode: input.mode };
 }
 
+/** How a webhook's request is made, from its input with the defaults filled in (saves and drafts alike). */
+function requestShape(input: WebhookIn) {
+  return {
+    url: input.url, events: input.events, method: input.method ?? 'POST', headers: input.headers ?? {},
+    format: input.format ?? 'standard', condition: input.condition ?? null, template: input.template ?? null,
+    contentType: input.content_type ?? null, formFields: input.form_fields ?? null, exportKey: input.export_key ?? null,
+  };
+}
+
 /** A header sent back as the API showed it, `[redacted]`, keeps its stored value. */
 function keepRedacted(headers: Record<string, string>, current: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, v === REDACTED && current[k] !== undefined ? current[k] : v]));
@@ -81,14 +90,7 @@ export function webhookService(deps: ServiceDeps, eventTypes: EventTypeService, 
   return {
     async create(tenantId: string, input: WebhookIn): Promise<Webhook> {
       const filters = input.filters ?? {};
-      const shape = {
-        format: input.format ?? 'standard',
-        condition: input.condition ?? null,
-        template: input.template ?? null,
-        contentType: input.content_type ?? null,
-        formFields: input.form_fields ?? null,
-        exportKey: input.export_key ?? null,
-      };
+      const shape = requestShape(input);
       checkShape(shape);
       await checkAgainstCatalog(input.events, filters);
       const created = await store.webhooks.create({
@@ -97,13 +99,9 @@ export function webhookService(deps: ServiceDeps, eventTypes: EventTypeService, 
         rateLimit: input.rate_limit ?? null,
         id: newId('wh'),
         tenantId,
-        url: input.url,
-        events: input.events,
         enabled: input.enabled ?? true,
         description: input.description ?? null,
         filters,
-        method: input.method ?? 'POST',
-        headers: input.headers ?? {},
         secret: input.secret ?? secretFromBytes(randomBytes(SECRET_BYTES)),
         retry: input.retry ? retryPolicy(input.retry) : { mode: 'default' },
       }, now());
@@ -113,12 +111,7 @@ export function webhookService(deps: ServiceDeps, eventTypes: EventTypeService, 
 
     /** A webhook not saved yet, checked as a save would check it: for previews. */
     async draft(input: WebhookIn): Promise<PreviewWebhook> {
-      const shape = {
-        url: input.url, events: input.events, method: input.method ?? 'POST', headers: input.headers ?? {},
-        format: input.format ?? 'standard', condition: input.condition ?? null, template: input.template ?? null,
-        contentType: input.content_type ?? null, formFields: input.form_fields ?? null, exportKey: input.export_key ?? null,
-        ...(input.secret ? { secret: input.secret } : {}),
-      };
+      const shape = { ...requestShape(input), ...(input.secret ? { secret: input.secret } : {}) };
       checkShape(shape);
       await checkAgainstCatalog(input.events, input.filters ?? {});
       return shape;

@@ -76,8 +76,7 @@ export function webhookRoutes(app: FastifyInstance, services: Services): void {
       params: WebhookParams, body: z.strictObject({ event_type: EventTypeName.optional() }).nullish(), response: { 200: DeliveryDetail, 404: Problem, 409: Problem, 422: Problem },
     },
   }, async (req) => {
-    const { delivery } = await services.sending.test(req.params.tenant, req.params.webhook, req.body?.event_type);
-    const { attempts, event } = await services.deliveries.get(req.params.tenant, delivery.id);
+    const { delivery, attempts, event } = await services.sending.test(req.params.tenant, req.params.webhook, req.body?.event_type);
     return toDeliveryDetail(delivery, attempts, event);
   });
 

@@ -5,7 +5,8 @@
 import { sql, type Insertable, type Kysely, type RawBuilder } from 'kysely';
 import type { Database, AttemptsTable, DeliveriesTable } from '../schema.ts';
 import type { ClaimedDelivery, FailureRecord, Store } from '../store.ts';
-import { json, jsonOrNull, toAttempt, toDelivery, toEvent, toWebhook } from './rows.ts';
+import { json, jsonOrNull, toAttempt, toDelivery, toEvent } from './rows.ts';
+import { readWebhook } from './webhooks.ts';
 import type { SecretBox } from './secrets.ts';
 
 const INSERT_CHUNK = 500;
@@ -60,7 +61,7 @@ export function deliveryQueries(db: Kysely<Database>, box: SecretBox, claimLock:
         db.selectFrom('webhooks').selectAll().where('id', 'in', webhookIds).execute(),
       ]);
       const eventById = new Map(events.map((r) => [r.id, toEvent(r)]));
-      const webhookById = new Map(webhooks.map((r) => [r.id, toWebhook(r, box.open(r.secret), r.previous_secret === null ? null : box.open(r.previous_secret))]));
+      const webhookById = new Map(webhooks.map((r) => [r.id, readWebhook(r, box)]));
       return deliveries.flatMap((delivery): ClaimedDelivery[] => {
         const event = eventById.get(delivery.eventId);
         return event ? [{ delivery, leaseId, event, webhook: webhookById.get(delivery.webhookId) }] : [];

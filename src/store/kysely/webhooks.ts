@@ -1,5 +1,5 @@
 // Webhooks (subscriptions), always looked up within their tenant.
-import type { Kysely, Transaction, Updateable } from 'kysely';
+import type { Kysely, Selectable, Transaction, Updateable } from 'kysely';
 import type { Webhook } from '../../core/model.ts';
 import type { Database, WebhooksTable } from '../schema.ts';
 import type { Store, WebhookChanges } from '../store.ts';
@@ -38,9 +38,13 @@ async function holdOrRelease(trx: Transaction<Database>, webhookId: string, enab
   await (enabled ? query.where('due_at', 'is', null) : query).execute();
 }
 
+/** A webhook row with its secrets opened (the current one, and a rotation's previous one). */
+export function readWebhook(row: Selectable<WebhooksTable>, box: SecretBox): Webhook {
+  return toWebhook(row, box.open(row.secret), row.previous_secret === null ? null : box.open(row.previous_secret));
+}
+
 export function webhookQueries(db: Kysely<Database>, box: SecretBox): Store['webhooks'] {
-  const read = (row: Parameters<typeof toWebhook>[0]): Webhook =>
-    toWebhook(row, box.open(row.secret), row.previous_secret === null ? null : box.open(row.previous_secret));
+  const read = (row: Selectable<WebhooksTable>): Webhook => readWebhook(row, box);
   return {
     async create(w, now) {
       const row = await db.insertInto('webhooks').values({

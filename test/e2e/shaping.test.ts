@@ -14,7 +14,6 @@ const HOSTILE: [string, string, RegExp][] = [
   ['an endless loop', '{% for i in range(100000000) %}{% for j in range(100000000) %}{{ i }}{% endfor %}{% endfor %}', /longer than 1000 ms|more than \d+ (MB|bytes)/],
   ['a huge output', '{% for i in range(50000000) %}xxxxxxxxxxxxxxxxxxxx{% endfor %}', /longer than 1000 ms|more than \d+ (MB|bytes)/],
   ['a reach for process through the prototype chain', '{{ doc.constructor.constructor("return process")().exit(1) }}', /template failed/],
-  ['a reach for __proto__', '{{ doc.__proto__.polluted }}{{ data["__proto__"]["x"] }}', /valid JSON/],
 ];
 
 for (const engine of ENGINES) {
@@ -121,6 +120,13 @@ for (const engine of ENGINES) {
         assert.equal(({} as Record<string, unknown>).polluted, undefined);
       });
     }
+
+    it('gives templates no way into the prototype chain', async () => {
+      const template = '{"p": "{{ doc.__proto__ }}{{ doc.constructor }}{{ data[\'__proto__\'] }}{{ doc.toString }}"}';
+      const res = await suite.t.call<Preview>('POST', `${base}/preview`, { webhook: { url: 'https://example.com/h', events: ['order.updated'], format: 'template', template } });
+      assert.equal(res.body.error, null);
+      assert.equal(res.body.request.body, '{"p": ""}', 'each reach renders as nothing');
+    });
 
     it('records a failing template on the delivery, sends nothing, and does not retry it', async () => {
       await suite.t.call('POST', '/v1/event-types', { name: 'order.hostile' });

@@ -2,19 +2,19 @@
 // time: when its next attempt is due, or when its worker's lease runs out. Claiming takes due
 // rows in due order and pushes their due time to the lease's end, so a worker that dies holding
 // them simply lets them fall due again: at-least-once, nothing lost.
-import { sql, type Insertable, type Kysely, type RawBuilder } from 'kysely';
-import type { Database, AttemptsTable, DeliveriesTable } from '../schema.ts';
-import type { ClaimedDelivery, FailureRecord, Store } from '../store.ts';
-import { json, jsonOrNull, toAttempt, toDelivery, toEvent } from './rows.ts';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import type { Database, DeliveriesTable } from '../schema.ts';
+import type { ClaimedDelivery, Store } from '../store.ts';
+import { toAttempt, toDelivery, toEvent } from './rows.ts';
+import { bigint, chunks, recordCompletions } from './outcomes.ts';
 import { readWebhook } from './webhooks.ts';
 import type { SecretBox } from './secrets.ts';
-
-const INSERT_CHUNK = 500;
 
 /** The row lock of the claim's inner SELECT: `FOR UPDATE SKIP LOCKED` on PostgreSQL, none on SQLite's single writer. */
 export type ClaimLock = RawBuilder<unknown>;
 
-export function deliveryQueries(db: Kysely<Database>, box: SecretBox, claimLock: ClaimLock): Store['deliveries'] {
+/** `lockRows`: the engine has row locks to take (PostgreSQL), in a fixed order against deadlocks. */
+export function deliveryQueries(db: Kysely<Database>, box: SecretBox, claimLock: ClaimLock, lockRows: boolean): Store['deliveries'] {
   return {
     async get(tenantId, id) {
       const row = await db.selectFrom('deliveries').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
@@ -68,84 +68,18 @@ export function deliveryQueries(db: Kysely<Database>, box: SecretBox, claimLock:
       });
     },
 
-    async complete(completions, now) {
-      if (completions.length === 0) return [];
-      return db.transaction().execute(async (trx) => {
-        const attempts: Insertable<AttemptsTable>[] = [];
-        // Webhook rows first, in id order, as a webhook's deletion locks them (then its
-        // deliveries): taking them in the other order could deadlock with it on PostgreSQL.
-        const outcomes = new Map<string, { tenantId: string; lastSuccessAt: number | null; failuresAfter: number; firstFailureAfter: number | null }>();
-        for (const c of completions) {
-          const a = c.attempt;
-          // A template that fails is the owner's doing, not the receiver's: it does not count.
-          if (!a || a.errorKind === 'template') continue;
-          const o = outcomes.get(c.webhookId) ?? { tenantId: c.tenantId, lastSuccessAt: null, failuresAfter: 0, firstFailureAfter: null };
-          if (a.succeeded) Object.assign(o, { lastSuccessAt: a.startedAt, failuresAfter: 0, firstFailureAfter: null });
-          else Object.assign(o, { failuresAfter: o.failuresAfter + 1, firstFailureAfter: o.firstFailureAfter ?? a.startedAt });
-          outcomes.set(c.webhookId, o);
-        }
-        // One write per webhook per batch: a success in the batch resets the record to the
-        // failures that followed it; otherwise the failures add up.
-        const records: FailureRecord[] = [];
-        for (const [webhookId, o] of [...outcomes].sort(([a], [b]) => (a < b ? -1 : 1))) {
-          const row = await trx.updateTable('webhooks')
-            .set((eb) => (o.lastSuccessAt !== null
-              ? { consecutive_failures: o.failuresAfter, failing_since: o.firstFailureAfter, last_success_at: o.lastSuccessAt }
-              : { consecutive_failures: eb('consecutive_failures', '+', o.failuresAfter), failing_since: eb.fn.coalesce('failing_since', eb.val(o.firstFailureAfter)) }))
-            .where('id', '=', webhookId)
-            .returning(['enabled', 'consecutive_failures', 'failing_since'])
-            .executeTakeFirst();
-          if (row) {
-            records.push({
-              tenantId: o.tenantId, webhookId, enabled: Boolean(Number(row.enabled)),
-              consecutiveFailures: Number(row.consecutive_failures), failingSince: row.failing_since === null ? null : Number(row.failing_since),
-            });
-          }
-        }
-        for (const c of completions) {
-          const updated = await trx.updateTable('deliveries')
-            .set((eb) => ({
-              status: c.status,
-              attempts: c.attempt ? eb('attempts', '+', 1) : eb.ref('attempts'),
-              due_at: c.dueAt,
-              lease_id: null,
-              updated_at: now,
-              ...(c.attempt ? { last_attempt_at: c.attempt.startedAt, last_status_code: c.attempt.response?.status ?? null } : {}),
-            }))
-            .where('id', '=', c.deliveryId).where('lease_id', '=', c.leaseId)
-            .executeTakeFirst();
-          // A lost lease (this worker stalled past it) means another worker owns the delivery now.
-          if (Number(updated.numUpdatedRows) === 0 || !c.attempt) continue;
-          const a = c.attempt;
-          attempts.push({
-            id: a.id,
-            delivery_id: c.deliveryId,
-            tenant_id: c.tenantId,
-            webhook_id: c.webhookId,
-            started_at: a.startedAt,
-            duration_ms: a.durationMs,
-            request: json(a.request),
-            response: jsonOrNull(a.response),
-            error_kind: a.errorKind,
-            error_message: a.errorMessage,
-            succeeded: a.succeeded ? 1 : 0,
-          });
-        }
-        for (let i = 0; i < attempts.length; i += INSERT_CHUNK) {
-          await trx.insertInto('attempts').values(attempts.slice(i, i + INSERT_CHUNK)).execute();
-        }
-        return records;
-      });
+    complete(completions, now) {
+      return recordCompletions(db, completions, now, lockRows);
     },
 
     async release(leases, now) {
-      if (leases.length === 0) return;
-      await db.transaction().execute(async (trx) => {
-        for (const l of leases) {
-          await trx.updateTable('deliveries').set({ status: 'pending', due_at: l.dueAt ?? now, lease_id: null, updated_at: now })
-            .where('id', '=', l.deliveryId).where('lease_id', '=', l.leaseId).execute();
-        }
-      });
+      for (const part of chunks(leases)) {
+        const values = sql.join(part.map((l) => sql`(${l.deliveryId}, ${l.leaseId}, ${bigint(l.dueAt ?? now)})`));
+        await sql`
+          WITH v(d_id, d_lease, d_due) AS (VALUES ${values})
+          UPDATE deliveries SET status = 'pending', due_at = v.d_due, lease_id = NULL, updated_at = ${bigint(now)}
+          FROM v WHERE deliveries.id = v.d_id AND deliveries.lease_id = v.d_lease`.execute(db);
+      }
     },
 
     async cancelPending(tenantId, webhookId, now) {

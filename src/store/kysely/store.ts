@@ -38,6 +38,6 @@ export function kyselyStore({ engine, db, claimLock, box }: EngineParts): Store 
     events: eventQueries(db),
     notices: noticeQueries(db),
     attempts: attemptQueries(db),
-    deliveries: deliveryQueries(db, box, claimLock),
+    deliveries: deliveryQueries(db, box, claimLock, engine === 'postgres'),
   };
 }

@@ -1,0 +1,111 @@
+// Recording a batch of attempt results in a constant number of statements, whatever the batch's
+// size: one UPDATE … FROM (VALUES …) for the webhooks' failure records, one for the deliveries,
+// one multi-row INSERT for the attempts. Per-row statements cost a round trip each on
+// PostgreSQL and a statement each on SQLite; the dispatcher records thousands a second.
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
+import type { Database } from '../schema.ts';
+import type { Completion, FailureRecord } from '../store.ts';
+import { json, jsonOrNull } from './rows.ts';
+
+// SQLite allows 32,766 bound parameters per statement and PostgreSQL 65,535: 11 per attempt row.
+const CHUNK = 1_000;
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+// Parameters in VALUES have no declared type: PostgreSQL would read them as text.
+export const bigint = (v: number | null): RawBuilder<number | null> => sql`CAST(${v} AS bigint)`;
+const integer = (v: number): RawBuilder<number> => sql`CAST(${v} AS integer)`;
+
+export function chunks<T>(items: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
+  return out;
+}
+
+interface Outcome { webhookId: string; tenantId: string; lastSuccessAt: number | null; failuresAfter: number; firstFailureAfter: number | null }
+
+/** Each webhook's net change: a success in the batch resets it to the failures that followed. */
+function outcomesByWebhook(completions: readonly Completion[]): Outcome[] {
+  const outcomes = new Map<string, Outcome>();
+  for (const c of completions) {
+    const a = c.attempt;
+    // A template that fails is the owner's doing, not the receiver's: it does not count.
+    if (!a || a.errorKind === 'template') continue;
+    const o = outcomes.get(c.webhookId) ?? { webhookId: c.webhookId, tenantId: c.tenantId, lastSuccessAt: null, failuresAfter: 0, firstFailureAfter: null };
+    if (a.succeeded) Object.assign(o, { lastSuccessAt: a.startedAt, failuresAfter: 0, firstFailureAfter: null });
+    else Object.assign(o, { failuresAfter: o.failuresAfter + 1, firstFailureAfter: o.firstFailureAfter ?? a.startedAt });
+    outcomes.set(c.webhookId, o);
+  }
+  return [...outcomes.values()].sort((a, b) => (a.webhookId < b.webhookId ? -1 : 1));
+}
+
+/**
+ * Updates the webhooks' failure records and returns them. On PostgreSQL the rows are locked
+ * first, in id order: a webhook's deletion locks it and then its deliveries, so taking
+ * deliveries (or webhooks in another order) first could deadlock with it or with another worker.
+ */
+async function updateFailureRecords(trx: Db, outcomes: Outcome[], lockRows: boolean): Promise<FailureRecord[]> {
+  const records: FailureRecord[] = [];
+  for (const part of chunks(outcomes)) {
+    const ids = part.map((o) => o.webhookId);
+    if (lockRows) await sql`SELECT id FROM webhooks WHERE id IN (${sql.join(ids)}) ORDER BY id FOR UPDATE`.execute(trx);
+    const values = sql.join(part.map((o) => sql`(${o.webhookId}, ${bigint(o.lastSuccessAt)}, ${integer(o.failuresAfter)}, ${bigint(o.firstFailureAfter)})`));
+    const result = await sql<{ id: string; tenant_id: string; enabled: number | boolean; consecutive_failures: number; failing_since: number | null }>`
+      WITH v(w_id, w_success, w_failures, w_first) AS (VALUES ${values})
+      UPDATE webhooks SET
+        consecutive_failures = CASE WHEN v.w_success IS NULL THEN consecutive_failures + v.w_failures ELSE v.w_failures END,
+        failing_since = CASE WHEN v.w_success IS NULL THEN COALESCE(failing_since, v.w_first) ELSE v.w_first END,
+        last_success_at = COALESCE(v.w_success, last_success_at)
+      FROM v WHERE webhooks.id = v.w_id
+      RETURNING id, tenant_id, enabled, consecutive_failures, failing_since`.execute(trx);
+    for (const row of result.rows) {
+      records.push({
+        tenantId: row.tenant_id, webhookId: row.id, enabled: Boolean(Number(row.enabled)),
+        consecutiveFailures: Number(row.consecutive_failures), failingSince: row.failing_since === null ? null : Number(row.failing_since),
+      });
+    }
+  }
+  return records.sort((a, b) => (a.webhookId < b.webhookId ? -1 : 1));
+}
+
+/** Moves the deliveries on; returns the ids still leased by these completions (a lost lease means another worker owns it now). */
+async function updateDeliveries(trx: Db, completions: readonly Completion[], now: number): Promise<Set<string>> {
+  const updated = new Set<string>();
+  for (const part of chunks(completions)) {
+    const values = sql.join(part.map((c) => sql`(${c.deliveryId}, ${c.leaseId}, ${c.status}, ${bigint(c.dueAt)}, ${integer(c.attempt ? 1 : 0)}, ${bigint(c.attempt?.startedAt ?? null)}, ${integer(c.attempt?.response?.status ?? 0)})`));
+    const result = await sql<{ id: string }>`
+      WITH v(d_id, d_lease, d_status, d_due, d_tried, d_at, d_code) AS (VALUES ${values})
+      UPDATE deliveries SET
+        status = v.d_status, due_at = v.d_due, lease_id = NULL, updated_at = ${bigint(now)},
+        attempts = attempts + v.d_tried,
+        last_attempt_at = CASE WHEN v.d_tried = 1 THEN v.d_at ELSE last_attempt_at END,
+        last_status_code = CASE WHEN v.d_tried = 0 THEN last_status_code WHEN v.d_code = 0 THEN NULL ELSE v.d_code END
+      FROM v WHERE deliveries.id = v.d_id AND deliveries.lease_id = v.d_lease
+      RETURNING id`.execute(trx);
+    for (const row of result.rows) updated.add(row.id);
+  }
+  return updated;
+}
+
+async function insertAttempts(trx: Db, completions: readonly Completion[], updated: Set<string>): Promise<void> {
+  const rows = completions.flatMap((c) => {
+    const a = c.attempt;
+    if (!a || !updated.has(c.deliveryId)) return [];
+    return [{
+      id: a.id, delivery_id: c.deliveryId, tenant_id: c.tenantId, webhook_id: c.webhookId, started_at: a.startedAt, duration_ms: a.durationMs,
+      request: json(a.request), response: jsonOrNull(a.response), error_kind: a.errorKind, error_message: a.errorMessage, succeeded: a.succeeded ? 1 : 0,
+    }];
+  });
+  for (const part of chunks(rows)) await trx.insertInto('attempts').values(part).execute();
+}
+
+/** Records attempts and moves deliveries on, in one transaction; returns the touched webhooks' failure records. */
+export async function recordCompletions(db: Kysely<Database>, completions: readonly Completion[], now: number, lockRows: boolean): Promise<FailureRecord[]> {
+  if (completions.length === 0) return [];
+  return db.transaction().execute(async (trx) => {
+    const records = await updateFailureRecords(trx, outcomesByWebhook(completions), lockRows);
+    const updated = await updateDeliveries(trx, completions, now);
+    await insertAttempts(trx, completions, updated);
+    return records;
+  });
+}

@@ -16,6 +16,8 @@ export interface Config {
   mailFrom: string;
   /** How long a claimed delivery stays leased before another worker may take it again. */
   leaseMs: number;
+  /** How long an idle worker sleeps before looking for work other processes queued (PostgreSQL also wakes it by NOTIFY). */
+  pollMs: number;
   /** Auto-disable: this many failed attempts in a row, failing for at least this long. */
   disableAfterFailures: number;
   disableAfterMs: number;
@@ -79,6 +81,7 @@ export function loadConfig(env: Env = process.env): Config {
     smtpUrl: env.RELAIS_SMTP_URL || undefined,
     mailFrom: env.RELAIS_MAIL_FROM || 'relais@localhost',
     leaseMs: durationVar(env, 'RELAIS_LEASE', `${Math.ceil((requestTimeoutMs + 30_000) / 1000)}s`),
+    pollMs: durationVar(env, 'RELAIS_POLL_INTERVAL', '1s'),
     disableAfterFailures: intVar(env, 'RELAIS_DISABLE_AFTER_FAILURES', 20, 1),
     disableAfterMs: durationVar(env, 'RELAIS_DISABLE_AFTER', '24h'),
     secretOverlapMs: durationVar(env, 'RELAIS_SECRET_OVERLAP', '24h'),

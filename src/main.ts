@@ -36,14 +36,22 @@ export async function createRelais(config: Config, log: Logger): Promise<Relais>
   // The dispatcher disables failing webhooks through the same service the API uses.
   const disableWebhook = (tenantId: string, webhookId: string, reason: string): Promise<void> => services.webhooks.disableFailing(tenantId, webhookId, reason);
   const dispatcher = config.roles.worker ? createDispatcher({ store, sender, templates, config, log, disableWebhook }) : undefined;
-  const services = createServices({ store, config, now: Date.now, wake: () => dispatcher?.wake(), log, templates });
+  // Work just queued: this process's dispatcher at once, other processes' through the store.
+  const wake = (): void => {
+    dispatcher?.wake();
+    store.dueSignal.notify();
+  };
+  const services = createServices({ store, config, now: Date.now, wake, log, templates });
   const server = config.roles.api ? await buildServer({ services, store, log }) : undefined;
   let stopping: Promise<void> | undefined;
 
   return {
     config, store, services, server, dispatcher,
     async start() {
-      dispatcher?.start();
+      if (dispatcher) {
+        dispatcher.start();
+        await store.dueSignal.listen(dispatcher.wake);
+      }
       if (!server) return undefined;
       await server.listen({ port: config.port, host: config.host });
       const address = server.server.address();

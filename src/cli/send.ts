@@ -26,7 +26,7 @@ export async function send(tenant: string, type: string, data: string | undefine
   const store = openStore(config);
   try {
     await store.migrate();
-    const services = createServices({ store, config, now: Date.now, wake: () => {}, log: createLogger('warn'), templates: createTemplateRenderer() });
+    const services = createServices({ store, config, now: Date.now, wake: () => store.dueSignal.notify(), log: createLogger('warn'), templates: createTemplateRenderer() });
     await services.tenants.get(tenant);
     const result = await services.events.send(tenant, input.data);
     process.stdout.write(`${JSON.stringify({ id: result.event.id, deliveries: result.event.deliveriesCount, duplicate: !result.created })}\n`);

@@ -4,8 +4,9 @@
 // While running, one pump at a time claims due deliveries in batches (as many as there are free
 // slots, up to BATCH_MAX), and each claimed delivery is sent concurrently; a finished send frees
 // its slot and refills the slots when enough are free. When a claim comes back short, the pump
-// sleeps until the next due time the store reports (at most IDLE_MAX_MS, for work queued by
-// other processes) or until wake() — called in-process on ingest — whichever comes first.
+// sleeps until the next due time the store reports (at most the poll interval, for work queued by
+// other processes) or until wake() — called in-process on ingest, and on PostgreSQL by another
+// process's NOTIFY — whichever comes first.
 // Before sending, each delivery passes its webhook's gate (gates.ts: concurrency cap, rate limit,
 // circuit breaker); one that may not go yet is handed back with a later due time, its retry
 // schedule untouched, and a breaker opening pushes the webhook's other due deliveries back too.
@@ -28,14 +29,13 @@ import type { Sender, SendOutcome } from './sender.ts';
 import { BUSY_RETRY_MS, createGates, outcomeOf, type Turn } from './gates.ts';
 
 const BATCH_MAX = 100;
-const IDLE_MAX_MS = 1_000;
 const ERROR_BACKOFF_MS = 1_000;
 
 export interface DispatcherDeps {
   store: Store;
   sender: Sender;
   templates: TemplateRenderer;
-  config: Pick<Config, 'concurrency' | 'webhookConcurrency' | 'leaseMs' | 'retryScheduleMs' | 'disableAfterFailures' | 'disableAfterMs'>;
+  config: Pick<Config, 'concurrency' | 'webhookConcurrency' | 'leaseMs' | 'pollMs' | 'retryScheduleMs' | 'disableAfterFailures' | 'disableAfterMs'>;
   /** Disables a webhook (and tells its owner); injected so the loop holds no policy of its own. */
   disableWebhook: (tenantId: string, webhookId: string, reason: string) => Promise<void>;
   log: Logger;
@@ -98,7 +98,7 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
       }
       const next = await store.deliveries.nextDueAt();
       // A wake that arrived while we looked counts: claim again at once rather than sleep on it.
-      const delay = again ? 0 : next === undefined ? IDLE_MAX_MS : Math.max(0, Math.min(next - now(), IDLE_MAX_MS));
+      const delay = again ? 0 : next === undefined ? config.pollMs : Math.max(0, Math.min(next - now(), config.pollMs));
       if (mode === 'running') timer = setTimeout(wake, delay);
     } catch (err) {
       log.error({ err }, 'dispatcher could not claim deliveries; trying again shortly');

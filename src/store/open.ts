@@ -9,6 +9,6 @@ import type { Store } from './store.ts';
 export function openStore(config: Pick<Config, 'databaseUrl' | 'sqlitePath' | 'encryptionKey'>, log?: Logger): Store {
   const box = secretBox(config.encryptionKey);
   // The error carries its pg client (with connection details): log only what it says.
-  const onIdleError = (err: Error & { code?: string }): void => log?.warn({ code: err.code, reason: err.message }, 'a PostgreSQL connection was lost; the pool replaces it');
+  const onIdleError = (err: Error & { code?: string }): void => log?.warn({ code: err.code, reason: err.message }, 'a PostgreSQL connection failed; it is replaced');
   return config.databaseUrl ? postgresStore(config.databaseUrl, box, onIdleError) : sqliteStore(config.sqlitePath, box);
 }

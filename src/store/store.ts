@@ -81,8 +81,18 @@ export interface FailureRecord {
 
 export type NewNotice = Omit<Notice, 'emailedAt' | 'emailError'>;
 
+/** Tells other processes sharing the database that deliveries are due (PostgreSQL); a no-op where only one process delivers. */
+export interface DueSignal {
+  /** Fire and forget: coalesced, errors reported to the engine's error handler. */
+  notify(): void;
+  /** Calls onDue when another process signals (and once after each (re)connection). */
+  listen(onDue: () => void): Promise<void>;
+  close(): Promise<void>;
+}
+
 export interface Store {
   readonly engine: Engine;
+  readonly dueSignal: DueSignal;
   migrate(): Promise<void>;
   close(): Promise<void>;
   /** Throws when the database cannot be reached. */

@@ -3,7 +3,7 @@
 import { sql, type Kysely } from 'kysely';
 import { migrateToLatest } from '../migrations/index.ts';
 import type { Database } from '../schema.ts';
-import type { Engine, Store } from '../store.ts';
+import type { DueSignal, Engine, Store } from '../store.ts';
 import { eventTypeQueries, settingsQueries, tenantQueries, tokenQueries } from './catalog.ts';
 import { deliveryQueries, type ClaimLock } from './deliveries.ts';
 import { eventQueries } from './events.ts';
@@ -16,15 +16,21 @@ export interface EngineParts {
   db: Kysely<Database>;
   claimLock: ClaimLock;
   box: SecretBox;
+  dueSignal?: DueSignal;
 }
 
-export function kyselyStore({ engine, db, claimLock, box }: EngineParts): Store {
+/** One process delivers (SQLite's single writer): its dispatcher is woken in-process. */
+const localOnly: DueSignal = { notify() {}, async listen() {}, async close() {} };
+
+export function kyselyStore({ engine, db, claimLock, box, dueSignal = localOnly }: EngineParts): Store {
   return {
     engine,
+    dueSignal,
     async migrate() {
       await migrateToLatest(db);
     },
     async close() {
+      await dueSignal.close();
       await db.destroy();
     },
     async ping() {

@@ -6,6 +6,7 @@ import type { Database } from '../schema.ts';
 import type { Store } from '../store.ts';
 import type { SecretBox } from '../kysely/secrets.ts';
 import { kyselyStore } from '../kysely/store.ts';
+import { postgresDueSignal } from './due-signal.ts';
 
 const INT8_OID = 20;
 
@@ -22,5 +23,6 @@ export function postgresStore(connectionString: string, box: SecretBox, onIdleEr
   // report their own errors.
   pool.on('error', onIdleError);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return kyselyStore({ engine: 'postgres', db, claimLock: sql`FOR UPDATE SKIP LOCKED`, box });
+  const dueSignal = postgresDueSignal(pool, connectionString, onIdleError);
+  return kyselyStore({ engine: 'postgres', db, claimLock: sql`FOR UPDATE SKIP LOCKED`, box, dueSignal });
 }

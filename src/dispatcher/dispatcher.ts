@@ -57,7 +57,7 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
   let pumping: Promise<void> | undefined;
   let again = false; // a wake arrived while pumping: claim once more before sleeping
   let timer: NodeJS.Timeout | undefined;
-  const inFlight = new Map<string, { leaseId: string; abort: AbortController }>();
+  const inFlight = new Set<string>(); // delivery ids
   const gates = createGates();
   const policy = { failures: config.disableAfterFailures, minDurationMs: config.disableAfterMs };
   const disable = (tenantId: string, webhookId: string, reason: string): void => {
@@ -108,8 +108,7 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
 
   async function run(claimed: ClaimedDelivery): Promise<void> {
     const { delivery, leaseId, webhook, event } = claimed;
-    const abort = new AbortController();
-    inFlight.set(delivery.id, { leaseId, abort });
+    inFlight.add(delivery.id);
     try {
       const base = { deliveryId: delivery.id, leaseId, tenantId: delivery.tenantId, webhookId: delivery.webhookId };
       if (!webhook || !webhook.enabled) {
@@ -139,8 +138,8 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
           return;
         }
         const request = buildRequest({ webhook, secrets: signingSecrets(webhook, startedAt), rendered, msgId: delivery.id, timestampS: Math.floor(startedAt / 1000) });
-        const outcome = await sender.send(request, abort.signal);
-        if (abort.signal.aborted) {
+        const outcome = await sender.send(request);
+        if (outcome.interrupted) {
           await store.deliveries.release([{ deliveryId: delivery.id, leaseId }], now());
           return;
         }
@@ -231,7 +230,7 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
         const grace = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), graceMs).unref());
         if ((await Promise.race([drained, grace])) === 'timeout') {
           log.warn({ count: inFlight.size }, 'aborting deliveries still in flight; their leases are released');
-          for (const { abort } of inFlight.values()) abort.abort();
+          sender.abortAll();
           await drained;
         }
       }

@@ -1,0 +1,42 @@
+// The sender against a real loopback receiver: deadlines and shutdown aborts.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startReceiver, type Receiver } from '../../test/helpers/receiver.ts';
+import { createSender } from './sender.ts';
+
+describe('sender', () => {
+  let receiver: Receiver;
+  const sender = createSender({ timeoutMs: 300, allowTargets: ['127.0.0.0/8'] });
+  const post = (path: string) => sender.send({ method: 'POST', url: receiver.url + path, headers: { 'content-type': 'application/json' }, body: '{}' });
+
+  before(async () => {
+    receiver = await startReceiver((req) => (req.path === '/slow' ? { status: 200, delayMs: 2_000 } : { status: 204 }));
+  });
+  after(async () => {
+    await sender.close();
+    await receiver.close();
+  });
+
+  it('answers within the deadline are responses', async () => {
+    const outcome = await post('/fast');
+    assert.equal(outcome.response?.status, 204);
+    assert.equal(outcome.error, null);
+  });
+
+  it('a receiver slower than the timeout is a timeout, reported once the deadline passes', async () => {
+    const outcome = await post('/slow');
+    assert.equal(outcome.response, null);
+    assert.equal(outcome.error?.kind, 'timeout');
+    assert.ok(outcome.durationMs >= 300, `gave up after ${outcome.durationMs} ms, before the 300 ms timeout`);
+    assert.equal(outcome.interrupted, undefined);
+  });
+
+  it('abortAll interrupts what is in flight, and says so', async () => {
+    const pending = post('/slow');
+    await new Promise((r) => setTimeout(r, 50));
+    sender.abortAll();
+    const outcome = await pending;
+    assert.equal(outcome.interrupted, true);
+    assert.equal(outcome.response, null);
+  });
+});

@@ -13,8 +13,17 @@ import type { SecretBox } from './secrets.ts';
 /** The row lock of the claim's inner SELECT: `FOR UPDATE SKIP LOCKED` on PostgreSQL, none on SQLite's single writer. */
 export type ClaimLock = RawBuilder<unknown>;
 
-/** `lockRows`: the engine has row locks to take (PostgreSQL), in a fixed order against deadlocks. */
-export function deliveryQueries(db: Kysely<Database>, box: SecretBox, claimLock: ClaimLock, lockRows: boolean): Store['deliveries'] {
+export interface QueueParts {
+  db: Kysely<Database>;
+  /** The dispatcher's own connections for claims and results (PostgreSQL: asynchronous commit, see postgres/engine.ts). */
+  queue: Kysely<Database>;
+  box: SecretBox;
+  claimLock: ClaimLock;
+  /** The engine has row locks to take (PostgreSQL), in a fixed order against deadlocks. */
+  lockRows: boolean;
+}
+
+export function deliveryQueries({ db, queue, box, claimLock, lockRows }: QueueParts): Store['deliveries'] {
   return {
     async get(tenantId, id) {
       const row = await db.selectFrom('deliveries').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
@@ -51,14 +60,14 @@ export function deliveryQueries(db: Kysely<Database>, box: SecretBox, claimLock:
           WHERE status IN ('pending', 'delivering') AND due_at <= ${now}
           ORDER BY due_at, id LIMIT ${limit} ${claimLock}
         )
-        RETURNING *`.execute(db);
+        RETURNING *`.execute(queue);
       if (result.rows.length === 0) return [];
       const deliveries = result.rows.map(toDelivery).sort((a, b) => (a.id < b.id ? -1 : 1));
       const eventIds = [...new Set(deliveries.map((d) => d.eventId))];
       const webhookIds = [...new Set(deliveries.map((d) => d.webhookId))];
       const [events, webhooks] = await Promise.all([
-        db.selectFrom('events').selectAll().where('id', 'in', eventIds).execute(),
-        db.selectFrom('webhooks').selectAll().where('id', 'in', webhookIds).execute(),
+        queue.selectFrom('events').selectAll().where('id', 'in', eventIds).execute(),
+        queue.selectFrom('webhooks').selectAll().where('id', 'in', webhookIds).execute(),
       ]);
       const eventById = new Map(events.map((r) => [r.id, toEvent(r)]));
       const webhookById = new Map(webhooks.map((r) => [r.id, readWebhook(r, box)]));
@@ -69,7 +78,7 @@ export function deliveryQueries(db: Kysely<Database>, box: SecretBox, claimLock:
     },
 
     complete(completions, now) {
-      return recordCompletions(db, completions, now, lockRows);
+      return recordCompletions(queue, completions, now, lockRows);
     },
 
     async release(leases, now) {
@@ -78,7 +87,7 @@ export function deliveryQueries(db: Kysely<Database>, box: SecretBox, claimLock:
         await sql`
           WITH v(d_id, d_lease, d_due) AS (VALUES ${values})
           UPDATE deliveries SET status = 'pending', due_at = v.d_due, lease_id = NULL, updated_at = ${bigint(now)}
-          FROM v WHERE deliveries.id = v.d_id AND deliveries.lease_id = v.d_lease`.execute(db);
+          FROM v WHERE deliveries.id = v.d_id AND deliveries.lease_id = v.d_lease`.execute(queue);
       }
     },
 
@@ -89,12 +98,12 @@ export function deliveryQueries(db: Kysely<Database>, box: SecretBox, claimLock:
     },
 
     async deferWebhook(webhookId, until, now) {
-      await db.updateTable('deliveries').set({ due_at: until, updated_at: now })
+      await queue.updateTable('deliveries').set({ due_at: until, updated_at: now })
         .where('webhook_id', '=', webhookId).where('status', '=', 'pending').where('due_at', '<', until).execute();
     },
 
     async nextDueAt() {
-      const row = await db.selectFrom('deliveries').select((eb) => eb.fn.min('due_at').as('next'))
+      const row = await queue.selectFrom('deliveries').select((eb) => eb.fn.min('due_at').as('next'))
         .where('status', 'in', ['pending', 'delivering']).executeTakeFirst();
       return row?.next === null || row?.next === undefined ? undefined : Number(row.next);
     },

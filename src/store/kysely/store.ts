@@ -17,12 +17,14 @@ export interface EngineParts {
   claimLock: ClaimLock;
   box: SecretBox;
   dueSignal?: DueSignal;
+  /** Connections for the dispatcher's claims and results; `db` unless the engine has its own. */
+  queueDb?: Kysely<Database>;
 }
 
 /** One process delivers (SQLite's single writer): its dispatcher is woken in-process. */
 const localOnly: DueSignal = { notify() {}, async listen() {}, async close() {} };
 
-export function kyselyStore({ engine, db, claimLock, box, dueSignal = localOnly }: EngineParts): Store {
+export function kyselyStore({ engine, db, claimLock, box, dueSignal = localOnly, queueDb = db }: EngineParts): Store {
   return {
     engine,
     dueSignal,
@@ -31,6 +33,7 @@ export function kyselyStore({ engine, db, claimLock, box, dueSignal = localOnly 
     },
     async close() {
       await dueSignal.close();
+      if (queueDb !== db) await queueDb.destroy();
       await db.destroy();
     },
     async ping() {
@@ -44,6 +47,6 @@ export function kyselyStore({ engine, db, claimLock, box, dueSignal = localOnly 
     events: eventQueries(db),
     notices: noticeQueries(db),
     attempts: attemptQueries(db),
-    deliveries: deliveryQueries(db, box, claimLock, engine === 'postgres'),
+    deliveries: deliveryQueries({ db, queue: queueDb, box, claimLock, lockRows: engine === 'postgres' }),
   };
 }

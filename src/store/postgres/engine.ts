@@ -16,13 +16,25 @@ const types = {
     oid === INT8_OID ? (v: string) => Number.parseInt(v, 10) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
 };
 
+// The dispatcher's claims and results commit asynchronously: PostgreSQL acknowledges before
+// the WAL reaches the disk. A server crash may forget the last fraction of a second of them,
+// which at worst sends those deliveries again (at-least-once allows it) — the same trade as
+// SQLite's WAL with synchronous=NORMAL. It saves a disk flush per claim and per batch of
+// results. Ingest, and everything else, keeps its synchronous commit: an accepted event is on disk.
+const QUEUE_OPTIONS = '-c synchronous_commit=off';
+const QUEUE_POOL_SIZE = 4;
+
 export function postgresStore(connectionString: string, box: SecretBox, onIdleError: (err: Error) => void = () => {}, poolSize = 10): Store {
+  // Pools connect on first use: an API-only process never opens the queue's connections.
   const pool = new pg.Pool({ connectionString, max: poolSize, types });
+  const queuePool = new pg.Pool({ connectionString, max: QUEUE_POOL_SIZE, types, options: QUEUE_OPTIONS });
   // An idle connection that dies (server restart, network blip) is dropped and replaced by the
   // pool; without a listener its 'error' event would crash the process. Queries in flight
   // report their own errors.
   pool.on('error', onIdleError);
+  queuePool.on('error', onIdleError);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const queueDb = new Kysely<Database>({ dialect: new PostgresDialect({ pool: queuePool }) });
   const dueSignal = postgresDueSignal(pool, connectionString, onIdleError);
-  return kyselyStore({ engine: 'postgres', db, claimLock: sql`FOR UPDATE SKIP LOCKED`, box, dueSignal });
+  return kyselyStore({ engine: 'postgres', db, queueDb, claimLock: sql`FOR UPDATE SKIP LOCKED`, box, dueSignal });
 }

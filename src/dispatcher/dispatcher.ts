@@ -72,6 +72,8 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
   const refillAt = Math.max(1, Math.floor(config.concurrency / 4));
   let idle: (() => void) | undefined; // resolves stop()'s wait when the last send ends
 
+  // Wakes arriving in the same turn of the event loop share one claim (the pump starts on
+  // setImmediate): under a stream of single events, that is one claim per turn, not per event.
   function wake(): void {
     if (mode !== 'running') return;
     if (pumping) {
@@ -79,7 +81,7 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
       return;
     }
     clearTimeout(timer);
-    pumping = pump().finally(() => { pumping = undefined; });
+    pumping = new Promise<void>((started) => setImmediate(started)).then(pump).finally(() => { pumping = undefined; });
   }
 
   async function pump(): Promise<void> {

@@ -11,6 +11,7 @@ import type { EventIn } from '../schemas/events.ts';
 import type { IngestResult, Matcher, NewEvent } from '../store/store.ts';
 import type { ServiceDeps } from './deps.ts';
 import type { EventTypeService } from './event-types.ts';
+import { groupCommit } from '../group-commit.ts';
 
 const newDeliveryId = (): string => newId('dlv');
 
@@ -68,12 +69,23 @@ export function eventService(deps: ServiceDeps, eventTypes: EventTypeService) {
     };
   }
 
+  // Concurrent ingests share transactions (group commit): one per tenant per batch. Each call
+  // still gets exactly its own events' results, and is answered only once they are stored.
+  const writer = groupCommit<{ tenantId: string; events: NewEvent[] }, IngestResult[]>(async (calls) => {
+    const byTenant = new Map<string, NewEvent[]>();
+    for (const c of calls) byTenant.set(c.tenantId, [...(byTenant.get(c.tenantId) ?? []), ...c.events]);
+    const stored = new Map<string, IngestResult[]>();
+    for (const [tenantId, events] of byTenant) {
+      stored.set(tenantId, await store.events.ingest(tenantId, events, matcher(tenantId), newDeliveryId, now()));
+    }
+    if ([...stored.values()].some((rs) => rs.some((r) => r.created && r.event.deliveriesCount > 0))) wake();
+    return calls.map((c) => stored.get(c.tenantId)!.splice(0, c.events.length));
+  });
+
   async function ingest(tenantId: string, inputs: readonly EventIn[], fieldPrefix: (i: number) => string): Promise<IngestResult[]> {
     await check(inputs, fieldPrefix);
     const receivedAt = now();
-    const results = await store.events.ingest(tenantId, inputs.map((i) => toNewEvent(i, receivedAt)), matcher(tenantId), newDeliveryId, receivedAt);
-    if (results.some((r) => r.created && r.event.deliveriesCount > 0)) wake();
-    return results;
+    return writer.submit({ tenantId, events: inputs.map((i) => toNewEvent(i, receivedAt)) });
   }
 
   return {

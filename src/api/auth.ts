@@ -34,7 +34,7 @@ export function installAuth(app: FastifyInstance, services: Services): void {
     if (access === 'tenant') {
       const tenantId = (request.params as { tenant?: string }).tenant ?? '';
       if (principal.kind === 'tenant' && principal.tenantId !== tenantId) throw errors.notFound('tenant', tenantId);
-      if (principal.kind === 'admin') await services.tenants.get(tenantId); // 404 when missing
+      if (principal.kind === 'admin') await services.tenants.mustExist(tenantId); // 404 when missing
     }
   });
 }

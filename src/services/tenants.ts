@@ -4,13 +4,25 @@ import { newId } from '../ids.ts';
 import type { TenantIn } from '../schemas/tenants.ts';
 import type { ServiceDeps } from './deps.ts';
 
+// Tenants are never deleted, so once seen a tenant id stays valid: the check every tenant route
+// makes (api/auth.ts) is answered from memory after the first time.
+const KNOWN_MAX = 10_000;
+
 export function tenantService({ store, now }: ServiceDeps) {
+  const known = new Set<string>();
   return {
     async create(input: TenantIn): Promise<Tenant> {
       const id = input.id ?? newId('tnt');
       const tenant = await store.tenants.create({ id, name: input.name, notifyEmails: input.notify_emails ?? [] }, now());
       if (!tenant) throw errors.conflict(`tenant "${id}" already exists`, 'id');
       return tenant;
+    },
+    /** Throws not-found unless the tenant exists. */
+    async mustExist(id: string): Promise<void> {
+      if (known.has(id)) return;
+      if (!(await store.tenants.get(id))) throw errors.notFound('tenant', id);
+      if (known.size >= KNOWN_MAX) known.clear();
+      known.add(id);
     },
     async get(id: string): Promise<Tenant> {
       const tenant = await store.tenants.get(id);

@@ -57,6 +57,9 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
   let pumping: Promise<void> | undefined;
   let again = false; // a wake arrived while pumping: claim once more before sleeping
   let timer: NodeJS.Timeout | undefined;
+  let timerAt: number | undefined; // when the armed timer fires
+  let soonest: number | undefined; // earliest due time this process set while a pump was running
+  let backlog = false; // the last claim came back full: there may be more due right now
   const inFlight = new Set<string>(); // delivery ids
   const gates = createGates();
   const policy = { failures: config.disableAfterFailures, minDurationMs: config.disableAfterMs };
@@ -81,7 +84,24 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
       return;
     }
     clearTimeout(timer);
+    timerAt = undefined;
     pumping = new Promise<void>((started) => setImmediate(started)).then(pump).finally(() => { pumping = undefined; });
+  }
+
+  function arm(delayMs: number): void {
+    clearTimeout(timer);
+    timer = setTimeout(wake, delayMs);
+    timerAt = now() + delayMs;
+  }
+
+  /**
+   * A delivery this process just rescheduled (a retry, a throttled hand-back) falls due at `at`:
+   * make sure the sleeping pump wakes by then, without a claim after every send to find out.
+   */
+  function noteDue(at: number): void {
+    if (mode !== 'running') return;
+    if (pumping) soonest = Math.min(soonest ?? at, at);
+    else if (timerAt === undefined || at < timerAt) arm(Math.max(0, at - now()));
   }
 
   async function pump(): Promise<void> {
@@ -89,22 +109,29 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
       for (;;) {
         again = false;
         const room = Math.min(config.concurrency - inFlight.size, BATCH_MAX);
-        if (room <= 0 || mode !== 'running') return; // a finishing send wakes us
+        if (room <= 0 || mode !== 'running') {
+          backlog = true; // a finishing send wakes us
+          return;
+        }
         const batch = await store.deliveries.claim(room, config.leaseMs, now(), () => newId('att'));
         if (mode !== 'running') {
           await store.deliveries.release(batch.map((c) => ({ deliveryId: c.delivery.id, leaseId: c.leaseId })), now());
           return;
         }
         for (const claimed of batch) void run(claimed);
-        if (batch.length < room && !again) break;
+        backlog = batch.length === room;
+        if (!backlog && !again) break;
       }
+      soonest = undefined; // nextDueAt sees what was rescheduled before it; noteDue catches the rest
       const next = await store.deliveries.nextDueAt();
+      const due = Math.min(next ?? Infinity, soonest ?? Infinity);
+      soonest = undefined;
       // A wake that arrived while we looked counts: claim again at once rather than sleep on it.
-      const delay = again ? 0 : next === undefined ? config.pollMs : Math.max(0, Math.min(next - now(), config.pollMs));
-      if (mode === 'running') timer = setTimeout(wake, delay);
+      const delay = again ? 0 : due === Infinity ? config.pollMs : Math.max(0, Math.min(due - now(), config.pollMs));
+      if (mode === 'running') arm(delay);
     } catch (err) {
       log.error({ err }, 'dispatcher could not claim deliveries; trying again shortly');
-      if (mode === 'running') timer = setTimeout(wake, ERROR_BACKOFF_MS);
+      if (mode === 'running') arm(ERROR_BACKOFF_MS);
     }
   }
 
@@ -123,6 +150,7 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
       if (!turn.go) {
         // Throttled or its receiver is down: hand it back for later, its retry schedule untouched.
         await store.deliveries.release([{ deliveryId: delivery.id, leaseId, dueAt: turn.retryAt }], now());
+        noteDue(turn.retryAt);
         return;
       }
       const { done } = turn;
@@ -152,6 +180,7 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
         if (opened !== undefined) {
           log.warn({ webhook: webhook.id, until: new Date(opened).toISOString() }, 'receiver failing: pausing its deliveries (circuit open)');
           await store.deliveries.deferWebhook(webhook.id, opened, now());
+          noteDue(opened);
         }
       }
     } catch (err) {
@@ -159,7 +188,9 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
     } finally {
       inFlight.delete(delivery.id);
       if (inFlight.size === 0) idle?.();
-      if (mode === 'running' && (config.concurrency - inFlight.size >= refillAt || inFlight.size === 0)) wake();
+      // Refill freed slots only while there is a backlog: new work wakes us anyway (ingest,
+      // NOTIFY, or the timer for what this process rescheduled).
+      if (mode === 'running' && backlog && (config.concurrency - inFlight.size >= refillAt || inFlight.size === 0)) wake();
     }
   }
 
@@ -211,6 +242,7 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
       log.info({ delivery: delivery.id, webhook: webhook.id, attempt: attemptsMade, status: outcome.response?.status, error: outcome.error?.kind, next: next.status }, 'delivery attempt failed');
     }
     await writer.write(completion);
+    if (next.status === 'pending' && next.dueAt !== null) noteDue(next.dueAt);
     if (gone) disable(delivery.tenantId, webhook.id, GONE_REASON);
   }
 

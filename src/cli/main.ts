@@ -1,5 +1,6 @@
 // The `relais` command.
 import { Command } from 'commander';
+import { benchCommand } from './bench.ts';
 import { migrate } from './migrate.ts';
 import { send } from './send.ts';
 import { serve } from './serve.ts';
@@ -19,6 +20,7 @@ program.command('send').description('emit an event for a tenant, as POST /v1/ten
   .option('--id <id>', 'idempotency id')
   .option('--occurred-at <iso>', 'when it happened (ISO 8601)')
   .action(send);
+program.addCommand(benchCommand());
 
 try {
   await program.parseAsync();

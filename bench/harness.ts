@@ -1,0 +1,152 @@
+// The benchmark run (issue 6): the receiver process, the raw limit, then per engine a Relais
+// process on a fresh store running the scenarios one after the other (each in a tenant of its
+// own), and, with --prefill, a second Relais on a second fresh store that is filled to each size
+// before running `batch` again. Each Relais is warmed up by an unmeasured batch first. Prints the table, writes the JSON; ok is false when a delivery
+// was lost or not recorded as succeeded, or a session failed.
+import { ADMIN_TOKEN, createApi, EVENT_TYPE, eventData, setUpTenant } from './api.ts';
+import { scenarioName, type BenchOptions } from './options.ts';
+import { prefill, type Template } from './prefill.ts';
+import { createProgress, thousands, type Progress } from './progress.ts';
+import { measureRawLimit, relaisConcurrency } from './raw.ts';
+import { startReceiver, type Receiver } from './receiver-client.ts';
+import { startRelais } from './relais-child.ts';
+import { printReport, targets, writeReport, machine, type Report } from './report.ts';
+import { runScenario, type Row, type Session } from './scenarios.ts';
+import { makeStore, STORE_SIZE_METHOD, type Engine } from './stores.ts';
+
+const PREFILL_TENANT = 'prefill';
+const PREFILL_TYPE = 'bench.prefill';
+const WARM_UP_TENANT = 'warm-up';
+
+/** Everything to undo if the run is interrupted: children to kill, databases to drop. */
+const cleanups = new Set<() => Promise<void> | void>();
+async function cleanUp(): Promise<void> {
+  for (const f of [...cleanups].reverse()) await Promise.resolve(f()).catch(() => undefined);
+  cleanups.clear();
+}
+
+async function withSession(engine: Engine, options: BenchOptions, receiver: Receiver, progress: Progress, rawPerS: number,
+  body: (s: Session) => Promise<void>): Promise<void> {
+  const store = await makeStore(engine);
+  const dispose = (): Promise<void> => store.dispose();
+  cleanups.add(dispose);
+  try {
+    const relais = await startRelais({
+      ...store.env,
+      ...(engine === 'sqlite' ? { DATABASE_URL: '' } : {}),
+      RELAIS_PORT: '0', RELAIS_HOST: '127.0.0.1', RELAIS_ADMIN_TOKEN: ADMIN_TOKEN,
+      RELAIS_ALLOW_TARGETS: '127.0.0.0/8', RELAIS_LOG_LEVEL: 'warn',
+    });
+    const kill = (): void => relais.kill();
+    cleanups.add(kill);
+    const db = await store.connect();
+    const api = createApi(relais.url, options.senders);
+    try {
+      const session: Session = { engine, api, receiver, relais, db, progress, options, rawPerS };
+      await warmUp(session);
+      await body(session);
+    } finally {
+      await api.close();
+      await db.close();
+      await relais.stop();
+      cleanups.delete(kill);
+    }
+  } finally {
+    await dispose();
+    cleanups.delete(dispose);
+  }
+}
+
+/** A batch run that is not measured, so that no row pays for the JIT compiling Relais' hot paths. */
+async function warmUp(s: Session): Promise<void> {
+  await setUpTenant(s.api, WARM_UP_TENANT, s.receiver.url, 1);
+  await runScenario(s, 'batch', { name: 'warm-up', tenant: WARM_UP_TENANT, webhooks: 1, events: s.options.quick ? 1_000 : 5_000 });
+}
+
+async function mainScenarios(s: Session, rows: Row[]): Promise<void> {
+  for (const kind of s.options.kinds) {
+    const name = scenarioName(kind, s.options);
+    const webhooks = kind === 'fanout' ? s.options.webhooks : 1;
+    s.progress.show(`${s.engine} ${name}: setting up ${thousands(webhooks)} webhook${webhooks > 1 ? 's' : ''}`);
+    await setUpTenant(s.api, name, s.receiver.url, webhooks);
+    rows.push(await runScenario(s, kind, { name, tenant: name, webhooks }));
+  }
+}
+
+/** One real event, delivery and attempt, made by Relais, for prefill() to copy. */
+async function prefillTemplate(s: Session): Promise<Template> {
+  await setUpTenant(s.api, PREFILL_TENANT, s.receiver.url, 1, PREFILL_TYPE);
+  await s.api.call('POST', `/v1/tenants/${PREFILL_TENANT}/events`, { type: PREFILL_TYPE, data: eventData(0) }, 202);
+  const deadline = Date.now() + s.options.stallMs;
+  while ((await s.db.statuses(PREFILL_TENANT)).succeeded !== 1) {
+    if (Date.now() > deadline) throw new Error('the prefill template was not delivered');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const idOf = async (table: string): Promise<string> => (await s.db.all<{ id: string }>(`SELECT id FROM ${table} WHERE tenant_id = $1`, [PREFILL_TENANT]))[0]!.id;
+  return { events: await idOf('events'), deliveries: await idOf('deliveries'), attempts: await idOf('attempts') };
+}
+
+async function prefilledBatches(s: Session, rows: Row[]): Promise<void> {
+  const template = await prefillTemplate(s);
+  for (const target of [...s.options.prefill].sort((a, b) => a - b)) {
+    const started = performance.now();
+    const add = target - (await s.db.deliveries());
+    if (add > 0) {
+      const first = Object.values(await s.db.statuses(PREFILL_TENANT)).reduce((a, b) => a + b, 0);
+      await prefill(s.db, template, first, add, (done) => s.progress.show(`${s.engine}: filling the store, ${thousands(done)}/${thousands(add)} deliveries`));
+      s.progress.clear();
+    }
+    const prefillS = (performance.now() - started) / 1000;
+    const tenant = `batch-${target}`;
+    await setUpTenant(s.api, tenant, s.receiver.url, 1);
+    rows.push(await runScenario(s, 'batch', { name: 'batch', tenant, webhooks: 1 }, { prefill_s: Math.round(prefillS * 10) / 10 }));
+  }
+}
+
+export async function runBench(options: BenchOptions, command: string): Promise<Report> {
+  const progress = createProgress();
+  const interrupted = (): void => {
+    progress.clear();
+    process.stderr.write('interrupted: stopping the children and dropping the benchmark databases\n');
+    void cleanUp().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupted);
+  const startedAt = new Date().toISOString();
+  const host = machine();
+  const rows: Row[] = [];
+  const errors: string[] = [];
+  const receiver = await startReceiver();
+  const killReceiver = (): void => receiver.kill();
+  cleanups.add(killReceiver);
+  try {
+    const raw = await measureRawLimit(receiver, options.rawRequests, options.quick ? 1_500 : 3_000, (done) => progress.show(`raw limit: ${thousands(done)}/${thousands(options.rawRequests)} requests`));
+    progress.clear();
+    for (const engine of options.engines) {
+      const sessions = [mainScenarios, ...(options.prefill.length && options.kinds.includes('batch') ? [prefilledBatches] : [])];
+      for (const session of sessions) {
+        try {
+          await withSession(engine, options, receiver, progress, raw.per_s, (s) => session(s, rows));
+        } catch (err) {
+          progress.clear();
+          errors.push(`${engine}: ${(err as Error).stack ?? String(err)}`);
+          process.stderr.write(`${engine}: ${(err as Error).message}\n`);
+        }
+      }
+    }
+    const report: Report = {
+      command, started_at: startedAt, machine: host,
+      raw_limit: { ...raw, per_s: Math.round(raw.per_s), duration_s: Math.round(raw.duration_s * 1000) / 1000 },
+      relais_concurrency: relaisConcurrency().text,
+      store_size_method: STORE_SIZE_METHOD,
+      rows, targets: targets(rows), errors,
+      ok: errors.length === 0 && rows.every((r) => r.lost === 0 && r.not_succeeded === 0),
+    };
+    writeReport(options.out, report);
+    printReport(report);
+    return report;
+  } finally {
+    await receiver.close();
+    cleanups.delete(killReceiver);
+    process.off('SIGINT', interrupted);
+  }
+}

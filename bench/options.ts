@@ -1,0 +1,59 @@
+// What a run measures: the defaults of the full run, and of `--quick` (all of it under a minute).
+import type { Engine } from './stores.ts';
+
+export const ENGINES: readonly Engine[] = ['sqlite', 'postgres'];
+export const KINDS = ['single', 'batch', 'fanout', 'steady'] as const;
+export type Kind = (typeof KINDS)[number];
+
+export interface BenchOptions {
+  engines: Engine[];
+  kinds: Kind[];
+  /** Events of the single and batch scenarios. */
+  events: number;
+  batchSize: number;
+  /** Concurrent senders of single events (and of the steady scenario's paced ones). */
+  senders: number;
+  /** Fan-out: webhooks subscribed, and events sent one after the other. */
+  webhooks: number;
+  rounds: number;
+  /** Steady: events a second, for so many seconds. */
+  rate: number;
+  seconds: number;
+  /** Batch again once the store holds each of these numbers of deliveries. */
+  prefill: number[];
+  rawRequests: number;
+  /** Give up waiting (deliveries lost) when nothing arrives for this long. */
+  stallMs: number;
+  out: string;
+  quick: boolean;
+}
+
+export type BenchFlags = Partial<Omit<BenchOptions, 'quick'>> & { quick?: boolean };
+
+const FULL = { events: 20_000, rounds: 5, seconds: 10, prefill: [10_000, 1_000_000], rawRequests: 30_000 };
+const QUICK = { events: 2_000, rounds: 2, seconds: 3, prefill: [], rawRequests: 5_000 };
+
+export function resolveOptions(flags: BenchFlags & Pick<BenchOptions, 'out'>): BenchOptions {
+  const sized = flags.quick ? QUICK : FULL;
+  const defined = Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined)) as BenchFlags;
+  return {
+    engines: [...ENGINES],
+    kinds: [...KINDS],
+    batchSize: 500,
+    senders: 32,
+    webhooks: 1_000,
+    rate: 1_000,
+    stallMs: 20_000,
+    quick: false,
+    ...sized,
+    ...defined,
+    out: flags.out,
+  };
+}
+
+/** The row's scenario name: `fanout-1000`, `steady-1000` with the default sizes. */
+export function scenarioName(kind: Kind, options: Pick<BenchOptions, 'webhooks' | 'rate'>): string {
+  if (kind === 'fanout') return `fanout-${options.webhooks}`;
+  if (kind === 'steady') return `steady-${options.rate}`;
+  return kind;
+}

@@ -1,0 +1,65 @@
+// Fills a store with finished deliveries, straight in SQL, so a scenario can show whether the
+// cost of a delivery depends on how many are already stored (indexes, not scans).
+// Each filled row is a copy of one real row that Relais itself wrote (an event of the `prefill`
+// tenant, its delivery and its attempt, sent just before), with new ids: every column, present
+// or added by a later migration, is as Relais writes it. The copies are made by the database
+// (a recursive CTE on SQLite, generate_series on PostgreSQL), in transactions of CHUNK rows.
+import type { Sql } from './stores.ts';
+
+const CHUNK = 50_000;
+const TABLES = [
+  { table: 'events', prefix: 'evt', links: {} },
+  { table: 'deliveries', prefix: 'dlv', links: { event_id: 'evt' } },
+  { table: 'attempts', prefix: 'att', links: { delivery_id: 'dlv' } },
+] as const;
+
+export interface Template { events: string; deliveries: string; attempts: string }
+
+/** `evt_000…0042`: 26 digits, as long as Relais' ids and sorting before them (older). */
+function idOf(engine: Sql['engine'], prefix: string): string {
+  return engine === 'sqlite' ? `'${prefix}_' || printf('%026d', s.n)` : `'${prefix}_' || lpad(s.n::text, 26, '0')`;
+}
+
+async function columns(sql: Sql, table: string): Promise<string[]> {
+  const rows = await sql.all<{ name: string }>(sql.engine === 'sqlite'
+    ? 'SELECT name FROM pragma_table_info($1)'
+    : 'SELECT column_name AS name FROM information_schema.columns WHERE table_name = $1 AND table_schema = current_schema() ORDER BY ordinal_position', [table]);
+  return rows.map((r) => r.name);
+}
+
+async function copyStatement(sql: Sql, table: string, prefix: string, links: Record<string, string>): Promise<string> {
+  const cols = await columns(sql, table);
+  const value = (col: string): string => {
+    if (col === 'id') return idOf(sql.engine, prefix);
+    if (links[col]) return idOf(sql.engine, links[col]);
+    if (col === 'idempotency_key') return `'prefill-' || s.n`;
+    return `t.${col}`;
+  };
+  const select = `SELECT ${cols.map(value).join(', ')} FROM`;
+  return sql.engine === 'sqlite'
+    ? `WITH RECURSIVE s(n) AS (SELECT $1 UNION ALL SELECT n + 1 FROM s WHERE n < $2) INSERT INTO ${table} (${cols.join(', ')}) ${select} s, ${table} t WHERE t.id = $3`
+    : `INSERT INTO ${table} (${cols.join(', ')}) ${select} generate_series($1::int, $2::int) AS s(n), ${table} t WHERE t.id = $3`;
+}
+
+/**
+ * Adds `count` copies of the template rows, numbered from `first`. Calls onProgress after each
+ * transaction with the number added so far.
+ */
+export async function prefill(sql: Sql, template: Template, first: number, count: number, onProgress: (done: number) => void): Promise<void> {
+  const statements: { text: string; id: string }[] = [];
+  for (const t of TABLES) statements.push({ text: await copyStatement(sql, t.table, t.prefix, t.links), id: template[t.table] });
+  for (let from = first; from < first + count; from += CHUNK) {
+    const to = Math.min(first + count - 1, from + CHUNK - 1);
+    await sql.run('BEGIN');
+    try {
+      for (const s of statements) await sql.run(s.text, [from, to, s.id]);
+      await sql.run('COMMIT');
+    } catch (err) {
+      await sql.run('ROLLBACK');
+      throw err;
+    }
+    onProgress(to - first + 1);
+  }
+  // What autovacuum would have done long since to rows this old: statistics and the visibility map.
+  if (sql.engine === 'postgres') for (const t of TABLES) await sql.run(`VACUUM ANALYZE ${t.table}`);
+}

@@ -1,0 +1,82 @@
+// The raw limit: how many POSTs a second this machine carries from one process to the receiver
+// with no Relais at all — plain undici requests of a delivery's size and headers (a Standard
+// Webhooks envelope of the bench event, signed), at the concurrency Relais allows one receiver
+// (RELAIS_WEBHOOK_CONCURRENCY and the sender's connections per origin: 64 each by default).
+import { Pool } from 'undici';
+import { loadConfig } from '../src/config.ts';
+import { USER_AGENT } from '../src/core/request.ts';
+import { signatureHeader } from '../src/core/signing.ts';
+import { newId } from '../src/ids.ts';
+import { EVENT_TYPE, eventData } from './api.ts';
+import type { Receiver } from './receiver-client.ts';
+
+/** The sender's sockets per origin (src/dispatcher/sender.ts). */
+const CONNECTIONS_PER_ORIGIN = 64;
+
+/** What Relais under test will allow one receiver, from the same environment its process gets. */
+export function relaisConcurrency(): { perReceiver: number; text: string } {
+  const config = loadConfig();
+  return {
+    perReceiver: Math.min(config.webhookConcurrency, CONNECTIONS_PER_ORIGIN),
+    text: `${config.concurrency} deliveries in flight, at most ${config.webhookConcurrency} per webhook and ${CONNECTIONS_PER_ORIGIN} connections per origin`,
+  };
+}
+const SECRET = `whsec_${Buffer.alloc(24, 7).toString('base64')}`;
+
+export interface RawLimit { per_s: number; requests: number; concurrency: number; body_bytes: number; duration_s: number }
+
+/** The body and headers of one delivery, as Relais' `standard` format and signer make them. */
+function deliveryLike(n: number): { body: string; headers: Record<string, string> } {
+  const timestampS = Math.floor(Date.now() / 1000);
+  const body = `{"type":${JSON.stringify(EVENT_TYPE)},"timestamp":${JSON.stringify(new Date().toISOString())},"data":${JSON.stringify(eventData(n))}}`;
+  const msgId = newId('dlv');
+  return {
+    body,
+    headers: {
+      'user-agent': USER_AGENT,
+      'content-type': 'application/json',
+      'webhook-id': msgId,
+      'webhook-timestamp': String(timestampS),
+      'webhook-signature': signatureHeader([SECRET], { msgId, timestampS, body }),
+    },
+  };
+}
+
+/** Sends `count` requests, or for `untilMs` (performance.now()) when given. */
+async function blast(pool: Pool, path: string, count: number, concurrency: number, onDone: () => void, untilMs = Infinity): Promise<number> {
+  const { body, headers } = deliveryLike(0);
+  let next = 0;
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < count && performance.now() < untilMs) {
+      next++;
+      // A fresh webhook-id per request: the receiver counts each once, as it counts deliveries.
+      const res = await pool.request({ path, method: 'POST', headers: { ...headers, 'webhook-id': newId('dlv') }, body });
+      await res.body.dump();
+      if (res.statusCode !== 204) throw new Error(`the receiver answered ${res.statusCode}`);
+      onDone();
+    }
+  }));
+  return next;
+}
+
+/**
+ * Warms up for warmUpMs (both processes' JIT: the rate keeps climbing for the first ~10,000
+ * requests), then times `requests` POSTs.
+ */
+export async function measureRawLimit(receiver: Receiver, requests: number, warmUpMs: number, onProgress: (done: number) => void): Promise<RawLimit> {
+  const concurrency = relaisConcurrency().perReceiver;
+  const pool = new Pool(receiver.url, { connections: concurrency, pipelining: 1, keepAliveTimeout: 30_000 });
+  try {
+    await receiver.reset();
+    const warmup = await blast(pool, '/raw/0', Infinity, concurrency, () => undefined, performance.now() + warmUpMs);
+    let done = 0;
+    const started = performance.now();
+    await blast(pool, '/raw/0', requests, concurrency, () => onProgress(++done));
+    const seconds = (performance.now() - started) / 1000;
+    const got = await receiver.count();
+    if (got.unique !== warmup + requests) throw new Error(`raw limit: the receiver counted ${got.unique} requests of ${warmup + requests}`);
+    return { per_s: requests / seconds, requests, concurrency, body_bytes: Buffer.byteLength(deliveryLike(0).body), duration_s: seconds };
+  } finally {
+    await pool.close();
+  }
+}

@@ -1,0 +1,51 @@
+// Starts the receiver process (receiver.ts) and talks to it over IPC.
+import { fork, type ChildProcess } from 'node:child_process';
+import type { ReceiverCommand, ReceiverCount, ReceiverMessage, ReceiverRecords } from './receiver.ts';
+import { ROOT } from './relais-child.ts';
+
+export interface Receiver {
+  url: string;
+  pid: number;
+  /** Starts a phase: forgets what was received so far. */
+  reset(): Promise<void>;
+  count(): Promise<ReceiverCount>;
+  take(): Promise<ReceiverRecords>;
+  close(): Promise<void>;
+  kill(): void;
+}
+
+export async function startReceiver(): Promise<Receiver> {
+  const proc: ChildProcess = fork(new URL('./receiver.ts', import.meta.url).pathname, [], {
+    cwd: ROOT, execArgv: ['--import', 'tsx'], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const pending = new Map<number, (value: unknown) => void>();
+  let nextId = 0;
+  const port = await new Promise<number>((resolve, reject) => {
+    proc.once('exit', (code) => reject(new Error(`the receiver exited at start (${code})`)));
+    proc.on('message', (msg: ReceiverMessage) => {
+      if ('ready' in msg) resolve(msg.port);
+      else pending.get(msg.id)?.(msg.value);
+    });
+  });
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  const call = <T>(op: ReceiverCommand['op']): Promise<T> => new Promise<T>((resolve) => {
+    const id = nextId++;
+    pending.set(id, (value) => {
+      pending.delete(id);
+      resolve(value as T);
+    });
+    proc.send({ id, op } satisfies ReceiverCommand);
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    pid: proc.pid!,
+    reset: () => call<null>('reset').then(() => undefined),
+    count: () => call<ReceiverCount>('count'),
+    take: () => call<ReceiverRecords>('take'),
+    close: async () => {
+      await call<null>('close');
+      await exited;
+    },
+    kill: () => { proc.kill('SIGKILL'); },
+  };
+}

@@ -1,0 +1,80 @@
+// Relais under test: `node bin/relais.js serve` as a real child process, as it runs in production.
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+
+/** The repository root: children run from there, as `npm start` would. */
+export const ROOT = new URL('../', import.meta.url).pathname;
+const BIN = new URL('../bin/relais.js', import.meta.url).pathname;
+const BANNER = /API(?: and page)?:\s+(http:\/\/\S+)/;
+const START_TIMEOUT_MS = 60_000;
+
+export interface RelaisChild {
+  url: string;
+  pid: number;
+  /** The process's peak resident set size since start or the last resetPeak(), in MiB. */
+  peakRssMb(): number;
+  /** Current resident set size, in MiB. */
+  rssMb(): number;
+  /** Makes the peak the current size, so each scenario reports its own (Linux clear_refs 5). */
+  resetPeak(): boolean;
+  /** SIGTERM, then waits for a graceful exit. */
+  stop(): Promise<void>;
+  kill(): void;
+}
+
+function statusKb(pid: number, field: 'VmHWM' | 'VmRSS'): number {
+  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) : Number.NaN;
+}
+
+export async function startRelais(env: Record<string, string>): Promise<RelaisChild> {
+  const proc = spawn(process.execPath, [BIN, 'serve'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const onOutput = (c: Buffer): void => {
+    out += c.toString('utf8');
+    if (out.length > 100_000) out = out.slice(-50_000);
+  };
+  proc.stdout.on('data', onOutput);
+  proc.stderr.on('data', onOutput);
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`relais serve printed no URL within ${START_TIMEOUT_MS} ms:\n${out}`)), START_TIMEOUT_MS);
+    proc.stdout.on('data', () => {
+      const m = BANNER.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    void exited.then(() => reject(new Error(`relais serve exited at start (${proc.exitCode ?? proc.signalCode}):\n${out}`)));
+  }).catch((err: unknown) => {
+    proc.kill('SIGKILL');
+    throw err;
+  });
+  // Warnings and errors Relais logs during the run (stdout: JSON lines) are worth seeing; stdout
+  // here is the table's.
+  proc.stdout.off('data', onOutput);
+  proc.stderr.off('data', onOutput);
+  proc.stdout.on('data', (c: Buffer) => process.stderr.write(c));
+  proc.stderr.on('data', (c: Buffer) => process.stderr.write(c));
+  const pid = proc.pid!;
+  return {
+    url,
+    pid,
+    peakRssMb: () => statusKb(pid, 'VmHWM') / 1024,
+    rssMb: () => statusKb(pid, 'VmRSS') / 1024,
+    resetPeak: () => {
+      try {
+        writeFileSync(`/proc/${pid}/clear_refs`, '5');
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    stop: async () => {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
+      await exited;
+    },
+    kill: () => { proc.kill('SIGKILL'); },
+  };
+}

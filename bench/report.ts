@@ -1,0 +1,110 @@
+// What a run prints (a table, the machine, the targets of issue 6) and the JSON it writes.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem, type as osType, release } from 'node:os';
+import { dirname } from 'node:path';
+import type { RawLimit } from './raw.ts';
+import type { Row } from './scenarios.ts';
+import { round } from './stats.ts';
+import { STORE_SIZE_METHOD } from './stores.ts';
+import { thousands } from './progress.ts';
+
+export interface Machine { cpu: string; cores: number; memory_gb: number; node: string; os: string; load_before: number[] }
+
+export function machine(): Machine {
+  return {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    memory_gb: round(totalmem() / 2 ** 30, 1),
+    node: process.version,
+    os: `${osType()} ${release()}`,
+    load_before: loadavg().map((l) => round(l, 2)),
+  };
+}
+
+const COLUMNS: [string, (r: Row) => string][] = [
+  ['engine', (r) => r.engine],
+  ['scenario', (r) => r.scenario],
+  ['stored before', (r) => thousands(r.stored_before)],
+  ['events', (r) => thousands(r.events)],
+  ['deliveries', (r) => thousands(r.deliveries)],
+  ['delivered/s', (r) => thousands(r.delivered_per_s)],
+  ['raw/s', (r) => thousands(r.raw_limit_per_s)],
+  ['ratio', (r) => r.ratio.toFixed(2)],
+  ['p50 ms', (r) => r.p50_ms.toFixed(1)],
+  ['p95 ms', (r) => r.p95_ms.toFixed(1)],
+  ['p99 ms', (r) => r.p99_ms.toFixed(1)],
+  ['RSS MB', (r) => r.peak_rss_mb.toFixed(0)],
+  ['B/1000', (r) => thousands(r.store_bytes_per_1000)],
+  ['lost', (r) => String(r.lost + r.not_succeeded)],
+];
+
+export function table(rows: readonly Row[]): string {
+  const cells = [COLUMNS.map(([h]) => h), ...rows.map((r) => COLUMNS.map(([, f]) => f(r)))];
+  const widths = COLUMNS.map((_, i) => Math.max(...cells.map((c) => c[i]!.length)));
+  const line = (c: string[]): string => c.map((v, i) => (i < 2 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join('  ');
+  return [line(cells[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
+}
+
+/** Issue 6's targets, each with the figure it is judged on. */
+export function targets(rows: readonly Row[]): string[] {
+  const out: string[] = [];
+  const mark = (ok: boolean): string => (ok ? 'met' : 'NOT met');
+  const engines = [...new Set(rows.map((r) => r.engine))];
+  for (const engine of engines) {
+    const of = rows.filter((r) => r.engine === engine);
+    const throughput = of.filter((r) => (r.scenario === 'single' || r.scenario === 'batch') && r.prefill_s === undefined);
+    for (const r of throughput) out.push(`${engine} ${r.scenario}: ${(r.ratio * 100).toFixed(0)}% of the raw limit (target ≥ 50%): ${mark(r.ratio >= 0.5)}`);
+    for (const r of of.filter((x) => x.scenario.startsWith('steady-'))) {
+      out.push(`${engine} ${r.scenario}: p99 ${r.p99_ms.toFixed(1)} ms at ${thousands(r.offered_per_s ?? 0)} events/s (target < 50 ms at 1,000/s): ${mark(r.p99_ms < 50)}`);
+    }
+    for (const r of of.filter((x) => x.rounds_s)) {
+      const worst = Math.max(...r.rounds_s!);
+      out.push(`${engine} ${r.scenario}: one event to ${thousands(r.webhooks)} webhooks in ${worst.toFixed(2)} s at worst of ${r.rounds_s!.length} (target < 2 s): ${mark(worst < 2)}`);
+    }
+    const batches = of.filter((x) => x.scenario === 'batch').sort((a, b) => a.stored_before - b.stored_before);
+    if (batches.length > 1) {
+      const [first, last] = [batches[0]!, batches.at(-1)!];
+      const change = last.delivered_per_s / first.delivered_per_s;
+      out.push(`${engine} batch with ${thousands(first.stored_before)} → ${thousands(last.stored_before)} stored: ${thousands(first.delivered_per_s)} → ${thousands(last.delivered_per_s)} delivered/s (×${change.toFixed(2)}; flat if about 1)`);
+    }
+  }
+  return out;
+}
+
+export interface Report {
+  command: string;
+  started_at: string;
+  machine: Machine;
+  raw_limit: RawLimit;
+  relais_concurrency: string;
+  store_size_method: typeof STORE_SIZE_METHOD;
+  rows: Row[];
+  targets: string[];
+  /** Sessions that failed (their rows are missing). */
+  errors: string[];
+  ok: boolean;
+}
+
+export function writeReport(path: string, report: Report): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, `${JSON.stringify(report, null, 2)}\n`);
+}
+
+export function printReport(report: Report, out: NodeJS.WritableStream = process.stdout): void {
+  const m = report.machine;
+  const raw = report.raw_limit;
+  out.write([
+    '',
+    table(report.rows),
+    '',
+    `raw limit: ${thousands(raw.per_s)} POST/s (${thousands(raw.requests)} requests of ${raw.body_bytes} bytes, ${raw.concurrency} at once, no Relais)`,
+    `Relais: ${report.relais_concurrency}`,
+    `machine: ${m.cpu}, ${m.cores} cores, ${m.memory_gb} GB, ${m.os}, Node ${m.node}; load before: ${m.load_before.join(' ')}`,
+    `latency: event sent → delivery at the receiver; delivered/s: deliveries / (first event sent → last attempt recorded)`,
+    '',
+    'targets (issue 6):',
+    ...report.targets.map((t) => `  ${t}`),
+    ...(report.ok ? [] : ['', 'FAILED: deliveries lost or not recorded, or a session failed (see above and the JSON)']),
+    '',
+  ].join('\n'));
+}

@@ -1,0 +1,47 @@
+// `relais bench` (also `npm run bench`): runs the benchmark harness of bench/ and sets the exit
+// code: non-zero when a delivery was lost.
+import { resolve } from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { runBench } from '../../bench/harness.ts';
+import { ENGINES, KINDS, resolveOptions, type BenchFlags, type Kind } from '../../bench/options.ts';
+import { ROOT } from '../../bench/relais-child.ts';
+
+const DEFAULT_OUT = resolve(ROOT, 'bench/results/latest.json');
+
+const count = (value: string): number => {
+  const n = Number(value.replace(/[_,]/g, ''));
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a whole number ≥ 1');
+  return n;
+};
+const list = <T>(parse: (v: string) => T) => (value: string, previous: T[] | undefined): T[] => [...(previous ?? []), ...value.split(',').filter(Boolean).map(parse)];
+const kind = (value: string): Kind => {
+  const found = KINDS.find((k) => value === k || value.startsWith(`${k}-`));
+  if (!found) throw new InvalidArgumentError(`one of ${KINDS.join(', ')}`);
+  return found;
+};
+
+export function benchCommand(name = 'bench'): Command {
+  return new Command(name)
+    .description('benchmark: the raw HTTP limit, then Relais end to end on SQLite and PostgreSQL (see README)')
+    .addOption(new Option('--engine <engine>', 'sqlite or postgres (default: both)').choices(ENGINES).argParser(list((v) => v as BenchFlags['engines'] & string)))
+    .option('--scenario <names>', `some of ${KINDS.join(', ')} (comma-separated; default: all)`, list(kind))
+    .option('--events <n>', 'events of the single and batch scenarios (20,000; --quick 2,000)', count)
+    .option('--webhooks <n>', 'fan-out: webhooks one event goes to (1,000)', count)
+    .option('--rounds <n>', 'fan-out: events sent one after the other (5; --quick 2)', count)
+    .option('--rate <n>', 'steady: events a second (1,000)', count)
+    .option('--seconds <n>', 'steady: for how long (10; --quick 3)', count)
+    .option('--prefill <sizes>', 'run batch again with the store filled to each size first, "none" for no such row (10,000 and 1,000,000; --quick none)',
+      (value: string) => (value === 'none' || value === '0' ? [] : list(count)(value, [])))
+    .option('--raw <n>', 'requests that measure the raw limit (30,000; --quick 5,000)', count)
+    .option('--senders <n>', 'concurrent single-event requests (32)', count)
+    .option('--batch-size <n>', 'events per batch request (500, at most 1,000)', count)
+    .option('--out <path>', 'where to write the JSON (bench/results/latest.json)')
+    .option('--quick', 'small sizes: the whole run within a minute')
+    .action(async (flags: BenchFlags & { engine?: BenchFlags['engines']; scenario?: Kind[]; raw?: number }) => {
+      const { engine, scenario, raw, out, ...rest } = flags;
+      const options = resolveOptions({ ...rest, engines: engine, kinds: scenario, rawRequests: raw, out: resolve(out ?? DEFAULT_OUT) });
+      const command = process.env.npm_lifecycle_event === 'bench' ? `npm run bench -- ${process.argv.slice(2).join(' ')}` : `relais ${process.argv.slice(2).join(' ')}`;
+      const report = await runBench(options, command.trim());
+      if (!report.ok) process.exitCode = 1;
+    });
+}

@@ -60,7 +60,7 @@ async function withSession(engine: Engine, options: BenchOptions, receiver: Rece
 /** A batch run that is not measured, so that no row pays for the JIT compiling Relais' hot paths. */
 async function warmUp(s: Session): Promise<void> {
   await setUpTenant(s.api, WARM_UP_TENANT, s.receiver.url, 1);
-  await runScenario(s, 'batch', { name: 'warm-up', tenant: WARM_UP_TENANT, webhooks: 1, events: s.options.quick ? 1_000 : 5_000 });
+  await runScenario(s, 'batch', { name: 'warm-up', tenant: WARM_UP_TENANT, webhooks: 1, events: Math.min(s.options.events, s.options.quick ? 1_000 : 5_000) });
 }
 
 async function mainScenarios(s: Session, rows: Row[]): Promise<void> {

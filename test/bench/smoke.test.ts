@@ -1,0 +1,54 @@
+// A tiny run of `relais bench` on both engines, for correctness only (no timing is asserted):
+// every scenario's row is there with every field the README and DESIGN promise, nothing lost.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import type { Report } from '../../bench/report.ts';
+import { ROOT } from '../helpers/child.ts';
+
+const REQUIRED = ['engine', 'scenario', 'events', 'deliveries', 'delivered_per_s', 'raw_limit_per_s', 'ratio', 'p50_ms', 'p95_ms', 'p99_ms',
+  'peak_rss_mb', 'store_bytes_per_1000', 'stored_before'] as const;
+
+describe('relais bench, smoke run', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'relais-bench-smoke-'));
+  const out = join(dir, 'bench.json');
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('writes a row per engine and scenario, every delivery received and recorded', async () => {
+    const args = ['bin/relais.js', 'bench', '--quick', '--events', '50', '--webhooks', '20', '--rounds', '1', '--rate', '50', '--seconds', '1',
+      '--prefill', '200', '--raw', '500', '--out', out];
+    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => { output += c.toString('utf8'); });
+    child.stderr.on('data', (c: Buffer) => { output += c.toString('utf8'); });
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    assert.equal(code, 0, output);
+
+    const report = JSON.parse(readFileSync(out, 'utf8')) as Report;
+    assert.ok(report.ok);
+    assert.match(report.command, /bench --quick/);
+    assert.ok(report.machine.cores >= 1 && report.machine.cpu && report.machine.node);
+    assert.ok(report.raw_limit.per_s > 0);
+    const expected = { single: 50, batch: 50, 'fanout-20': 20, 'steady-50': 50 };
+    for (const engine of ['sqlite', 'postgres']) {
+      const rows = report.rows.filter((r) => r.engine === engine);
+      assert.deepEqual(rows.map((r) => r.scenario), ['single', 'batch', 'fanout-20', 'steady-50', 'batch'], engine);
+      for (const row of rows) {
+        const what = `${engine} ${row.scenario}`;
+        for (const field of REQUIRED) assert.ok(field in row, `${what}: ${field}`);
+        for (const field of REQUIRED.slice(2)) assert.ok(Number.isFinite(row[field]), `${what}: ${field} = ${row[field]}`);
+        assert.equal(row.deliveries, expected[row.scenario as keyof typeof expected], what);
+        assert.equal(row.received, row.deliveries, what);
+        assert.equal(row.lost, 0, what);
+        assert.equal(row.not_succeeded, 0, what);
+        assert.equal(row.raw_limit_per_s, report.raw_limit.per_s, what);
+      }
+      assert.equal(rows.at(-1)!.stored_before, 200, `${engine}: the prefilled row starts from the filled store`);
+      assert.equal(rows.find((r) => r.scenario === 'fanout-20')!.rounds_s!.length, 1);
+    }
+    assert.match(output, /engine\s+scenario/);
+  });
+});

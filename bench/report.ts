@@ -65,7 +65,8 @@ export function targets(rows: readonly Row[]): string[] {
     if (batches.length > 1) {
       const [first, last] = [batches[0]!, batches.at(-1)!];
       const change = last.delivered_per_s / first.delivered_per_s;
-      out.push(`${engine} batch with ${thousands(first.stored_before)} → ${thousands(last.stored_before)} stored: ${thousands(first.delivered_per_s)} → ${thousands(last.delivered_per_s)} delivered/s (×${change.toFixed(2)}; flat if about 1)`);
+      const fill = last.prefill_s === undefined ? '' : `; filling took ${last.prefill_s} s`;
+      out.push(`${engine} batch with ${thousands(first.stored_before)} → ${thousands(last.stored_before)} stored: ${thousands(first.delivered_per_s)} → ${thousands(last.delivered_per_s)} delivered/s (×${change.toFixed(2)}; flat if about 1${fill})`);
     }
   }
   return out;

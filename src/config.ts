@@ -8,6 +8,8 @@ export interface Config {
   sqlitePath: string;
   databaseUrl: string | undefined;
   adminToken: string | undefined;
+  /** The address users reach the page at (behind a proxy), for sign-in links; else taken from each request. */
+  publicUrl: string | undefined;
   allowTargets: string[];
   encryptionKey: string | undefined;
   requestTimeoutMs: number;
@@ -52,6 +54,13 @@ function durationVar(env: Env, name: string, fallback: string): number {
   }
 }
 
+function urlVar(env: Env, name: string): string | undefined {
+  const raw = env[name];
+  if (!raw) return undefined;
+  if (!URL.canParse(raw) || !/^https?:$/.test(new URL(raw).protocol)) throw new Error(`${name} must be an http(s) URL, got "${raw}"`);
+  return raw.replace(/\/+$/, '');
+}
+
 function listVar(env: Env, name: string): string[] {
   return (env[name] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 }
@@ -66,6 +75,7 @@ export function loadConfig(env: Env = process.env): Config {
     sqlitePath: env.RELAIS_DB || './relais.db',
     databaseUrl: env.DATABASE_URL || undefined,
     adminToken: env.RELAIS_ADMIN_TOKEN || undefined,
+    publicUrl: urlVar(env, 'RELAIS_PUBLIC_URL'),
     allowTargets: listVar(env, 'RELAIS_ALLOW_TARGETS'),
     encryptionKey: env.RELAIS_ENCRYPTION_KEY || undefined,
     requestTimeoutMs,

@@ -39,3 +39,10 @@ export function newId(prefix: IdPrefix, nowMs: number = Date.now()): string {
   time.writeUIntBE(lastMs, 0, 6);
   return `${prefix}_${encode(Buffer.concat([time, lastRandom]))}`;
 }
+
+/** The smallest id made at `ms` or later: a keyset bound for "since then" on an id index. */
+export function idFloor(prefix: IdPrefix, ms: number): string {
+  const time = Buffer.alloc(6);
+  time.writeUIntBE(ms, 0, 6);
+  return `${prefix}_${encode(Buffer.concat([time, Buffer.alloc(10)]))}`;
+}

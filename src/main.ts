@@ -42,7 +42,7 @@ export async function createRelais(config: Config, log: Logger): Promise<Relais>
     store.dueSignal.notify();
   };
   const services = createServices({ store, config, now: Date.now, wake, log, templates });
-  const server = config.roles.api ? await buildServer({ services, store, log }) : undefined;
+  const server = config.roles.api ? await buildServer({ services, store, log, publicUrl: config.publicUrl }) : undefined;
   let stopping: Promise<void> | undefined;
 
   return {

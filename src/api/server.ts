@@ -8,6 +8,8 @@ import type { Services } from '../services/index.ts';
 import type { Store } from '../store/store.ts';
 import { installAuth } from './auth.ts';
 import { installProblemHandlers } from './problems.ts';
+import { accessRoutes } from './routes/access.ts';
+import { conditionRoutes } from './routes/conditions.ts';
 import { deliveryRoutes } from './routes/deliveries.ts';
 import { eventTypeRoutes } from './routes/event-types.ts';
 import { eventRoutes } from './routes/events.ts';
@@ -19,9 +21,11 @@ export interface ServerDeps {
   store: Pick<Store, 'ping' | 'engine'>;
   log: Logger;
   bodyLimitBytes?: number;
+  /** Where users reach the page, for sign-in links (RELAIS_PUBLIC_URL); else each request's own address. */
+  publicUrl?: string | undefined;
 }
 
-export async function buildServer({ services, store, log, bodyLimitBytes = 5 * 1024 * 1024 }: ServerDeps): Promise<FastifyInstance> {
+export async function buildServer({ services, store, log, bodyLimitBytes = 5 * 1024 * 1024, publicUrl }: ServerDeps): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({ loggerInstance: log as FastifyBaseLogger, bodyLimit: bodyLimitBytes, logController: new LogController({ disableRequestLogging: true }), return503OnClosing: true });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -55,5 +59,7 @@ export async function buildServer({ services, store, log, bodyLimitBytes = 5 * 1
   webhookRoutes(app, services);
   eventRoutes(app, services);
   deliveryRoutes(app, services);
+  accessRoutes(app, services, publicUrl);
+  conditionRoutes(app, services);
   return app;
 }

@@ -25,6 +25,8 @@ export const errors = {
     new RelaisError('RELAIS_ERR_BAD_REQUEST', 400, 'Bad request', detail, field ? [{ field, message: detail }] : []),
   unauthenticated: () =>
     new RelaisError('RELAIS_ERR_AUTH_MISSING', 401, 'Unauthenticated', 'send a valid bearer token in the Authorization header'),
+  linkExpired: () =>
+    new RelaisError('RELAIS_ERR_AUTH_EXPIRED', 401, 'Unauthenticated', 'this sign-in link has expired: ask for a new one'),
   forbidden: (detail: string) => new RelaisError('RELAIS_ERR_AUTH_FORBIDDEN', 403, 'Forbidden', detail),
   notFound: (what: string, id: string) =>
     new RelaisError('RELAIS_ERR_NOT_FOUND', 404, 'Not found', `${what} "${id}" does not exist`),

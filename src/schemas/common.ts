@@ -18,14 +18,16 @@ export const EventTypeName = z.string().min(1).max(128)
 export const EventPattern = z.string().min(1).max(128)
   .regex(/^(\*|[A-Za-z0-9_][A-Za-z0-9_.:-]*(\.\*)?)$/, 'an event type, "prefix.*" or "*"');
 
-export const Duration = z.string().refine((v) => {
+/** A duration's milliseconds, NaN when the text is not one: refinements must not throw. */
+export function durationMsOrNaN(text: string): number {
   try {
-    parseDurationMs(v);
-    return true;
+    return parseDurationMs(text);
   } catch {
-    return false;
+    return Number.NaN;
   }
-}, 'a duration such as 0, 250ms, 5s, 5m, 2h or 5d');
+}
+
+export const Duration = z.string().refine((v) => !Number.isNaN(durationMsOrNaN(v)), 'a duration such as 0, 250ms, 5s, 5m, 2h or 5d');
 
 export const TenantParams = z.object({ tenant: TenantId });
 

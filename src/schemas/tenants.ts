@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Notice, Tenant } from '../core/model.ts';
-import { Duration, Iso, iso, isoOrNull, TenantId } from './common.ts';
+import { PAGE_LINK_MAX_TTL_MS } from '../core/page-links.ts';
+import { Duration, durationMsOrNaN, Iso, iso, isoOrNull, TenantId } from './common.ts';
 
 export const TenantIn = z.strictObject({
   id: TenantId.optional().describe('Your own id for this customer (e.g. company_id); generated when absent'),
@@ -20,6 +21,16 @@ export const toTenantOut = (t: Tenant): z.infer<typeof TenantOut> => ({
   id: t.id, name: t.name, notify_emails: t.notifyEmails, created_at: iso(t.createdAt),
 });
 
+export const TenantListQuery = z.strictObject({
+  after: TenantId.optional().describe('Cursor: the next_cursor of the previous page'),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+export const TenantPage = z.object({
+  data: z.array(TenantOut),
+  next_cursor: z.string().nullable(),
+}).meta({ id: 'TenantPage' });
+
 export const TokenIn = z.strictObject({
   expires_in: Duration.optional().describe('Lifetime of the token, e.g. 1h; no expiry when absent'),
 }).meta({ id: 'TokenIn' });
@@ -29,6 +40,25 @@ export const TokenOut = z.object({
   token: z.string().describe('Bearer token for this tenant only; shown once'),
   expires_at: Iso.nullable(),
 }).meta({ id: 'TokenOut' });
+
+export const PageLinkIn = z.strictObject({
+  expires_in: Duration.refine((d) => {
+    const ms = durationMsOrNaN(d); // zod runs this refinement even when Duration's own failed
+    return ms > 0 && ms <= PAGE_LINK_MAX_TTL_MS;
+  }, 'between 1s and 24h').optional().describe('How long the link works, e.g. 15m; 1h when absent, 24h at most'),
+}).meta({ id: 'PageLinkIn' });
+
+export const PageLinkOut = z.object({
+  url: z.string().describe('Opens the page signed in for this tenant (RELAIS_PUBLIC_URL, or the address this request was made to)'),
+  token: z.string().describe('The credential the link carries: a bearer token for this tenant until expires_at'),
+  expires_at: Iso,
+}).meta({ id: 'PageLinkOut' });
+
+export const MeOut = z.object({
+  role: z.enum(['admin', 'tenant']),
+  tenant_id: z.string().nullable().describe('The tenant a tenant token or sign-in link is for; null for the admin'),
+  expires_at: Iso.nullable().describe('When this credential stops working; null when it does not expire'),
+}).meta({ id: 'MeOut' });
 
 export const NoticeOut = z.object({
   id: z.string(),

@@ -103,6 +103,10 @@ export const WebhookOut = z.object({
     consecutive_failures: z.number().int().describe('Failed attempts in a row; a success resets it'),
     failing_since: Iso.nullable(),
     last_success_at: Iso.nullable(),
+    recent: z.object({
+      attempts: z.number().int(),
+      failures: z.number().int(),
+    }).optional().describe('Attempts over the last 24 hours (the latest 100 at most) and how many failed; given when webhooks are read'),
   }),
   created_at: Iso,
   updated_at: Iso,
@@ -116,7 +120,7 @@ export const RotatedOut = z.object({
   previous_secret_expires_at: Iso.nullable().describe('Until then, requests also carry a signature by the previous secret'),
 }).meta({ id: 'RotatedOut' });
 
-export function toWebhookOut(w: Webhook): z.infer<typeof WebhookOut> {
+export function toWebhookOut(w: Webhook, recent?: { attempts: number; failures: number }): z.infer<typeof WebhookOut> {
   return {
     id: w.id,
     url: w.url,
@@ -136,7 +140,10 @@ export function toWebhookOut(w: Webhook): z.infer<typeof WebhookOut> {
     max_concurrency: w.maxConcurrency,
     rate_limit: w.rateLimit,
     disabled_reason: w.disabledReason,
-    health: { consecutive_failures: w.consecutiveFailures, failing_since: isoOrNull(w.failingSince), last_success_at: isoOrNull(w.lastSuccessAt) },
+    health: {
+      consecutive_failures: w.consecutiveFailures, failing_since: isoOrNull(w.failingSince), last_success_at: isoOrNull(w.lastSuccessAt),
+      ...(recent ? { recent } : {}),
+    },
     created_at: iso(w.createdAt),
     updated_at: iso(w.updatedAt),
   };

@@ -1,5 +1,6 @@
 // The use cases the API, the page and the CLI share.
 import { authService } from './auth.ts';
+import { conditionService } from './conditions.ts';
 import { deliveryService } from './deliveries.ts';
 import type { ServiceDeps } from './deps.ts';
 import { eventTypeService } from './event-types.ts';
@@ -24,6 +25,7 @@ export function createServices(deps: ServiceDeps) {
     deliveries: deliveryService(deps),
     preview: previewService(deps, eventTypes),
     sending: sendingService(deps, eventTypes),
+    conditions: conditionService(eventTypes),
   };
 }
 export type Services = ReturnType<typeof createServices>;

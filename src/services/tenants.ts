@@ -1,5 +1,6 @@
 import { errors } from '../core/errors.ts';
 import type { Tenant } from '../core/model.ts';
+import type { Page } from '../store/store.ts';
 import { newId } from '../ids.ts';
 import type { TenantIn } from '../schemas/tenants.ts';
 import type { ServiceDeps } from './deps.ts';
@@ -24,6 +25,8 @@ export function tenantService({ store, now }: ServiceDeps) {
       if (known.size >= KNOWN_MAX) known.clear();
       known.add(id);
     },
+    /** For the admin's tenant picker: tenants by id, a page at a time. */
+    list: (query: { after?: string | undefined; limit: number }): Promise<Page<Tenant>> => store.tenants.list(query),
     async get(id: string): Promise<Tenant> {
       const tenant = await store.tenants.get(id);
       if (!tenant) throw errors.notFound('tenant', id);

@@ -6,7 +6,7 @@ import { typeMatches } from '../core/matching.ts';
 import type { Json, RetryPolicy, Webhook } from '../core/model.ts';
 import { REDACTED } from '../core/redaction.ts';
 import { secretFromBytes } from '../core/signing.ts';
-import { newId } from '../ids.ts';
+import { idFloor, newId } from '../ids.ts';
 import { conditionSyntaxError } from '../core/conditions.ts';
 import { templateSyntaxError } from '../render/renderer.ts';
 import type { WebhookIn, WebhookPatch } from '../schemas/webhooks.ts';
@@ -19,6 +19,14 @@ import type { NoticeService } from './notices.ts';
 import { toWebhookOut } from '../schemas/webhooks.ts';
 
 const SECRET_BYTES = 24;
+/** A webhook's recent record: its attempts over this window, the latest RECENT_MAX at most. */
+const RECENT_WINDOW_MS = 24 * 3_600_000;
+const RECENT_MAX = 100;
+
+export interface RecentOutcomes {
+  attempts: number;
+  failures: number;
+}
 
 function retryPolicy(input: NonNullable<WebhookIn['retry']>): RetryPolicy {
   return input.mode === 'custom' ? { mode: 'custom', scheduleMs: input.schedule.map(parseDurationMs) } : { mode: input.mode };
@@ -119,6 +127,13 @@ export function webhookService(deps: ServiceDeps, eventTypes: EventTypeService, 
 
     list: (tenantId: string): Promise<Webhook[]> => store.webhooks.list(tenantId),
     get: mustGet,
+
+    /** Each webhook's attempts over the last 24 hours (the latest 100 at most) and how many failed, by id. */
+    async recent(tenantId: string, webhooks: readonly Webhook[]): Promise<Map<string, RecentOutcomes>> {
+      const since = idFloor('att', now() - RECENT_WINDOW_MS);
+      const counts = await Promise.all(webhooks.map((w) => store.attempts.recentOutcomes(tenantId, w.id, since, RECENT_MAX)));
+      return new Map(webhooks.map((w, i) => [w.id, counts[i]!]));
+    },
 
     async update(tenantId: string, id: string, patch: WebhookPatch): Promise<Webhook> {
       const current = await mustGet(tenantId, id);

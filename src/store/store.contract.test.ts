@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ENGINES, makeEngine, type EngineFixture } from '../../test/helpers/engines.ts';
-import { newId } from '../ids.ts';
+import { idFloor, newId } from '../ids.ts';
 import { subscriptionMatches } from '../core/matching.ts';
 import type { Webhook } from '../core/model.ts';
 import BetterSqlite3 from 'better-sqlite3';
@@ -51,6 +51,15 @@ for (const engineName of ENGINES) {
       assert.deepEqual(await store.tenants.get('acme'), { id: 'acme', name: 'Acme', notifyEmails: ['ops@acme.test'], createdAt: 1 });
     });
 
+    it('lists tenants by id, a page at a time', async () => {
+      const first = await store.tenants.list({ limit: 1 });
+      assert.deepEqual(first.data.map((t) => t.id), ['acme']);
+      assert.equal(first.nextCursor, 'acme');
+      const rest = await store.tenants.list({ after: 'acme', limit: 10 });
+      assert.deepEqual(rest.data.map((t) => t.id), ['globex']);
+      assert.equal(rest.nextCursor, null);
+    });
+
     it('keeps a setting first written', async () => {
       assert.equal(await store.settings.putIfAbsent('k', 'one'), 'one');
       assert.equal(await store.settings.putIfAbsent('k', 'two'), 'one');
@@ -60,8 +69,8 @@ for (const engineName of ENGINES) {
     it('finds a token by hash until it expires', async () => {
       await store.tokens.create({ id: newId('tok'), tenantId: 'acme', hash: 'h1', expiresAt: null }, 1);
       await store.tokens.create({ id: newId('tok'), tenantId: 'acme', hash: 'h2', expiresAt: 100 }, 1);
-      assert.equal(await store.tokens.tenantForHash('h1', 1000), 'acme');
-      assert.equal(await store.tokens.tenantForHash('h2', 99), 'acme');
+      assert.deepEqual(await store.tokens.tenantForHash('h1', 1000), { tenantId: 'acme', expiresAt: null });
+      assert.deepEqual(await store.tokens.tenantForHash('h2', 99), { tenantId: 'acme', expiresAt: 100 });
       assert.equal(await store.tokens.tenantForHash('h2', 100), undefined);
       assert.equal(await store.tokens.tenantForHash('nope', 1), undefined);
     });
@@ -216,6 +225,25 @@ for (const engineName of ENGINES) {
       assert.equal((await store.deliveries.list('log', { eventType: 'odd', limit: 10 })).data.length, 2);
       assert.equal((await store.deliveries.list('log', { webhookId: w.id, status: 'pending', limit: 10 })).data.length, 5);
       assert.equal((await store.deliveries.list('log', { status: 'failed', limit: 10 })).data.length, 0);
+    });
+
+    it('counts a webhook\'s recent attempts and failures', async () => {
+      await store.tenants.create({ id: 'rec', name: 'Recent', notifyEmails: [] }, 1);
+      const w = await webhook(store, 'rec', ['rec.*']);
+      const t0 = 1_600_000_000_000;
+      await drain(t0);
+      await store.events.ingest('rec', [event('rec.a'), event('rec.b'), event('rec.c'), event('rec.d')], match, dlv, t0);
+      const claimed = await store.deliveries.claim(10, 1000, t0, lease);
+      assert.equal(claimed.length, 4);
+      // Attempts an hour apart: ok, failed, failed, ok (ids made at those times: newId never goes back in time).
+      await store.deliveries.complete(claimed.map((c, i) => ({
+        deliveryId: c.delivery.id, leaseId: c.leaseId, tenantId: 'rec', webhookId: w.id, status: i % 3 ? 'failed' : 'succeeded', dueAt: null,
+        attempt: { id: idFloor('att', t0 + i * 3_600_000), startedAt: t0 + i * 3_600_000, durationMs: 1, request: { method: 'POST', url: w.url, headers: {}, body: '{}' }, response: null, errorKind: i % 3 ? 'timeout' : null, errorMessage: null, succeeded: !(i % 3) },
+      })), t0 + 4 * 3_600_000);
+      assert.deepEqual(await store.attempts.recentOutcomes('rec', w.id, idFloor('att', t0), 100), { attempts: 4, failures: 2 });
+      assert.deepEqual(await store.attempts.recentOutcomes('rec', w.id, idFloor('att', t0 + 2 * 3_600_000), 100), { attempts: 2, failures: 1 });
+      assert.deepEqual(await store.attempts.recentOutcomes('rec', w.id, idFloor('att', t0), 3), { attempts: 3, failures: 2 }, 'the latest three');
+      assert.deepEqual(await store.attempts.recentOutcomes('acme', w.id, idFloor('att', t0), 100), { attempts: 0, failures: 0 }, 'another tenant sees none');
     });
   });
 }

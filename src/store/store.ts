@@ -107,11 +107,14 @@ export interface Store {
   tenants: {
     create(tenant: NewTenant, now: number): Promise<Tenant | undefined>; // undefined: id taken
     get(id: string): Promise<Tenant | undefined>;
+    /** Tenants by id, those after `after` (a keyset cursor), at most `limit`. */
+    list(query: { after?: string | undefined; limit: number }): Promise<Page<Tenant>>;
   };
 
   tokens: {
     create(token: { id: string; tenantId: string; hash: string; expiresAt: number | null }, now: number): Promise<void>;
-    tenantForHash(hash: string, now: number): Promise<string | undefined>;
+    /** The tenant of an unexpired token, and when the token expires (null: never). */
+    tenantForHash(hash: string, now: number): Promise<{ tenantId: string; expiresAt: number | null } | undefined>;
   };
 
   eventTypes: {
@@ -148,6 +151,8 @@ export interface Store {
   attempts: {
     /** A webhook's latest attempts, newest first (for notices). */
     latestForWebhook(tenantId: string, webhookId: string, limit: number): Promise<Attempt[]>;
+    /** Of a webhook's latest attempts (at most `limit`, none with an id below `sinceId`), how many there were and how many failed. */
+    recentOutcomes(tenantId: string, webhookId: string, sinceId: string, limit: number): Promise<{ attempts: number; failures: number }>;
   };
 
   deliveries: {

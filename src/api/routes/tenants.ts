@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { parseDurationMs } from '../../core/duration.ts';
 import type { Services } from '../../services/index.ts';
 import { isoOrNull, Problem, TenantParams } from '../../schemas/common.ts';
-import { NoticeOut, TenantIn, TenantOut, TokenIn, TokenOut, toNoticeOut, toTenantOut } from '../../schemas/tenants.ts';
+import { NoticeOut, TenantIn, TenantListQuery, TenantOut, TenantPage, TokenIn, TokenOut, toNoticeOut, toTenantOut } from '../../schemas/tenants.ts';
 import { z } from 'zod';
 
 export function tenantRoutes(app: FastifyInstance, services: Services): void {
@@ -14,6 +14,14 @@ export function tenantRoutes(app: FastifyInstance, services: Services): void {
     config: { access: 'admin' },
     schema: { tags, summary: 'Create a tenant', body: TenantIn, response: { 201: TenantOut, 409: Problem, 422: Problem } },
   }, async (req, reply) => reply.code(201).send(toTenantOut(await services.tenants.create(req.body))));
+
+  r.get('/v1/tenants', {
+    config: { access: 'admin' },
+    schema: { tags, summary: 'List tenants by id, a page at a time', querystring: TenantListQuery, response: { 200: TenantPage, 422: Problem } },
+  }, async (req) => {
+    const page = await services.tenants.list({ after: req.query.after, limit: req.query.limit });
+    return { data: page.data.map(toTenantOut), next_cursor: page.nextCursor };
+  });
 
   r.get('/v1/tenants/:tenant', {
     config: { access: 'tenant' },

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { Webhook } from '../../core/model.ts';
 import type { Services } from '../../services/index.ts';
 import { EventTypeName, isoOrNull, Problem, TenantParams } from '../../schemas/common.ts';
 import { DeliveryDetail, toDeliveryDetail } from '../../schemas/deliveries.ts';
@@ -13,6 +14,11 @@ export function webhookRoutes(app: FastifyInstance, services: Services): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const tags = ['webhooks'];
   const config = { access: 'tenant' as const };
+  /** Webhooks as read: with their recent record. */
+  const read = async (tenantId: string, webhooks: Webhook[]) => {
+    const recent = await services.webhooks.recent(tenantId, webhooks);
+    return webhooks.map((w) => toWebhookOut(w, recent.get(w.id)));
+  };
 
   r.post('/v1/tenants/:tenant/webhooks', {
     config,
@@ -41,12 +47,12 @@ export function webhookRoutes(app: FastifyInstance, services: Services): void {
   r.get('/v1/tenants/:tenant/webhooks', {
     config,
     schema: { tags, summary: 'List the tenant\'s webhooks', params: TenantParams, response: { 200: z.object({ data: z.array(WebhookOut) }) } },
-  }, async (req) => ({ data: (await services.webhooks.list(req.params.tenant)).map(toWebhookOut) }));
+  }, async (req) => ({ data: await read(req.params.tenant, await services.webhooks.list(req.params.tenant)) }));
 
   r.get('/v1/tenants/:tenant/webhooks/:webhook', {
     config,
     schema: { tags, summary: 'Get a webhook', params: WebhookParams, response: { 200: WebhookOut, 404: Problem } },
-  }, async (req) => toWebhookOut(await services.webhooks.get(req.params.tenant, req.params.webhook)));
+  }, async (req) => (await read(req.params.tenant, [await services.webhooks.get(req.params.tenant, req.params.webhook)]))[0]!);
 
   r.get('/v1/tenants/:tenant/webhooks/:webhook/secret', {
     config,
@@ -56,7 +62,7 @@ export function webhookRoutes(app: FastifyInstance, services: Services): void {
   r.patch('/v1/tenants/:tenant/webhooks/:webhook', {
     config,
     schema: { tags, summary: 'Change a webhook', params: WebhookParams, body: WebhookPatch, response: { 200: WebhookOut, 404: Problem, 422: Problem } },
-  }, async (req) => toWebhookOut(await services.webhooks.update(req.params.tenant, req.params.webhook, req.body)));
+  }, async (req) => (await read(req.params.tenant, [await services.webhooks.update(req.params.tenant, req.params.webhook, req.body)]))[0]!);
 
   r.post('/v1/tenants/:tenant/webhooks/:webhook/rotate-secret', {
     config,

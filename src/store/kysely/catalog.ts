@@ -32,6 +32,13 @@ export function tenantQueries(db: Kysely<Database>): Store['tenants'] {
       const row = await db.selectFrom('tenants').selectAll().where('id', '=', id).executeTakeFirst();
       return row && toTenant(row);
     },
+    async list({ after, limit }) {
+      let query = db.selectFrom('tenants').selectAll().orderBy('id').limit(limit + 1);
+      if (after !== undefined) query = query.where('id', '>', after);
+      const rows = await query.execute();
+      const data = rows.slice(0, limit).map(toTenant);
+      return { data, nextCursor: rows.length > limit ? data[data.length - 1]!.id : null };
+    },
   };
 }
 
@@ -45,8 +52,9 @@ export function tokenQueries(db: Kysely<Database>): Store['tokens'] {
     async tenantForHash(hash, now) {
       const row = await db.selectFrom('tokens').select(['tenant_id', 'expires_at'])
         .where('token_hash', '=', hash).executeTakeFirst();
-      if (!row || (row.expires_at !== null && Number(row.expires_at) <= now)) return undefined;
-      return row.tenant_id;
+      const expiresAt = row?.expires_at === null || row?.expires_at === undefined ? null : Number(row.expires_at);
+      if (!row || (expiresAt !== null && expiresAt <= now)) return undefined;
+      return { tenantId: row.tenant_id, expiresAt };
     },
   };
 }

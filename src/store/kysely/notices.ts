@@ -1,4 +1,4 @@
-// Notices kept for a tenant, and the attempts they quote.
+// Notices kept for a tenant; the attempts they quote, and a webhook's recent record for the page.
 import type { Kysely } from 'kysely';
 import type { Notice } from '../../core/model.ts';
 import type { Database } from '../schema.ts';
@@ -35,6 +35,18 @@ export function attemptQueries(db: Kysely<Database>): Store['attempts'] {
       const rows = await db.selectFrom('attempts').selectAll()
         .where('webhook_id', '=', webhookId).where('tenant_id', '=', tenantId).orderBy('id', 'desc').limit(limit).execute();
       return rows.map(toAttempt);
+    },
+    async recentOutcomes(tenantId, webhookId, sinceId, limit) {
+      const recent = db.selectFrom('attempts').select('succeeded')
+        .where('webhook_id', '=', webhookId).where('tenant_id', '=', tenantId).where('id', '>=', sinceId)
+        .orderBy('id', 'desc').limit(limit).as('recent');
+      const row = await db.selectFrom(recent)
+        .select((eb) => [
+          eb.fn.countAll<number | string>().as('attempts'),
+          eb.fn.sum<number | string | null>(eb.case().when('succeeded', '=', 0).then(1).else(0).end()).as('failures'),
+        ])
+        .executeTakeFirstOrThrow();
+      return { attempts: Number(row.attempts), failures: Number(row.failures ?? 0) };
     },
   };
 }

@@ -1,0 +1,30 @@
+// Checking a condition while it is written: does it parse (and where not), and what would it
+// decide for the event type's example. The page's condition editor calls this as the user types.
+import { conditionContext, conditionSyntaxError, evaluateCondition } from '../core/conditions.ts';
+import { errors } from '../core/errors.ts';
+import type { EventTypeService } from './event-types.ts';
+
+export interface ConditionCheck {
+  error: { message: string; position: number | null } | null;
+  example: { eventType: string; matches: boolean | null; error: string | null } | null;
+}
+
+export function conditionService(eventTypes: EventTypeService) {
+  return {
+    async check(condition: string, eventType: string | undefined): Promise<ConditionCheck> {
+      const type = eventType === undefined ? undefined : await eventTypes.find(eventType);
+      if (eventType !== undefined && !type) throw errors.validation([{ field: 'event_type', message: `unknown event type "${eventType}"` }]);
+      const syntax = conditionSyntaxError(condition);
+      if (syntax) return { error: { message: syntax.message, position: syntax.position ?? null }, example: null };
+      if (!type) return { error: null, example: null };
+      const data = type.example ?? {};
+      const context = conditionContext({ type: type.name, tenantId: '', actor: null, resource: null, previous: null, changes: null }, data);
+      const result = evaluateCondition(condition, context);
+      return {
+        error: null,
+        example: { eventType: type.name, matches: result.ok ? result.matches : null, error: result.ok ? null : result.error },
+      };
+    },
+  };
+}
+export type ConditionService = ReturnType<typeof conditionService>;

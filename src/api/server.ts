@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { Services } from '../services/index.ts';
 import type { Store } from '../store/store.ts';
 import { installAuth } from './auth.ts';
+import { pageBundle, pageRoutes } from './page.ts';
 import { installProblemHandlers } from './problems.ts';
 import { accessRoutes } from './routes/access.ts';
 import { conditionRoutes } from './routes/conditions.ts';
@@ -61,5 +62,6 @@ export async function buildServer({ services, store, log, bodyLimitBytes = 5 * 1
   deliveryRoutes(app, services);
   accessRoutes(app, services, publicUrl);
   conditionRoutes(app, services);
+  pageRoutes(app, await pageBundle());
   return app;
 }

@@ -1,0 +1,96 @@
+// One delivery: its event, and every attempt with the exact request and the endpoint's answer
+// (or the error); resend it as a new delivery of the same event.
+import { useState } from 'preact/hooks';
+import type { Attempt } from '../api/types.ts';
+import { Code, DeliveryStatus, Headers, pretty, Time } from '../components/display.tsx';
+import { Announce, ErrorMessage, errorText, Loading } from '../components/feedback.tsx';
+import { Screen } from '../components/screen.tsx';
+import { useTenant } from '../context.ts';
+import { useInterval, useLoad } from '../hooks.ts';
+
+function AttemptView({ attempt, n }: { attempt: Attempt; n: number }) {
+  const { request: req, response: res, error } = attempt;
+  const verdict = attempt.succeeded ? 'Succeeded' : 'Failed';
+  return (
+    <article class="card attempt" aria-labelledby={`attempt-${n}`}>
+      <h3 id={`attempt-${n}`}>
+        Attempt {n}: <span class={attempt.succeeded ? 'text-good' : 'text-bad'}>{verdict}</span>
+        <span class="muted"> · {res ? `HTTP ${res.status}` : error ? error.kind.replace(/_/g, ' ') : 'no answer'} · {attempt.duration_ms} ms · <Time iso={attempt.started_at} exact /></span>
+      </h3>
+      <div class="grid-2">
+        <div>
+          <h4>Request</h4>
+          <p class="request-line"><code><strong>{req.method}</strong> {req.url}</code></p>
+          <Headers headers={req.headers} caption={`Attempt ${n} request headers`} />
+          <h4>Request body</h4>
+          {req.body ? <Code label={`Attempt ${n} request body`}>{req.body}</Code> : <p class="muted">No body.</p>}
+        </div>
+        <div>
+          <h4>Response</h4>
+          {error && <div class="alert alert-error"><p><strong>{error.kind.replace(/_/g, ' ')}</strong>: {error.message}</p></div>}
+          {res ? (
+            <>
+              <p class="request-line"><code><strong>HTTP {res.status}</strong></code></p>
+              <Headers headers={res.headers} caption={`Attempt ${n} response headers`} />
+              <h4>Response body{res.body_truncated && <span class="muted small"> (first 64 KiB)</span>}</h4>
+              {res.body ? <Code label={`Attempt ${n} response body`}>{pretty(res.body)}</Code> : <p class="muted">Empty.</p>}
+            </>
+          ) : !error && <p class="muted">No response.</p>}
+        </div>
+      </div>
+    </article>
+  );
+}
+
+export function DeliveryDetail({ id }: { id: string }) {
+  const { api } = useTenant();
+  const found = useLoad(() => api.delivery(id), [api, id]);
+  const [resent, setResent] = useState<{ tone: 'success' | 'error'; text: string; id?: string } | null>(null);
+  const [busy, setBusy] = useState(false);
+  const d = found.data;
+  // Still on its way: follow it until it settles.
+  useInterval(found.reload, 2000, d?.status === 'pending' || d?.status === 'delivering');
+
+  const resend = async (): Promise<void> => {
+    setBusy(true);
+    try {
+      const again = await api.resend(id);
+      setResent({ tone: 'success', text: 'Resent as a new delivery of the same event.', id: again.id });
+    } catch (err) {
+      setResent({ tone: 'error', text: errorText(err as Error) });
+    }
+    setBusy(false);
+  };
+
+  return (
+    <Screen
+      title={d ? `Delivery of ${d.event_type}` : 'Delivery'}
+      back={d ? <a href={`#/webhooks/${d.webhook_id}`}>← The webhook</a> : <a href="#/deliveries">← Deliveries</a>}
+      subtitle={d && <><DeliveryStatus status={d.status} /> <span class="muted mono small">{d.id}</span></>}
+      actions={d && <button type="button" class="button-primary" disabled={busy} onClick={() => void resend()}>{busy ? 'Resending…' : 'Resend'}</button>}
+    >
+      {found.loading && !d && <Loading what="the delivery" />}
+      <ErrorMessage error={found.error} onRetry={found.reload} />
+      <Announce tone={resent?.tone}>{resent && <>{resent.text} {resent.id && <a href={`#/deliveries/${resent.id}`}>Open the new delivery</a>}</>}</Announce>
+      {d && (
+        <>
+          <dl class="dl dl-inline card">
+            <div class="dl-row"><dt>Event</dt><dd><code>{d.event.type}</code> <span class="muted mono small">{d.event.id}</span></dd></div>
+            <div class="dl-row"><dt>Happened</dt><dd><Time iso={d.event.occurred_at} exact /></dd></div>
+            <div class="dl-row"><dt>Attempts</dt><dd>{d.attempt_count}</dd></div>
+            <div class="dl-row"><dt>Next attempt</dt><dd><Time iso={d.next_attempt_at} exact none="None" /></dd></div>
+          </dl>
+          <section class="section" aria-labelledby="attempts-title">
+            <h2 id="attempts-title">Attempts</h2>
+            {d.attempts.length === 0 && <p class="muted">No attempt yet{d.status === 'pending' ? ': it is queued' : ''}.</p>}
+            {d.attempts.map((a, i) => <AttemptView key={a.id} attempt={a} n={i + 1} />)}
+          </section>
+          <details class="section">
+            <summary>The event's data</summary>
+            <Code label="Event data">{JSON.stringify(d.event.data, null, 2)}</Code>
+          </details>
+        </>
+      )}
+    </Screen>
+  );
+}

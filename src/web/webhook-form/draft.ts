@@ -1,0 +1,139 @@
+// The webhook form's state, and its translation to and from the API: what the user types
+// (comma-separated lists, header rows, numbers as text) ⇄ WebhookIn.
+import { HTTP_METHODS, PAYLOAD_FORMATS } from '../../core/model.ts';
+import { typeMatches } from '../../core/matching.ts';
+import type { EventType, FieldError, Webhook, WebhookInput } from '../api/types.ts';
+
+export type HttpMethod = (typeof HTTP_METHODS)[number];
+export type PayloadFormat = (typeof PAYLOAD_FORMATS)[number];
+export type RetryMode = Webhook['retry']['mode'];
+
+export interface HeaderRow {
+  key: number; // stable across edits, for rendering
+  name: string;
+  value: string;
+}
+
+export interface Draft {
+  url: string;
+  description: string;
+  enabled: boolean;
+  /** Exact event types picked from the catalog. */
+  events: string[];
+  /** Other patterns, comma-separated: `invoice.*`, `*`. */
+  patterns: string;
+  /** Filter field → allowed values, comma-separated. */
+  filters: Record<string, string>;
+  condition: string;
+  method: HttpMethod;
+  headers: HeaderRow[];
+  format: PayloadFormat;
+  template: string;
+  contentType: string;
+  formFields: string;
+  exportKey: string;
+  retry: RetryMode;
+  schedule: string;
+  maxConcurrency: string;
+  rateLimit: string;
+}
+
+let nextKey = 1;
+export const headerRow = (name = '', value = ''): HeaderRow => ({ key: nextKey++, name, value });
+
+const list = (text: string): string[] => text.split(',').map((s) => s.trim()).filter(Boolean);
+const numberOrNull = (text: string): number | null => (text.trim() === '' ? null : Number(text));
+
+export function emptyDraft(): Draft {
+  return {
+    url: '', description: '', enabled: true, events: [], patterns: '', filters: {}, condition: '', method: 'POST', headers: [],
+    format: 'standard', template: '', contentType: '', formFields: '', exportKey: '', retry: 'default', schedule: '0, 1m, 10m, 1h',
+    maxConcurrency: '', rateLimit: '',
+  };
+}
+
+export function fromWebhook(w: Webhook, catalog: readonly EventType[]): Draft {
+  const known = new Set(catalog.map((t) => t.name));
+  return {
+    url: w.url,
+    description: w.description ?? '',
+    enabled: w.enabled,
+    events: w.events.filter((e) => known.has(e)),
+    patterns: w.events.filter((e) => !known.has(e)).join(', '),
+    filters: Object.fromEntries(Object.entries(w.filters).map(([field, values]) => [field, values.map(String).join(', ')])),
+    condition: w.condition ?? '',
+    method: w.method,
+    headers: Object.entries(w.headers).map(([name, value]) => headerRow(name, value)),
+    format: w.format,
+    template: w.template ?? '',
+    contentType: w.content_type ?? '',
+    formFields: (w.form_fields ?? []).join(', '),
+    exportKey: w.export_key ?? '',
+    retry: w.retry.mode,
+    schedule: (w.retry.schedule ?? ['0', '1m', '10m', '1h']).join(', '),
+    maxConcurrency: w.max_concurrency === null ? '' : String(w.max_concurrency),
+    rateLimit: w.rate_limit === null ? '' : String(w.rate_limit),
+  };
+}
+
+/** Every event pattern the draft subscribes to. */
+export const subscribed = (d: Draft): string[] => [...d.events, ...list(d.patterns)];
+
+/** The fields webhooks may filter on for the subscribed types, with their labels. */
+export function filterFields(d: Draft, catalog: readonly EventType[]): { field: string; label: string }[] {
+  const patterns = subscribed(d);
+  const seen = new Map<string, string>();
+  for (const t of catalog) {
+    if (!patterns.some((p) => typeMatches(p, t.name))) continue;
+    for (const f of t.filters) if (!seen.has(f.field)) seen.set(f.field, f.label);
+  }
+  return [...seen].map(([field, label]) => ({ field, label }));
+}
+
+export function toInput(d: Draft, catalog: readonly EventType[]): WebhookInput {
+  const filters = Object.fromEntries(filterFields(d, catalog).map(({ field }) => [field, list(d.filters[field] ?? '')] as const).filter(([, v]) => v.length));
+  const formFields = list(d.formFields);
+  return {
+    url: d.url.trim(),
+    description: d.description.trim() || null,
+    enabled: d.enabled,
+    events: subscribed(d),
+    filters,
+    condition: d.condition.trim() || null,
+    method: d.method,
+    headers: Object.fromEntries(d.headers.filter((h) => h.name.trim()).map((h) => [h.name.trim(), h.value])),
+    format: d.format,
+    template: d.format === 'template' ? d.template || null : null,
+    content_type: d.format === 'template' ? d.contentType.trim() || null : null,
+    form_fields: d.format === 'form' && formFields.length ? formFields : null,
+    export_key: d.format === 'audit' ? d.exportKey || null : null,
+    retry: d.retry === 'custom' ? { mode: 'custom', schedule: list(d.schedule) } : { mode: d.retry },
+    max_concurrency: numberOrNull(d.maxConcurrency),
+    rate_limit: numberOrNull(d.rateLimit),
+  };
+}
+
+/** Which form control an API error belongs to (`events[1]` → events, `webhook.url` → url). */
+export function errorKey(field: string): string {
+  const f = field.replace(/^webhook\./, '');
+  if (f.startsWith('filters.')) return f;
+  const head = /^[a-z_]+/.exec(f)?.[0] ?? 'form';
+  return head;
+}
+
+/** The control's element id for an error key. */
+export const controlId = (key: string): string => `wf-${key.replace(/[^A-Za-z0-9_-]/g, '-')}`;
+
+export type FieldErrors = Record<string, string>;
+
+export function byField(errors: readonly FieldError[]): FieldErrors {
+  const out: FieldErrors = {};
+  for (const e of errors) {
+    const key = errorKey(e.field);
+    // Name the part within the control (a header, a delay), except for lists whose messages name it.
+    const part = e.field.replace(/^webhook\./, '').slice(key.length).replace(/^\./, '');
+    const message = part && key !== 'events' ? `${part}: ${e.message}` : e.message;
+    out[key] = out[key] ? `${out[key]}; ${message}` : message;
+  }
+  return out;
+}

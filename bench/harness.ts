@@ -1,7 +1,8 @@
 // The benchmark run (issue 6): the receiver process, the raw limit, then per engine a Relais
 // process on a fresh store running the scenarios one after the other (each in a tenant of its
 // own), and, with --prefill, a second Relais on a second fresh store that is filled to each size
-// before running `batch` again. Each Relais is warmed up by an unmeasured batch first. Prints the table, writes the JSON; ok is false when a delivery
+// before running `batch` again. An unmeasured batch warms Relais up before the first scenario and
+// after each fill. Prints the table, writes the JSON; ok is false when a delivery
 // was lost or not recorded as succeeded, or a session failed.
 import { ADMIN_TOKEN, createApi, EVENT_TYPE, eventData, setUpTenant } from './api.ts';
 import { scenarioName, type BenchOptions } from './options.ts';
@@ -16,7 +17,6 @@ import { makeStore, STORE_SIZE_METHOD, type Engine } from './stores.ts';
 
 const PREFILL_TENANT = 'prefill';
 const PREFILL_TYPE = 'bench.prefill';
-const WARM_UP_TENANT = 'warm-up';
 
 /** Everything to undo if the run is interrupted: children to kill, databases to drop. */
 const cleanups = new Set<() => Promise<void> | void>();
@@ -42,9 +42,7 @@ async function withSession(engine: Engine, options: BenchOptions, receiver: Rece
     const db = await store.connect();
     const api = createApi(relais.url, options.senders);
     try {
-      const session: Session = { engine, api, receiver, relais, db, progress, options, rawPerS };
-      await warmUp(session);
-      await body(session);
+      await body({ engine, api, receiver, relais, db, progress, options, rawPerS });
     } finally {
       await api.close();
       await db.close();
@@ -57,13 +55,19 @@ async function withSession(engine: Engine, options: BenchOptions, receiver: Rece
   }
 }
 
-/** A batch run that is not measured, so that no row pays for the JIT compiling Relais' hot paths. */
-async function warmUp(s: Session): Promise<void> {
-  await setUpTenant(s.api, WARM_UP_TENANT, s.receiver.url, 1);
-  await runScenario(s, 'batch', { name: 'warm-up', tenant: WARM_UP_TENANT, webhooks: 1, events: Math.min(s.options.events, s.options.quick ? 1_000 : 5_000) });
+const warmUpEvents = (o: BenchOptions): number => Math.min(o.events, o.quick ? 1_000 : 5_000);
+
+/**
+ * A batch run that is not measured, so that no row pays for the JIT compiling Relais' hot paths,
+ * nor (after a fill) for caches full of the fill's pages instead of the queue's.
+ */
+async function warmUp(s: Session, tenant: string): Promise<void> {
+  await setUpTenant(s.api, tenant, s.receiver.url, 1);
+  await runScenario(s, 'batch', { name: 'warm-up', tenant, webhooks: 1, events: warmUpEvents(s.options) });
 }
 
 async function mainScenarios(s: Session, rows: Row[]): Promise<void> {
+  await warmUp(s, 'warm-up');
   for (const kind of s.options.kinds) {
     const name = scenarioName(kind, s.options);
     const webhooks = kind === 'fanout' ? s.options.webhooks : 1;
@@ -90,13 +94,15 @@ async function prefilledBatches(s: Session, rows: Row[]): Promise<void> {
   const template = await prefillTemplate(s);
   for (const target of [...s.options.prefill].sort((a, b) => a - b)) {
     const started = performance.now();
-    const add = target - (await s.db.deliveries());
+    // The warm-up that follows the fill brings the store to the target.
+    const add = target - warmUpEvents(s.options) - (await s.db.deliveries());
     if (add > 0) {
       const first = Object.values(await s.db.statuses(PREFILL_TENANT)).reduce((a, b) => a + b, 0);
       await prefill(s.db, template, first, add, (done) => s.progress.show(`${s.engine}: filling the store, ${thousands(done)}/${thousands(add)} deliveries`));
       s.progress.clear();
     }
     const prefillS = (performance.now() - started) / 1000;
+    await warmUp(s, `warm-up-${target}`);
     const tenant = `batch-${target}`;
     await setUpTenant(s.api, tenant, s.receiver.url, 1);
     rows.push(await runScenario(s, 'batch', { name: 'batch', tenant, webhooks: 1 }, { prefill_s: Math.round(prefillS * 10) / 10 }));
@@ -111,6 +117,7 @@ export async function runBench(options: BenchOptions, command: string): Promise<
     void cleanUp().finally(() => process.exit(130));
   };
   process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   const startedAt = new Date().toISOString();
   const host = machine();
   const rows: Row[] = [];
@@ -148,5 +155,6 @@ export async function runBench(options: BenchOptions, command: string): Promise<
     await receiver.close();
     cleanups.delete(killReceiver);
     process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
   }
 }

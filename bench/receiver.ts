@@ -86,5 +86,7 @@ function answer(cmd: ReceiverCommand): unknown {
   }
 }
 
+// The harness gone (even killed), the receiver goes too.
+process.on('disconnect', () => process.exit(0));
 process.on('message', (cmd: ReceiverCommand) => process.send!({ id: cmd.id, value: answer(cmd) } satisfies ReceiverMessage));
 server.listen(0, '127.0.0.1', () => process.send!({ ready: true, port: (server.address() as AddressInfo).port } satisfies ReceiverMessage));

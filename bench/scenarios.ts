@@ -39,6 +39,9 @@ export interface Row {
   /** How long filling the store to stored_before took (prefilled rows only). */
   prefill_s?: number;
   max_ms: number;
+  /** Event sent → the API's 202 (ingest alone; a batch's events share their request's). */
+  accept_p50_ms: number;
+  accept_p99_ms: number;
   /** First event sent → last event accepted; and → last attempt recorded. */
   ingest_s: number;
   duration_s: number;
@@ -70,6 +73,8 @@ export interface Session {
 interface Run {
   tenant: string;
   sentAt: Float64Array;
+  /** When the API answered 202 for each event (for a batch: for its request). */
+  acceptedAt: Float64Array;
   /** Waits until the receiver has `expected` deliveries and the store has recorded them all. */
   settle(expected: number): Promise<void>;
 }
@@ -84,6 +89,7 @@ async function sendSingles(s: Session, run: Run, count: number): Promise<number>
       const n = next++;
       run.sentAt[n] = now();
       const made = await s.api.send(run.tenant, n, 'e');
+      run.acceptedAt[n] = now();
       expected += made;
     }
   }));
@@ -96,6 +102,7 @@ async function sendBatches(s: Session, run: Run, count: number): Promise<number>
     const to = Math.min(count, from + s.options.batchSize);
     run.sentAt.fill(now(), from, to);
     expected += await s.api.sendBatch(run.tenant, from, to, 'e');
+    run.acceptedAt.fill(now(), from, to);
   }
   return expected;
 }
@@ -108,7 +115,11 @@ async function sendPaced(s: Session, run: Run, count: number): Promise<number> {
     const due = Math.min(count, Math.floor(((now() - start) / 1000) * s.options.rate) + 1);
     for (; n < due; n++) {
       run.sentAt[n] = now();
-      inFlight.push(s.api.send(run.tenant, n, 'e'));
+      const k = n;
+      inFlight.push(s.api.send(run.tenant, k, 'e').then((made) => {
+        run.acceptedAt[k] = now();
+        return made;
+      }));
     }
     await sleep(1);
   }
@@ -126,9 +137,8 @@ async function drive(kind: Kind, s: Session, run: Run, events: number): Promise<
       const rounds: number[] = [];
       for (let n = 0; n < events; n++) {
         run.sentAt[n] = now();
-        const made = await s.api.send(run.tenant, n, 'e');
-      expected += made;
-        ingestEnd = now();
+        expected += await s.api.send(run.tenant, n, 'e');
+        ingestEnd = run.acceptedAt[n] = now();
         await run.settle(expected);
         rounds.push((now() - run.sentAt[n]!) / 1000);
       }
@@ -174,6 +184,7 @@ export async function runScenario(s: Session, kind: Kind, at: { name: string; te
   const run: Run = {
     tenant: at.tenant,
     sentAt: new Float64Array(events),
+    acceptedAt: new Float64Array(events),
     settle: async (expected) => {
       const arrived = await until(s, RECEIVER_POLL_MS, async () => {
         const { unique } = await s.receiver.count();
@@ -205,6 +216,7 @@ export async function runScenario(s: Session, kind: Kind, at: { name: string; te
   const done = now();
   const records = await s.receiver.take();
   const lat = percentiles(latencies(records.n, records.at, run.sentAt));
+  const accept = percentiles(run.acceptedAt.map((at, n) => at - run.sentAt[n]!));
   const statuses = await s.db.statuses(run.tenant);
   const succeeded = statuses.succeeded ?? 0;
   const totalStored = Object.values(statuses).reduce((a, b) => a + b, 0);
@@ -225,6 +237,8 @@ export async function runScenario(s: Session, kind: Kind, at: { name: string; te
     store_bytes_per_1000: round(((await s.db.sizeBytes()) - sizeBefore) / driven.expected * 1000),
     stored_before: storedBefore,
     max_ms: round(lat.max, 1),
+    accept_p50_ms: round(accept.p50, 1),
+    accept_p99_ms: round(accept.p99, 1),
     ingest_s: round((driven.ingestEnd - started) / 1000, 3),
     duration_s: round(durationS, 3),
     webhooks,

@@ -51,9 +51,10 @@ export function SecretPanel({ webhookId }: { webhookId: string }) {
   return (
     <section class="card" aria-labelledby="secret-title">
       <h2 id="secret-title">Signing secret</h2>
-      <p class="hint">Every request carries a <code>webhook-signature</code> header made with this secret (Standard Webhooks): check it with the <code>standardwebhooks</code> or <code>svix</code> library to know the request came from here.</p>
+      <p class="hint" id="secret-hint">Every request carries a <code>webhook-signature</code> header made with this secret (Standard Webhooks): check it with the <code>standardwebhooks</code> or <code>svix</code> library to know the request came from here.</p>
       <div class="secret-row">
-        <code class="secret" id="secret-value" aria-label="Signing secret">{shown && secret ? secret : MASK}</code>
+        <label class="sr-only" for="secret-value">Signing secret</label>
+        <input readOnly class="secret mono" id="secret-value" value={shown && secret ? secret : MASK} aria-describedby="secret-hint" />
         <button type="button" class="button-small button-secondary" aria-controls="secret-value" onClick={() => void toggle()}>{shown ? 'Hide' : 'Show'}</button>
         <button type="button" class="button-small button-secondary" onClick={() => void copy()}>Copy</button>
         <button type="button" class="button-small button-secondary" onClick={() => setConfirming(true)}>Rotate…</button>

@@ -12,7 +12,7 @@ export async function serve(): Promise<void> {
   const engine = config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `SQLite (${config.sqlitePath})`;
   const lines = [
     `Relais is running on ${engine}`,
-    url ? `  API:           ${url}   (docs: ${url}/docs)` : '  API: off (RELAIS_ROLES)',
+    url ? `  API and page:  ${url}   (API docs: ${url}/docs)` : '  API and page:  off (RELAIS_ROLES)',
     `  Dispatcher:    ${relais.dispatcher ? `on, ${config.concurrency} concurrent deliveries` : 'off (RELAIS_ROLES)'}`,
     `  Admin token:   ${token}   (${source === 'environment' ? 'from RELAIS_ADMIN_TOKEN' : 'generated on first start, stored in the database'})`,
   ];

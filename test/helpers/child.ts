@@ -20,7 +20,7 @@ export async function spawnRelais(env: Record<string, string>): Promise<Child> {
   proc.stdout!.on('data', (c: Buffer) => { out += c.toString('utf8'); });
   proc.stderr!.on('data', (c: Buffer) => { out += c.toString('utf8'); });
   const exited = new Promise<number | string>((resolve) => proc.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
-  const url = await waitFor('relais serve to print its URL', () => /API:\s+(http:\/\/\S+)/.exec(out)?.[1], 30_000)
+  const url = await waitFor('relais serve to print its URL', () => /API and page:\s+(http:\/\/\S+)/.exec(out)?.[1], 30_000)
     .catch((err: Error) => { proc.kill('SIGKILL'); throw new Error(`${err.message}\n${out}`); });
   return { proc, url, output: () => out, exited };
 }

@@ -11,7 +11,7 @@ import { go } from './router.ts';
 import { Routes } from './routes.tsx';
 import { SignIn } from './screens/sign-in.tsx';
 import { TenantPicker } from './screens/tenant-picker.tsx';
-import { loadSession, saveSession, type Session } from './session.ts';
+import { loadSession, saveSession, takeLinkToken, type Session } from './session.ts';
 
 const EXPIRED_LINK = 'This sign-in link has expired. Ask for a new link where you got this one.';
 
@@ -57,12 +57,22 @@ export function App({ linkToken }: { linkToken: string | null }) {
   };
 
   useEffect(() => {
-    if (!linkToken) return;
-    void signIn(linkToken, 'link').then((refused) => {
-      if (refused) setMessage(refused);
-      setCheckingLink(false);
-    });
-    // eslint-disable-next-line react-hooks/exhaustive-deps -- once, for the link the page opened with
+    const follow = (token: string): void => {
+      setCheckingLink(true);
+      void signIn(token, 'link').then((refused) => {
+        if (refused) setMessage(refused);
+        setCheckingLink(false);
+      });
+    };
+    if (linkToken) follow(linkToken);
+    // A link opened in a tab that already shows the page changes only the fragment.
+    const onHash = (): void => {
+      const token = takeLinkToken();
+      if (token) follow(token);
+    };
+    addEventListener('hashchange', onHash);
+    return () => removeEventListener('hashchange', onHash);
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- once: the link the page opened with, then any later one
   }, []);
 
   if (checkingLink) return <p class="loading" role="status">Signing you in…</p>;

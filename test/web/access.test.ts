@@ -29,12 +29,17 @@ describe('the tenant page: access', () => {
     await page.context().close();
   });
 
-  it('refuses an expired link with a clear message', async () => {
+  it('refuses an expired link with a clear message, and takes a fresh one in the same tab', async () => {
     const { url } = await link('1s');
     await new Promise((r) => setTimeout(r, 1_100));
     const { page } = await openPage(suite.browser, url);
     await page.getByRole('alert').getByText('This sign-in link has expired.').waitFor();
     await page.getByLabel('Access token').waitFor();
+    assert.ok(!(await page.evaluate(() => location.href)).includes('rpl_'));
+    // A fresh link opened in the same tab changes only the fragment: it signs in all the same.
+    const fresh = await link();
+    await page.evaluate((hash) => { location.hash = hash; }, new URL(fresh.url).hash);
+    await page.getByRole('heading', { level: 1, name: 'Webhooks' }).waitFor();
     assert.ok(!(await page.evaluate(() => location.href)).includes('rpl_'));
     await page.context().close();
   });

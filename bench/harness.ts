@@ -10,8 +10,8 @@ import { prefill, type Template } from './prefill.ts';
 import { createProgress, thousands, type Progress } from './progress.ts';
 import { measureRawLimit, relaisConcurrency } from './raw.ts';
 import { startReceiver, type Receiver } from './receiver-client.ts';
-import { startRelais } from './relais-child.ts';
-import { printReport, targets, writeReport, machine, type Report } from './report.ts';
+import { ROOT, startRelais } from './relais-child.ts';
+import { loadAverages, machine, printReport, sourceVersion, targets, writeReport, type Report } from './report.ts';
 import { runScenario, type Row, type Session } from './scenarios.ts';
 import { makeStore, STORE_SIZE_METHOD, type Engine } from './stores.ts';
 
@@ -141,7 +141,7 @@ export async function runBench(options: BenchOptions, command: string): Promise<
       }
     }
     const report: Report = {
-      command, started_at: startedAt, machine: host,
+      command, started_at: startedAt, source: sourceVersion(ROOT), machine: { ...host, load_after: loadAverages() },
       raw_limit: { ...raw, per_s: Math.round(raw.per_s), duration_s: Math.round(raw.duration_s * 1000) / 1000 },
       relais_concurrency: relaisConcurrency().text,
       store_size_method: STORE_SIZE_METHOD,

@@ -1,4 +1,5 @@
 // What a run prints (a table, the machine, the targets of issue 6) and the JSON it writes.
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem, type as osType, release } from 'node:os';
 import { dirname } from 'node:path';
@@ -8,7 +9,20 @@ import { round } from './stats.ts';
 import { STORE_SIZE_METHOD } from './stores.ts';
 import { thousands } from './progress.ts';
 
-export interface Machine { cpu: string; cores: number; memory_gb: number; node: string; os: string; load_before: number[] }
+export interface Machine { cpu: string; cores: number; memory_gb: number; node: string; os: string; load_before: number[]; load_after?: number[] }
+
+/** The commit measured, `+changes` when src/ differs from it; undefined outside a git checkout. */
+export function sourceVersion(root: string): string | undefined {
+  try {
+    const git = (...args: string[]): string => execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return `${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', '--untracked-files=no', '--', 'src') ? '+changes' : ''}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/** 1, 5 and 15-minute load averages: above the core count, other processes shared the CPU. */
+export const loadAverages = (): number[] => loadavg().map((l) => round(l, 2));
 
 export function machine(): Machine {
   return {
@@ -17,7 +31,7 @@ export function machine(): Machine {
     memory_gb: round(totalmem() / 2 ** 30, 1),
     node: process.version,
     os: `${osType()} ${release()}`,
-    load_before: loadavg().map((l) => round(l, 2)),
+    load_before: loadAverages(),
   };
 }
 
@@ -75,6 +89,7 @@ export function targets(rows: readonly Row[]): string[] {
 export interface Report {
   command: string;
   started_at: string;
+  source: string | undefined;
   machine: Machine;
   raw_limit: RawLimit;
   relais_concurrency: string;
@@ -100,7 +115,7 @@ export function printReport(report: Report, out: NodeJS.WritableStream = process
     '',
     `raw limit: ${thousands(raw.per_s)} POST/s (${thousands(raw.requests)} requests of ${raw.body_bytes} bytes, ${raw.concurrency} at once, no Relais)`,
     `Relais: ${report.relais_concurrency}`,
-    `machine: ${m.cpu}, ${m.cores} cores, ${m.memory_gb} GB, ${m.os}, Node ${m.node}; load before: ${m.load_before.join(' ')}`,
+    `source: ${report.source ?? 'unknown'}; machine: ${m.cpu}, ${m.cores} cores, ${m.memory_gb} GB, ${m.os}, Node ${m.node}; load before: ${m.load_before.join(' ')}, after: ${m.load_after?.join(' ') ?? '?'}`,
     `latency: event sent → delivery at the receiver; delivered/s: deliveries / (first event sent → last attempt recorded)`,
     '',
     'targets (issue 6):',

@@ -1,5 +1,8 @@
-// Small hooks the screens share: loading data, debouncing input, noting the page's title.
+// Small hooks the screens share: loading data, running the user's actions, debouncing input,
+// refreshing on a timer.
+import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { errorText } from './components/feedback.tsx';
 
 export interface Loaded<T> {
   data: T | undefined;
@@ -29,6 +32,33 @@ export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[]): Lo
     reload: () => setVersion((v) => v + 1),
     set: (data) => setState({ data, error: undefined, loading: false }),
   };
+}
+
+export interface Outcome {
+  tone: 'success' | 'error';
+  text: ComponentChildren;
+}
+
+/**
+ * An action the user starts with a button: `busy` while it runs, then its outcome, or the error it
+ * met in words, to announce (components/feedback.tsx's Announce).
+ */
+export function useAction(initial: Outcome | null = null) {
+  const [busy, setBusy] = useState(false);
+  const [outcome, setOutcome] = useState<Outcome | null>(initial);
+  const run = async (work: () => Promise<Outcome | undefined>): Promise<void> => {
+    setBusy(true);
+    setOutcome(null); // a repeated outcome is announced again
+    try {
+      const result = await work();
+      if (result) setOutcome(result);
+    } catch (err) {
+      setOutcome({ tone: 'error', text: errorText(err instanceof Error ? err : new Error(String(err))) });
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { busy, outcome, run };
 }
 
 export function useDebounced<T>(value: T, ms: number): T {

@@ -1,12 +1,11 @@
 // One delivery: its event, and every attempt with the exact request and the endpoint's answer
 // (or the error); resend it as a new delivery of the same event.
-import { useState } from 'preact/hooks';
 import type { Attempt } from '../api/types.ts';
 import { Code, DeliveryStatus, Headers, pretty, Time } from '../components/display.tsx';
-import { Announce, ErrorMessage, errorText, Loading } from '../components/feedback.tsx';
+import { Announce, ErrorMessage, Loading } from '../components/feedback.tsx';
 import { Screen } from '../components/screen.tsx';
 import { useTenant } from '../context.ts';
-import { useInterval, useLoad } from '../hooks.ts';
+import { useAction, useInterval, useLoad } from '../hooks.ts';
 
 function AttemptView({ attempt, n }: { attempt: Attempt; n: number }) {
   const { request: req, response: res, error } = attempt;
@@ -45,33 +44,26 @@ function AttemptView({ attempt, n }: { attempt: Attempt; n: number }) {
 export function DeliveryDetail({ id }: { id: string }) {
   const { api } = useTenant();
   const found = useLoad(() => api.delivery(id), [api, id]);
-  const [resent, setResent] = useState<{ tone: 'success' | 'error'; text: string; id?: string } | null>(null);
-  const [busy, setBusy] = useState(false);
+  const resend = useAction();
   const d = found.data;
   // Still on its way: follow it until it settles.
   useInterval(found.reload, 2000, d?.status === 'pending' || d?.status === 'delivering');
 
-  const resend = async (): Promise<void> => {
-    setBusy(true);
-    try {
-      const again = await api.resend(id);
-      setResent({ tone: 'success', text: 'Resent as a new delivery of the same event.', id: again.id });
-    } catch (err) {
-      setResent({ tone: 'error', text: errorText(err as Error) });
-    }
-    setBusy(false);
-  };
+  const resendNow = () => resend.run(async () => {
+    const again = await api.resend(id);
+    return { tone: 'success', text: <>Resent as a new delivery of the same event. <a href={`#/deliveries/${again.id}`}>Open the new delivery</a></> };
+  });
 
   return (
     <Screen
       title={d ? `Delivery of ${d.event_type}` : 'Delivery'}
       back={d ? <a href={`#/webhooks/${d.webhook_id}`}>← The webhook</a> : <a href="#/deliveries">← Deliveries</a>}
       subtitle={d && <><DeliveryStatus status={d.status} /> <span class="muted mono small">{d.id}</span></>}
-      actions={d && <button type="button" class="button-primary" disabled={busy} onClick={() => void resend()}>{busy ? 'Resending…' : 'Resend'}</button>}
+      actions={d && <button type="button" class="button-primary" disabled={resend.busy} onClick={() => void resendNow()}>{resend.busy ? 'Resending…' : 'Resend'}</button>}
     >
       {found.loading && !d && <Loading what="the delivery" />}
       <ErrorMessage error={found.error} onRetry={found.reload} />
-      <Announce tone={resent?.tone}>{resent && <>{resent.text} {resent.id && <a href={`#/deliveries/${resent.id}`}>Open the new delivery</a>}</>}</Announce>
+      <Announce tone={resend.outcome?.tone}>{resend.outcome?.text}</Announce>
       {d && (
         <>
           <dl class="dl dl-inline card">

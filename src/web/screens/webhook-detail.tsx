@@ -6,11 +6,11 @@ import type { Webhook } from '../api/types.ts';
 import { DeliveryLog } from '../components/delivery-log.tsx';
 import { ConfirmDialog } from '../components/dialog.tsx';
 import { EnabledBadge, Time } from '../components/display.tsx';
-import { Announce, ErrorMessage, errorText, Loading } from '../components/feedback.tsx';
+import { Announce, ErrorMessage, Loading } from '../components/feedback.tsx';
 import { recentText } from '../components/health.tsx';
 import { Screen } from '../components/screen.tsx';
 import { useTenant } from '../context.ts';
-import { useLoad } from '../hooks.ts';
+import { useAction, useLoad } from '../hooks.ts';
 import { go } from '../router.ts';
 import { SecretPanel } from './webhook-secret.tsx';
 import { TestPanel } from './webhook-test.tsx';
@@ -58,39 +58,30 @@ export function WebhookDetail({ id, query }: { id: string; query: URLSearchParam
   const { api } = useTenant();
   const hook = useLoad(() => api.webhook(id), [api, id]);
   const [deleting, setDeleting] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [message, setMessage] = useState<{ tone: 'success' | 'error'; text: string } | null>(
+  const action = useAction(
     query.get('created') ? { tone: 'success', text: 'Webhook created. Copy its signing secret below to check the requests it sends.' }
       : query.get('saved') ? { tone: 'success', text: 'Changes saved.' } : null,
   );
   const w = hook.data;
 
-  const setEnabled = async (enabled: boolean): Promise<void> => {
-    setBusy(true);
-    try {
-      hook.set(await api.updateWebhook(id, { enabled }));
-      setMessage({ tone: 'success', text: enabled ? 'Webhook enabled: events it held are being sent.' : 'Webhook disabled: its events are kept until you enable it again.' });
-    } catch (err) {
-      setMessage({ tone: 'error', text: errorText(err as Error) });
-    }
-    setBusy(false);
-  };
-  const remove = async (): Promise<void> => {
-    setBusy(true);
+  const setEnabled = (enabled: boolean) => action.run(async () => {
+    hook.set(await api.updateWebhook(id, { enabled }));
+    return { tone: 'success', text: enabled ? 'Webhook enabled: events it held are being sent.' : 'Webhook disabled: its events are kept until you enable it again.' };
+  });
+  const remove = () => action.run(async () => {
     try {
       await api.deleteWebhook(id);
-      go('/webhooks', { deleted: '1' });
-    } catch (err) {
+    } finally {
       setDeleting(false);
-      setBusy(false);
-      setMessage({ tone: 'error', text: errorText(err as Error) });
     }
-  };
+    go('/webhooks', { deleted: '1' });
+    return undefined;
+  });
 
   const actions = w && (
     <>
       <a class="button button-secondary" href={`#/webhooks/${id}/edit`}>Edit</a>
-      <button type="button" class="button-secondary" disabled={busy} onClick={() => void setEnabled(!w.enabled)}>{w.enabled ? 'Disable' : 'Enable'}</button>
+      <button type="button" class="button-secondary" disabled={action.busy} onClick={() => void setEnabled(!w.enabled)}>{w.enabled ? 'Disable' : 'Enable'}</button>
       <button type="button" class="button-danger-outline" onClick={() => setDeleting(true)}>Delete…</button>
     </>
   );
@@ -101,7 +92,7 @@ export function WebhookDetail({ id, query }: { id: string; query: URLSearchParam
     >
       {hook.loading && !w && <Loading what="the webhook" />}
       <ErrorMessage error={hook.error} onRetry={hook.reload} />
-      <Announce tone={message?.tone}>{message?.text}</Announce>
+      <Announce tone={action.outcome?.tone}>{action.outcome?.text}</Announce>
       {w && (
         <>
           <div class="grid-2">
@@ -118,7 +109,7 @@ export function WebhookDetail({ id, query }: { id: string; query: URLSearchParam
             <h2 id="log-title">Deliveries</h2>
             <DeliveryLog path={`/webhooks/${id}`} query={query} webhookId={id} />
           </section>
-          <ConfirmDialog open={deleting} title="Delete this webhook?" confirmLabel="Delete webhook" danger busy={busy} onConfirm={() => void remove()} onClose={() => setDeleting(false)}>
+          <ConfirmDialog open={deleting} title="Delete this webhook?" confirmLabel="Delete webhook" danger busy={action.busy} onConfirm={() => void remove()} onClose={() => setDeleting(false)}>
             <p>Requests to <strong class="url">{w.url}</strong> stop at once, and its deliveries and their log are deleted with it. This cannot be undone.</p>
           </ConfirmDialog>
         </>

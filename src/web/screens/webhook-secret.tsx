@@ -1,11 +1,11 @@
 // A webhook's signing secret: hidden until asked for, copied, rotated (after a confirmation:
 // the previous secret keeps signing for the overlap, so receivers can switch without a gap).
-import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { Time } from '../components/display.tsx';
 import { ConfirmDialog } from '../components/dialog.tsx';
-import { Announce, errorText } from '../components/feedback.tsx';
+import { Announce } from '../components/feedback.tsx';
 import { useTenant } from '../context.ts';
+import { useAction } from '../hooks.ts';
 
 const MASK = `whsec_${'•'.repeat(24)}`;
 
@@ -14,37 +14,28 @@ export function SecretPanel({ webhookId }: { webhookId: string }) {
   const [secret, setSecret] = useState<string | null>(null);
   const [shown, setShown] = useState(false);
   const [confirming, setConfirming] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [message, setMessage] = useState<{ tone: 'success' | 'error'; text: ComponentChildren } | null>(null);
+  const action = useAction();
 
   const load = async (): Promise<string> => secret ?? (await api.secret(webhookId)).secret;
-  const act = async (what: () => Promise<void>): Promise<void> => {
-    try {
-      await what();
-    } catch (err) {
-      setMessage({ tone: 'error', text: errorText(err as Error) });
-    }
-  };
-  const toggle = () => act(async () => {
+  const toggle = () => action.run(async () => {
     if (!shown) setSecret(await load());
     setShown(!shown);
+    return undefined;
   });
-  const copy = () => act(async () => {
+  const copy = () => action.run(async () => {
     const value = await load();
     setSecret(value);
     await navigator.clipboard.writeText(value);
-    setMessage({ tone: 'success', text: 'Secret copied to the clipboard.' });
+    return { tone: 'success', text: 'Secret copied to the clipboard.' };
   });
-  const rotate = () => act(async () => {
-    setBusy(true);
+  const rotate = () => action.run(async () => {
     try {
       const rotated = await api.rotateSecret(webhookId);
       setSecret(rotated.secret);
       setShown(true);
-      setConfirming(false);
-      setMessage({ tone: 'success', text: <>New secret in force. The previous one also signs requests until <Time iso={rotated.previous_secret_expires_at} exact />.</> });
+      return { tone: 'success', text: <>New secret in force. The previous one also signs requests until <Time iso={rotated.previous_secret_expires_at} exact />.</> };
     } finally {
-      setBusy(false);
+      setConfirming(false);
     }
   });
 
@@ -59,8 +50,8 @@ export function SecretPanel({ webhookId }: { webhookId: string }) {
         <button type="button" class="button-small button-secondary" onClick={() => void copy()}>Copy</button>
         <button type="button" class="button-small button-secondary" onClick={() => setConfirming(true)}>Rotate…</button>
       </div>
-      <Announce tone={message?.tone}>{message?.text}</Announce>
-      <ConfirmDialog open={confirming} title="Rotate the signing secret?" confirmLabel="Rotate secret" busy={busy} onConfirm={() => void rotate()} onClose={() => setConfirming(false)}>
+      <Announce tone={action.outcome?.tone}>{action.outcome?.text}</Announce>
+      <ConfirmDialog open={confirming} title="Rotate the signing secret?" confirmLabel="Rotate secret" busy={action.busy} onConfirm={() => void rotate()} onClose={() => setConfirming(false)}>
         <p>A new secret signs every request from now on. The current one keeps signing alongside it for a while, so your endpoint can switch over without rejecting anything.</p>
       </ConfirmDialog>
     </section>

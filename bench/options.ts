@@ -1,7 +1,8 @@
 // What a run measures: the defaults of the full run, and of `--quick` (all of it under a minute).
+import { ENGINES } from '../test/helpers/engines.ts';
 import type { Engine } from './stores.ts';
 
-export const ENGINES: readonly Engine[] = ['sqlite', 'postgres'];
+export { ENGINES };
 export const KINDS = ['single', 'batch', 'fanout', 'steady'] as const;
 export type Kind = (typeof KINDS)[number];
 

@@ -1,14 +1,13 @@
 // A fresh store per engine and session (a SQLite file in a temporary folder, or a PostgreSQL
-// database made for the run and dropped after), and a second connection to it that the harness
-// reads on its own: live deliveries left, the store's size, how many deliveries it holds.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// database made for the session and dropped after, at DATABASE_URL or the local default), and a
+// connection of the harness's own to it: live deliveries left, the store's size, how many
+// deliveries it holds, and the prefill's SQL.
 import Database from 'better-sqlite3';
 import pg from 'pg';
+import type { Engine } from '../src/store/store.ts';
+import { makeEngine } from '../test/helpers/engines.ts';
 
-export type Engine = 'sqlite' | 'postgres';
-export const PG_BASE_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+export type { Engine };
 
 export const STORE_SIZE_METHOD: Record<Engine, string> = {
   sqlite: '(page_count − freelist_count) × page_size after the scenario minus before, WAL included',
@@ -37,20 +36,6 @@ export interface BenchStore {
   /** Opens the harness's own connection (after Relais has created the schema). */
   connect(): Promise<Sql & Probe & { close(): Promise<void> }>;
   dispose(): Promise<void>;
-}
-
-async function adminQuery(text: string): Promise<void> {
-  const client = new pg.Client({ connectionString: PG_BASE_URL });
-  try {
-    await client.connect();
-  } catch (err) {
-    throw new Error(`PostgreSQL is not reachable at ${PG_BASE_URL}: ${(err as Error).message}. Start it or set DATABASE_URL, or run with --engine sqlite.`);
-  }
-  try {
-    await client.query(text);
-  } finally {
-    await client.end();
-  }
 }
 
 function probes(sql: Sql): Probe {
@@ -90,25 +75,14 @@ async function postgresConnection(url: string): Promise<Sql & Probe & { close():
   return { ...sql, ...probes(sql), close: () => client.end() };
 }
 
-let made = 0;
-
+/** A fresh SQLite file or PostgreSQL database, made and dropped as the e2e tests make theirs. */
 export async function makeStore(engine: Engine): Promise<BenchStore> {
-  if (engine === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'relais-bench-'));
-    const path = join(dir, 'relais.db');
-    return {
-      engine, env: { RELAIS_DB: path },
-      connect: async () => sqliteConnection(path),
-      dispose: async () => rmSync(dir, { recursive: true, force: true }),
-    };
-  }
-  const name = `relais_bench_${process.pid}_${made++}`;
-  await adminQuery(`CREATE DATABASE ${name}`);
-  const url = new URL(PG_BASE_URL);
-  url.pathname = `/${name}`;
+  const fixture = await makeEngine(engine);
+  const url = fixture.databaseUrl;
   return {
-    engine, env: { DATABASE_URL: url.toString() },
-    connect: () => postgresConnection(url.toString()),
-    dispose: () => adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+    engine,
+    env: url ? { DATABASE_URL: url } : { RELAIS_DB: fixture.sqlitePath },
+    connect: async () => (url ? postgresConnection(url) : sqliteConnection(fixture.sqlitePath)),
+    dispose: () => fixture.dispose(),
   };
 }

@@ -18,22 +18,27 @@ export async function startReceiver(): Promise<Receiver> {
   const proc: ChildProcess = fork(new URL('./receiver.ts', import.meta.url).pathname, [], {
     cwd: ROOT, execArgv: ['--import', 'tsx'], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  const pending = new Map<number, (value: unknown) => void>();
+  const pending = new Map<number, { resolve: (value: unknown) => void; reject: (err: Error) => void }>();
   let nextId = 0;
   const port = await new Promise<number>((resolve, reject) => {
     proc.once('exit', (code) => reject(new Error(`the receiver exited at start (${code})`)));
     proc.on('message', (msg: ReceiverMessage) => {
       if ('ready' in msg) resolve(msg.port);
-      else pending.get(msg.id)?.(msg.value);
+      else pending.get(msg.id)?.resolve(msg.value);
     });
   });
-  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-  const call = <T>(op: ReceiverCommand['op']): Promise<T> => new Promise<T>((resolve) => {
+  const exited = new Promise<void>((resolve) => proc.once('exit', (code, signal) => {
+    for (const p of pending.values()) p.reject(new Error(`the receiver exited (${code ?? signal})`));
+    resolve();
+  }));
+  const call = <T>(op: ReceiverCommand['op']): Promise<T> => new Promise<T>((resolve, reject) => {
+    if (proc.exitCode !== null || proc.signalCode !== null) {
+      reject(new Error('the receiver is not running'));
+      return;
+    }
     const id = nextId++;
-    pending.set(id, (value) => {
-      pending.delete(id);
-      resolve(value as T);
-    });
+    const done = (): boolean => pending.delete(id);
+    pending.set(id, { resolve: (value) => done() && resolve(value as T), reject: (err) => done() && reject(err) });
     proc.send({ id, op } satisfies ReceiverCommand);
   });
   return {
@@ -43,7 +48,7 @@ export async function startReceiver(): Promise<Receiver> {
     count: () => call<ReceiverCount>('count'),
     take: () => call<ReceiverRecords>('take'),
     close: async () => {
-      await call<null>('close');
+      await call<null>('close').catch(() => undefined);
       await exited;
     },
     kill: () => { proc.kill('SIGKILL'); },

@@ -66,6 +66,9 @@ function sqliteConnection(path: string): Sql & Probe & { close(): Promise<void> 
 
 async function postgresConnection(url: string): Promise<Sql & Probe & { close(): Promise<void> }> {
   const client = new pg.Client({ connectionString: url });
+  // A dropped connection (the database dropped on an interrupt) fails the next query; it must not
+  // crash the harness as an unhandled 'error' event first.
+  client.on('error', () => undefined);
   await client.connect();
   const sql: Sql = {
     engine: 'postgres',

@@ -1,9 +1,10 @@
 // `relais bench` (also `npm run bench`): runs the benchmark harness of bench/ and sets the exit
 // code: non-zero when a delivery was lost.
 import { resolve } from 'node:path';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { runBench } from '../../bench/harness.ts';
 import { ENGINES, KINDS, resolveOptions, type BenchFlags, type Kind } from '../../bench/options.ts';
+import type { Engine } from '../../bench/stores.ts';
 import { ROOT } from '../../bench/relais-child.ts';
 
 const DEFAULT_OUT = resolve(ROOT, 'bench/results/latest.json');
@@ -14,16 +15,21 @@ const count = (value: string): number => {
   return n;
 };
 const list = <T>(parse: (v: string) => T) => (value: string, previous: T[] | undefined): T[] => [...(previous ?? []), ...value.split(',').filter(Boolean).map(parse)];
+const engine = (value: string): Engine => {
+  if (!(ENGINES as readonly string[]).includes(value)) throw new InvalidArgumentError(`one of ${ENGINES.join(', ')}`);
+  return value as Engine;
+};
 const kind = (value: string): Kind => {
   const found = KINDS.find((k) => value === k || value.startsWith(`${k}-`));
   if (!found) throw new InvalidArgumentError(`one of ${KINDS.join(', ')}`);
   return found;
 };
 
+/** The subcommand of `relais`, or (another name) the whole command of `npm run bench`. */
 export function benchCommand(name = 'bench'): Command {
   return new Command(name)
     .description('benchmark: the raw HTTP limit, then Relais end to end on SQLite and PostgreSQL (see README)')
-    .addOption(new Option('--engine <engine>', 'sqlite or postgres (default: both)').choices(ENGINES).argParser(list((v) => v as BenchFlags['engines'] & string)))
+    .option('--engine <engines>', 'sqlite or postgres (default: both)', list(engine))
     .option('--scenario <names>', `some of ${KINDS.join(', ')} (comma-separated; default: all)`, list(kind))
     .option('--events <n>', 'events of the single and batch scenarios (20,000; --quick 2,000)', count)
     .option('--webhooks <n>', 'fan-out: webhooks one event goes to (1,000)', count)
@@ -37,11 +43,12 @@ export function benchCommand(name = 'bench'): Command {
     .option('--batch-size <n>', 'events per batch request (500, at most 1,000)', count)
     .option('--out <path>', 'where to write the JSON (bench/results/latest.json)')
     .option('--quick', 'small sizes: the whole run within a minute')
-    .action(async (flags: BenchFlags & { engine?: BenchFlags['engines']; scenario?: Kind[]; raw?: number }) => {
-      const { engine, scenario, raw, out, ...rest } = flags;
-      const options = resolveOptions({ ...rest, engines: engine, kinds: scenario, rawRequests: raw, out: resolve(out ?? DEFAULT_OUT) });
-      const command = process.env.npm_lifecycle_event === 'bench' ? `npm run bench -- ${process.argv.slice(2).join(' ')}` : `relais ${process.argv.slice(2).join(' ')}`;
-      const report = await runBench(options, command.trim());
+    .action(async (flags: BenchFlags & { engine?: Engine[]; scenario?: Kind[]; raw?: number }) => {
+      const { engine: engines, scenario, raw, out, ...rest } = flags;
+      const options = resolveOptions({ ...rest, engines, kinds: scenario, rawRequests: raw, out: resolve(out ?? DEFAULT_OUT) });
+      const args = process.argv.slice(2).join(' ');
+      const command = name === 'bench' ? `relais ${args}` : `${name}${args ? ` -- ${args}` : ''}`;
+      const report = await runBench(options, command);
       if (!report.ok) process.exitCode = 1;
     });
 }

@@ -40,6 +40,7 @@ describe('the tenant page: a webhook from creation to disabling', () => {
     await page.getByLabel('Payload format').selectOption('simple');
     await page.getByRole('button', { name: 'Create webhook' }).click();
     await page.getByText('Webhook created.').waitFor();
+    await page.getByRole('heading', { name: 'No deliveries yet' }).waitFor();
     webhookId = decodeURIComponent(await page.evaluate(() => location.hash)).split('/')[2]!.split('?')[0]!;
     const saved = await api<{ events: string[]; filters: unknown; format: string; enabled: boolean }>('GET', `/webhooks/${webhookId}`);
     assert.deepEqual(saved.body.events, ['drag_applicant']);

@@ -36,7 +36,7 @@ async function withSession(engine: Engine, options: BenchOptions, receiver: Rece
       ...(engine === 'sqlite' ? { DATABASE_URL: '' } : {}),
       RELAIS_PORT: '0', RELAIS_HOST: '127.0.0.1', RELAIS_ADMIN_TOKEN: ADMIN_TOKEN,
       RELAIS_ALLOW_TARGETS: '127.0.0.0/8', RELAIS_LOG_LEVEL: 'warn',
-    });
+    }, options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : []);
     const kill = (): void => relais.kill();
     cleanups.add(kill);
     const db = await store.connect();

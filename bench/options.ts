@@ -26,6 +26,8 @@ export interface BenchOptions {
   /** Give up waiting (deliveries lost) when nothing arrives for this long. */
   stallMs: number;
   out: string;
+  /** Where Relais writes a V8 CPU profile per process (`--cpu-prof`), if anywhere. */
+  cpuProfDir?: string;
   quick: boolean;
 }
 

@@ -27,8 +27,9 @@ function statusKb(pid: number, field: 'VmHWM' | 'VmRSS'): number {
   return m ? Number(m[1]) : Number.NaN;
 }
 
-export async function startRelais(env: Record<string, string>): Promise<RelaisChild> {
-  const proc = spawn(process.execPath, [BIN, 'serve'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** `nodeArgs`: flags for Node itself, e.g. `--cpu-prof` (they must come before the script). */
+export async function startRelais(env: Record<string, string>, nodeArgs: string[] = []): Promise<RelaisChild> {
+  const proc = spawn(process.execPath, [...nodeArgs, BIN, 'serve'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const onOutput = (c: Buffer): void => {
     out += c.toString('utf8');

@@ -8,6 +8,7 @@ import type { Engine } from '../../bench/stores.ts';
 import { ROOT } from '../../bench/relais-child.ts';
 
 const DEFAULT_OUT = resolve(ROOT, 'bench/results/latest.json');
+const DEFAULT_PROFILES = resolve(ROOT, 'bench/results/profiles');
 
 const count = (value: string): number => {
   const n = Number(value.replace(/[_,]/g, ''));
@@ -42,10 +43,12 @@ export function benchCommand(name = 'bench'): Command {
     .option('--senders <n>', 'concurrent single-event requests (32)', count)
     .option('--batch-size <n>', 'events per batch request (500, at most 1,000)', count)
     .option('--out <path>', 'where to write the JSON (bench/results/latest.json)')
+    .option('--cpu-prof [dir]', 'write a V8 CPU profile of each Relais process into dir (bench/results/profiles); read it with `npm run bench:profile`')
     .option('--quick', 'small sizes: the whole run within a minute')
-    .action(async (flags: BenchFlags & { engine?: Engine[]; scenario?: Kind[]; raw?: number }) => {
-      const { engine: engines, scenario, raw, out, ...rest } = flags;
-      const options = resolveOptions({ ...rest, engines, kinds: scenario, rawRequests: raw, out: resolve(out ?? DEFAULT_OUT) });
+    .action(async (flags: BenchFlags & { engine?: Engine[]; scenario?: Kind[]; raw?: number; cpuProf?: string | true }) => {
+      const { engine: engines, scenario, raw, out, cpuProf, ...rest } = flags;
+      const cpuProfDir = cpuProf === undefined ? undefined : resolve(cpuProf === true ? DEFAULT_PROFILES : cpuProf);
+      const options = resolveOptions({ ...rest, engines, kinds: scenario, rawRequests: raw, out: resolve(out ?? DEFAULT_OUT), cpuProfDir });
       const args = process.argv.slice(2).join(' ');
       const command = name === 'bench' ? `relais ${args}` : `${name}${args ? ` -- ${args}` : ''}`;
       const report = await runBench(options, command);

@@ -10,6 +10,13 @@ import { bigint, chunks, recordCompletions } from './outcomes.ts';
 import { readWebhook } from './webhooks.ts';
 import type { SecretBox } from './secrets.ts';
 
+/**
+ * Live deliveries, spelled as the queue index's own predicate. Written as literals: SQLite only
+ * uses a partial index when it can prove the WHERE implies the index's, which bound parameters
+ * hide — `status IN (?, ?)` scanned the whole table.
+ */
+const LIVE = sql<boolean>`status IN ('pending', 'delivering')`;
+
 /** The row lock of the claim's inner SELECT: `FOR UPDATE SKIP LOCKED` on PostgreSQL, none on SQLite's single writer. */
 export type ClaimLock = RawBuilder<unknown>;
 
@@ -57,7 +64,7 @@ export function deliveryQueries({ db, queue, box, claimLock, lockRows }: QueuePa
         UPDATE deliveries SET status = 'delivering', due_at = ${now + leaseMs}, lease_id = ${leaseId}, updated_at = ${now}
         WHERE id IN (
           SELECT id FROM deliveries
-          WHERE status IN ('pending', 'delivering') AND due_at <= ${now}
+          WHERE ${LIVE} AND due_at <= ${now}
           ORDER BY due_at, id LIMIT ${limit} ${claimLock}
         )
         RETURNING *`.execute(queue);
@@ -103,8 +110,7 @@ export function deliveryQueries({ db, queue, box, claimLock, lockRows }: QueuePa
     },
 
     async nextDueAt() {
-      const row = await queue.selectFrom('deliveries').select((eb) => eb.fn.min('due_at').as('next'))
-        .where('status', 'in', ['pending', 'delivering']).executeTakeFirst();
+      const row = await queue.selectFrom('deliveries').select((eb) => eb.fn.min('due_at').as('next')).where(LIVE).executeTakeFirst();
       return row?.next === null || row?.next === undefined ? undefined : Number(row.next);
     },
   };

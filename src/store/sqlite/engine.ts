@@ -13,7 +13,7 @@ const STATEMENT_CACHE_SIZE = 256;
  * Kysely prepares every query anew; the dispatcher runs the same few statements thousands of
  * times a second, so keep the prepared ones (least recently used out first).
  */
-function withStatementCache(database: BetterSqlite3.Database): SqliteDatabase {
+function withStatementCache(database: BetterSqlite3.Database, onPrepare?: (sql: string) => void): SqliteDatabase {
   const cache = new Map<string, BetterSqlite3.Statement>();
   return {
     close: () => database.close(),
@@ -23,6 +23,7 @@ function withStatementCache(database: BetterSqlite3.Database): SqliteDatabase {
         cache.delete(sql);
       } else {
         statement = database.prepare(sql);
+        onPrepare?.(sql);
         if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
       }
       cache.set(sql, statement);
@@ -31,12 +32,13 @@ function withStatementCache(database: BetterSqlite3.Database): SqliteDatabase {
   };
 }
 
-export function sqliteStore(path: string, box: SecretBox): Store {
+/** `onPrepare` sees each statement's text as it is first prepared (the query-plan test reads them). */
+export function sqliteStore(path: string, box: SecretBox, onPrepare?: (sql: string) => void): Store {
   const database = new BetterSqlite3(path);
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = NORMAL'); // durable across process crashes; WAL checkpoint on power loss
   database.pragma('busy_timeout = 5000');
   database.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database, onPrepare) }) });
   return kyselyStore({ engine: 'sqlite', db, claimLock: sql``, box });
 }

@@ -1,0 +1,92 @@
+// Cost per delivery must not grow with the log: every statement the store runs against a table
+// that grows (events, deliveries, attempts, webhooks, notices) finds its rows through an index,
+// never by scanning the table. A statement's plan is SQLite's own EXPLAIN QUERY PLAN; bound
+// values do not change it (which is why `status IN (?, ?)` could not use the partial queue index).
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { after, before, describe, it } from 'node:test';
+import { subscriptionMatches } from '../../core/matching.ts';
+import { newId } from '../../ids.ts';
+import { secretBox } from '../kysely/secrets.ts';
+import type { Matcher, NewEvent, Store } from '../store.ts';
+import { sqliteStore } from './engine.ts';
+
+const GROWING = /^(SCAN|SEARCH) (events|deliveries|attempts|webhooks|notices)\b/;
+const NOT_QUERIES = /^\s*(create|alter|drop|pragma|begin|commit|rollback|savepoint|release)\b|relais_migrations|sqlite_master/i;
+
+const match: Matcher = (webhooks, e) => webhooks.filter((w) => subscriptionMatches(w, e.type, e.data));
+const event = (type: string, key: string | null): NewEvent => ({
+  id: newId('evt'), idempotencyKey: key, type, occurredAt: 1, data: { id: 1 }, actor: null, resource: null, previous: null, changes: null,
+});
+
+describe('SQLite query plans', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'relais-plans-'));
+  const path = join(dir, 'relais.db');
+  const statements = new Set<string>();
+  let store: Store;
+
+  before(async () => {
+    store = sqliteStore(path, secretBox('plans-test-key'), (sql) => statements.add(sql));
+    await store.migrate();
+  });
+  after(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reach every growing table through an index, for the whole life of a delivery', async () => {
+    // Every store call a delivery's life makes, from the API, the dispatcher and the page.
+    const now = 1_700_000_000_000;
+    await store.tenants.create({ id: 'acme', name: 'Acme', notifyEmails: [] }, now);
+    const webhook = await store.webhooks.create({
+      id: newId('wh'), tenantId: 'acme', url: 'http://127.0.0.1:9/hook', events: ['order.paid'], enabled: true, description: null, filters: {},
+      method: 'POST', headers: {}, format: 'standard', secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', retry: { mode: 'default' }, condition: null,
+      template: null, contentType: null, formFields: null, exportKey: null, maxConcurrency: null, rateLimit: null,
+    }, now);
+    await store.webhooks.list('acme');
+    await store.webhooks.get('acme', webhook.id);
+    const [stored] = await store.events.ingest('acme', [event('order.paid', 'k1'), event('order.paid', null)], match, () => newId('dlv'), now);
+    await store.events.ingest('acme', [event('order.paid', 'k1')], match, () => newId('dlv'), now);
+    await store.events.get('acme', stored!.event.id);
+    const claimed = await store.deliveries.claim(10, 30_000, now, () => newId('att'));
+    assert.equal(claimed.length, 2);
+    const [first, second] = claimed;
+    await store.deliveries.complete([{
+      deliveryId: first!.delivery.id, leaseId: first!.leaseId, tenantId: 'acme', webhookId: webhook.id, status: 'pending', dueAt: now + 1000,
+      attempt: { id: newId('att'), startedAt: now, durationMs: 3, succeeded: false, response: null, errorKind: 'connection_refused', errorMessage: 'refused', request: { method: 'POST', url: webhook.url, headers: {}, body: '{}' } },
+    }], now);
+    await store.deliveries.release([{ deliveryId: second!.delivery.id, leaseId: second!.leaseId, dueAt: now + 500 }], now);
+    await store.deliveries.deferWebhook(webhook.id, now + 2000, now);
+    assert.equal(await store.deliveries.nextDueAt(), now + 2000);
+    await store.deliveries.get('acme', first!.delivery.id);
+    await store.deliveries.list('acme', { limit: 10, webhookId: webhook.id, status: 'pending', eventType: 'order.paid', before: 'dlv_zzz' });
+    await store.deliveries.create('acme', { id: newId('dlv'), eventId: stored!.event.id, eventType: 'order.paid', webhookId: webhook.id }, now);
+    await store.attempts.latestForWebhook('acme', webhook.id, 5);
+    await store.attempts.recentOutcomes('acme', webhook.id, newId('att', now - 86_400_000), 100);
+    await store.notices.create({ id: newId('ntc'), tenantId: 'acme', kind: 'webhook.disabled', subject: 's', body: 'b', recipients: [], createdAt: now });
+    await store.notices.list('acme', 10);
+    await store.webhooks.disable('acme', webhook.id, 'test', now);
+    await store.deliveries.cancelPending('acme', webhook.id, now);
+    await store.webhooks.delete('acme', webhook.id);
+
+    const db = new BetterSqlite3(path, { readonly: true });
+    try {
+      const scans: string[] = [];
+      let checked = 0;
+      for (const sql of statements) {
+        if (NOT_QUERIES.test(sql)) continue;
+        const params = Array.from({ length: sql.split('?').length - 1 }, () => null);
+        const plan = db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[];
+        checked++;
+        for (const { detail } of plan) if (GROWING.test(detail) && !/ USING /.test(detail)) scans.push(`${detail}\n    in: ${sql.replace(/\s+/g, ' ')}`);
+      }
+      assert.ok(checked >= 20, `only ${checked} statements seen`);
+      assert.deepEqual(scans, [], 'full-table scans');
+    } finally {
+      db.close();
+    }
+  });
+});

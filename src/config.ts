@@ -33,6 +33,8 @@ export interface Config {
   concurrency: number;
   /** Which parts this process runs: the API (and page), the dispatcher, or both. */
   roles: { api: boolean; worker: boolean };
+  /** With both roles: the dispatcher runs in a thread of its own, so the API and deliveries use two cores. */
+  dispatchThread: boolean;
   logLevel: string;
 }
 
@@ -59,6 +61,14 @@ function urlVar(env: Env, name: string): string | undefined {
   if (!raw) return undefined;
   if (!URL.canParse(raw) || !/^https?:$/.test(new URL(raw).protocol)) throw new Error(`${name} must be an http(s) URL, got "${raw}"`);
   return raw.replace(/\/+$/, '');
+}
+
+function boolVar(env: Env, name: string, fallback: boolean): boolean {
+  const raw = (env[name] ?? '').trim().toLowerCase();
+  if (raw === '') return fallback;
+  if (['1', 'true', 'on', 'yes'].includes(raw)) return true;
+  if (['0', 'false', 'off', 'no'].includes(raw)) return false;
+  throw new Error(`${name} must be on or off, got "${env[name]}"`);
 }
 
 function listVar(env: Env, name: string): string[] {
@@ -99,6 +109,7 @@ export function loadConfig(env: Env = process.env): Config {
     concurrency: intVar(env, 'RELAIS_CONCURRENCY', 128, 1),
     webhookConcurrency: intVar(env, 'RELAIS_WEBHOOK_CONCURRENCY', 64, 1),
     roles: roles.length ? { api: roles.includes('api'), worker: roles.includes('worker') } : { api: true, worker: true },
+    dispatchThread: boolVar(env, 'RELAIS_DISPATCH_THREAD', true),
     logLevel: env.RELAIS_LOG_LEVEL || 'info',
   };
 }

@@ -6,6 +6,8 @@ import type { Config } from './config.ts';
 import { buildServer } from './api/server.ts';
 import { createDispatcher, type Dispatcher } from './dispatcher/dispatcher.ts';
 import { createSender } from './dispatcher/sender.ts';
+import { startDispatchThread, type DispatchThread } from './dispatcher/thread.ts';
+import { wakeChannel } from './dispatcher/wake-channel.ts';
 import { createTemplateRenderer } from './render/renderer.ts';
 import { createServices, type Services } from './services/index.ts';
 import { openStore } from './store/open.ts';
@@ -16,7 +18,10 @@ export interface Relais {
   store: Store;
   services: Services;
   server: FastifyInstance | undefined;
+  /** The dispatcher when it runs in this thread; undefined when it runs in a thread of its own, or not in this process. */
   dispatcher: Dispatcher | undefined;
+  /** Where this process delivers: in this thread, in a dispatcher thread, or not at all (RELAIS_ROLES). */
+  dispatching: 'here' | 'thread' | 'off';
   /** Listens (API role) and starts delivering (worker role); returns the URL listened on. */
   start(): Promise<string | undefined>;
   /** Graceful stop: no new requests or claims, in-flight deliveries finished or released, store closed. */
@@ -31,14 +36,19 @@ export async function createRelais(config: Config, log: Logger): Promise<Relais>
   }
   const store = openStore(config, log);
   await store.migrate();
-  const sender = createSender({ timeoutMs: config.requestTimeoutMs, allowTargets: config.allowTargets });
+  const dispatching = !config.roles.worker ? 'off' : config.roles.api && config.dispatchThread ? 'thread' : 'here';
+  const sender = dispatching === 'here' ? createSender({ timeoutMs: config.requestTimeoutMs, allowTargets: config.allowTargets }) : undefined;
   const templates = createTemplateRenderer();
   // The dispatcher disables failing webhooks through the same service the API uses.
   const disableWebhook = (tenantId: string, webhookId: string, reason: string): Promise<void> => services.webhooks.disableFailing(tenantId, webhookId, reason);
-  const dispatcher = config.roles.worker ? createDispatcher({ store, sender, templates, config, log, disableWebhook }) : undefined;
-  // Work just queued: this process's dispatcher at once, other processes' through the store.
+  const dispatcher = sender ? createDispatcher({ store, sender, templates, config, log, disableWebhook }) : undefined;
+  const channel = wakeChannel(config);
+  let thread: DispatchThread | undefined;
+  // Work just queued: this thread's dispatcher at once, another thread's through the channel,
+  // other processes' through the store.
   const wake = (): void => {
     dispatcher?.wake();
+    channel.notify();
     store.dueSignal.notify();
   };
   const services = createServices({ store, config, now: Date.now, wake, log, templates });
@@ -46,12 +56,14 @@ export async function createRelais(config: Config, log: Logger): Promise<Relais>
   let stopping: Promise<void> | undefined;
 
   return {
-    config, store, services, server, dispatcher,
+    config, store, services, server, dispatcher, dispatching,
     async start() {
       if (dispatcher) {
         dispatcher.start();
+        channel.listen(dispatcher.wake);
         await store.dueSignal.listen(dispatcher.wake);
       }
+      if (dispatching === 'thread') thread = await startDispatchThread(config, log);
       if (!server) return undefined;
       await server.listen({ port: config.port, host: config.host });
       const address = server.server.address();
@@ -62,7 +74,9 @@ export async function createRelais(config: Config, log: Logger): Promise<Relais>
       stopping ??= (async () => {
         await server?.close();
         await dispatcher?.stop(graceMs ?? config.shutdownGraceMs);
-        await sender.close();
+        await thread?.stop(graceMs ?? config.shutdownGraceMs);
+        channel.close();
+        await sender?.close();
         await templates.close();
         services.notices.close();
         await store.close();

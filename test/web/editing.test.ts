@@ -95,9 +95,12 @@ describe('the tenant page: editing', () => {
     await rows.nth(1).waitFor();
     await page.getByLabel('Status').selectOption('succeeded');
     await page.waitForFunction(() => location.hash.includes('status=succeeded'));
+    // The unfiltered rows stay until the filtered page arrives: wait for the other row to go.
+    await rows.getByText('HTTP 503').waitFor({ state: 'detached' });
     await rows.getByText('Succeeded').waitFor();
     assert.equal(await rows.count(), 1);
     await page.getByLabel('Status').selectOption('failed');
+    await rows.getByText('Succeeded').waitFor({ state: 'detached' });
     await rows.getByText('HTTP 503').waitFor();
     assert.equal(await rows.count(), 1);
     await page.getByLabel('Status').selectOption('cancelled');

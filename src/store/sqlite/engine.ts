@@ -17,7 +17,11 @@ function withStatementCache(database: BetterSqlite3.Database, onPrepare?: (sql: 
   const cache = new Map<string, BetterSqlite3.Statement>();
   return {
     close: () => database.close(),
-    prepare(sql: string) {
+    prepare(text: string) {
+      // Kysely begins with a deferred BEGIN: a transaction that reads, then writes, fails with
+      // SQLITE_BUSY (no waiting) if another connection wrote in between (the dispatcher thread,
+      // another process). IMMEDIATE takes the write lock at BEGIN, waiting for it (busy_timeout).
+      const sql = text === 'begin' ? 'BEGIN IMMEDIATE' : text;
       let statement = cache.get(sql);
       if (statement) {
         cache.delete(sql);

@@ -1,0 +1,77 @@
+// The dispatcher in a thread of its own (RELAIS_DISPATCH_THREAD, on by default when one process
+// runs both roles): Node runs JavaScript on one core per thread, and a process that both accepts
+// events and delivers them is CPU-bound on that one core while the machine's others idle. The
+// thread is a worker-role Relais (thread-main.ts) on its own store connection; ingest wakes it
+// through the wake channel, as it would a dispatcher in the same thread. Should it die, it is
+// started again: its leased deliveries fall due when their leases end, so nothing is lost.
+import { Worker } from 'node:worker_threads';
+import { pino, type Logger } from 'pino';
+import type { Config } from '../config.ts';
+
+export type ToThread = { type: 'stop'; graceMs: number };
+export type FromThread =
+  | { type: 'started' }
+  | { type: 'stopped' }
+  | { type: 'failed'; message: string }
+  | { type: 'log'; line: string };
+
+const RESTART_MS = 1_000;
+const ENTRY = new URL('./thread-entry.mjs', import.meta.url);
+
+export interface DispatchThread {
+  /** Finishes deliveries in flight (up to graceMs, as the dispatcher's stop()), then ends the thread. */
+  stop(graceMs: number): Promise<void>;
+}
+
+/** Where `log` writes: the thread's lines (already JSON, already redacted) are written there as they are. */
+function destinationOf(log: Logger): { write(line: string): void } {
+  return (log as unknown as Record<symbol, { write(line: string): void }>)[pino.symbols.streamSym]!;
+}
+
+/** Resolves once the thread's dispatcher is running; rejects if it could not start. */
+export async function startDispatchThread(config: Config, log: Logger): Promise<DispatchThread> {
+  const out = destinationOf(log);
+  let stopping = false;
+  let worker: Worker;
+  let stopped: (() => void) | undefined;
+
+  function spawn(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let started = false;
+      worker = new Worker(ENTRY, { workerData: { config } });
+      worker.on('message', (m: FromThread) => {
+        if (m.type === 'log') out.write(m.line);
+        else if (m.type === 'started') {
+          started = true;
+          resolve();
+        } else if (m.type === 'stopped') stopped?.();
+        else if (m.type === 'failed') {
+          log.error({ reason: m.message }, 'the dispatcher thread failed');
+          if (!started) reject(new Error(`the dispatcher thread could not start: ${m.message}`));
+          void worker.terminate();
+        }
+      });
+      worker.on('error', (err) => log.error({ err }, 'the dispatcher thread crashed'));
+      worker.on('exit', (code) => {
+        if (!started) return reject(new Error(`the dispatcher thread exited at start (code ${code})`));
+        if (stopping) return;
+        log.error({ code }, `the dispatcher thread ended; starting it again in ${RESTART_MS} ms`);
+        setTimeout(() => { spawn().catch((err: unknown) => log.error({ err }, 'the dispatcher thread could not start again')); }, RESTART_MS).unref();
+      });
+    });
+  }
+
+  await spawn();
+  return {
+    async stop(graceMs) {
+      stopping = true;
+      const done = new Promise<void>((resolve) => {
+        stopped = resolve;
+        worker.once('exit', () => resolve());
+      });
+      worker.postMessage({ type: 'stop', graceMs } satisfies ToThread);
+      await done;
+      await worker.terminate();
+    },
+  };
+}

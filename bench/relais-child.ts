@@ -15,11 +15,22 @@ export interface RelaisChild {
   peakRssMb(): number;
   /** Current resident set size, in MiB. */
   rssMb(): number;
+  /** CPU time the process has used so far, all threads, user and system, in ms. */
+  cpuMs(): number;
   /** Makes the peak the current size, so each scenario reports its own (Linux clear_refs 5). */
   resetPeak(): boolean;
   /** SIGTERM, then waits for a graceful exit. */
   stop(): Promise<void>;
   kill(): void;
+}
+
+// /proc/<pid>/stat counts CPU time in clock ticks: 100 a second on Linux (USER_HZ).
+const TICK_MS = 10;
+
+function cpuMs(pid: number): number {
+  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
 }
 
 function statusKb(pid: number, field: 'VmHWM' | 'VmRSS'): number {
@@ -64,6 +75,7 @@ export async function startRelais(env: Record<string, string>, nodeArgs: string[
     pid,
     peakRssMb: () => statusKb(pid, 'VmHWM') / 1024,
     rssMb: () => statusKb(pid, 'VmRSS') / 1024,
+    cpuMs: () => cpuMs(pid),
     resetPeak: () => {
       try {
         writeFileSync(`/proc/${pid}/clear_refs`, '5');

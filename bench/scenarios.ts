@@ -33,6 +33,8 @@ export interface Row {
   p95_ms: number;
   p99_ms: number;
   peak_rss_mb: number;
+  /** CPU time of the Relais process (every thread; not the database server's) per 1,000 deliveries. */
+  cpu_ms_per_1000: number;
   store_bytes_per_1000: number;
   /** Deliveries already in the store when the scenario started. */
   stored_before: number;
@@ -178,6 +180,7 @@ export async function runScenario(s: Session, kind: Kind, at: { name: string; te
   const storedBefore = await s.db.deliveries();
   const sizeBefore = await s.db.sizeBytes();
   const rssStart = s.relais.rssMb();
+  const cpuStart = s.relais.cpuMs();
   s.relais.resetPeak();
   await s.receiver.reset();
   let complete = true;
@@ -234,6 +237,7 @@ export async function runScenario(s: Session, kind: Kind, at: { name: string; te
     p95_ms: round(lat.p95, 1),
     p99_ms: round(lat.p99, 1),
     peak_rss_mb: round(s.relais.peakRssMb(), 1),
+    cpu_ms_per_1000: round((s.relais.cpuMs() - cpuStart) / driven.expected * 1000),
     store_bytes_per_1000: round(((await s.db.sizeBytes()) - sizeBefore) / driven.expected * 1000),
     stored_before: storedBefore,
     max_ms: round(lat.max, 1),

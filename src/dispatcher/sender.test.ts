@@ -10,7 +10,11 @@ describe('sender', () => {
   const post = (path: string) => sender.send({ method: 'POST', url: receiver.url + path, headers: { 'content-type': 'application/json' }, body: '{}' });
 
   before(async () => {
-    receiver = await startReceiver((req) => (req.path === '/slow' ? { status: 200, delayMs: 2_000 } : { status: 204 }));
+    receiver = await startReceiver((req) => {
+      if (req.path === '/slow') return { status: 200, delayMs: 2_000 };
+      if (req.path.startsWith('/echo')) return { status: 201, body: `got ${req.method} ${req.body}`, headers: { 'x-seen': String(req.headers['webhook-id']) } };
+      return { status: 204 };
+    });
   });
   after(async () => {
     await sender.close();
@@ -21,6 +25,21 @@ describe('sender', () => {
     const outcome = await post('/fast');
     assert.equal(outcome.response?.status, 204);
     assert.equal(outcome.error, null);
+  });
+
+  it('sends the exact request, query string included, and records the whole answer', async () => {
+    const outcome = await sender.send({ method: 'PUT', url: `${receiver.url}/echo?x=1`, headers: { 'content-type': 'text/plain', 'webhook-id': 'msg_1' }, body: 'hello' });
+    const got = receiver.received.at(-1)!;
+    assert.deepEqual([got.method, got.path, got.body, got.headers['content-type']], ['PUT', '/echo?x=1', 'hello', 'text/plain']);
+    assert.equal(outcome.response?.status, 201);
+    assert.equal(outcome.response?.body, 'got PUT hello');
+    assert.equal(outcome.response?.headers['x-seen'], 'msg_1');
+    assert.equal(outcome.response?.bodyTruncated, false);
+  });
+
+  it('sends no body with GET', async () => {
+    const outcome = await sender.send({ method: 'GET', url: `${receiver.url}/echo`, headers: {}, body: 'ignored' });
+    assert.equal(outcome.response?.body, 'got GET ');
   });
 
   it('a receiver slower than the timeout is a timeout, reported once the deadline passes', async () => {

@@ -10,7 +10,7 @@ import type { Report } from '../../bench/report.ts';
 import { ROOT } from '../helpers/child.ts';
 
 const REQUIRED = ['engine', 'scenario', 'events', 'deliveries', 'delivered_per_s', 'raw_limit_per_s', 'ratio', 'p50_ms', 'p95_ms', 'p99_ms',
-  'peak_rss_mb', 'store_bytes_per_1000', 'stored_before'] as const;
+  'peak_rss_mb', 'cpu_ms_per_1000', 'store_bytes_per_1000', 'stored_before'] as const;
 
 describe('relais bench, smoke run', () => {
   const dir = mkdtempSync(join(tmpdir(), 'relais-bench-smoke-'));

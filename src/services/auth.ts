@@ -12,17 +12,18 @@ export type Principal = { kind: 'admin' } | { kind: 'tenant'; tenantId: string; 
 
 const ADMIN_TOKEN_KEY = 'admin_token';
 const PAGE_LINK_KEY = 'page_link_key';
-const hash = (token: string): string => createHash('sha256').update(token).digest('hex');
 const newToken = (kind: 'adm' | 'tnt'): string => `rls_${kind}_${randomBytes(32).toString('base64url')}`;
 
-function sameToken(a: string, b: string): boolean {
-  const ha = createHash('sha256').update(a).digest();
-  const hb = createHash('sha256').update(b).digest();
-  return timingSafeEqual(ha, hb);
+const digest = (token: string): Buffer => createHash('sha256').update(token).digest();
+const hash = (token: string): string => digest(token).toString('hex');
+
+/** Compares digests (equal lengths, constant time); the known token's digest is computed once. */
+function sameToken(given: string, knownDigest: Buffer): boolean {
+  return timingSafeEqual(digest(given), knownDigest);
 }
 
 export function authService({ store, config, now }: ServiceDeps) {
-  let adminToken: string | undefined;
+  let adminDigest: Buffer | undefined;
   let linkKey: Buffer | undefined;
 
   /**
@@ -45,12 +46,8 @@ export function authService({ store, config, now }: ServiceDeps) {
   return {
     /** The admin token in force: RELAIS_ADMIN_TOKEN, or the one generated and stored on first start. */
     async adminToken(): Promise<{ token: string; source: 'environment' | 'stored' }> {
-      if (config.adminToken) {
-        adminToken = config.adminToken;
-        return { token: adminToken, source: 'environment' };
-      }
-      adminToken = await store.settings.putIfAbsent(ADMIN_TOKEN_KEY, newToken('adm'));
-      return { token: adminToken, source: 'stored' };
+      if (config.adminToken) return { token: config.adminToken, source: 'environment' };
+      return { token: await store.settings.putIfAbsent(ADMIN_TOKEN_KEY, newToken('adm')), source: 'stored' };
     },
 
     async authenticate(bearer: string | undefined): Promise<Principal> {
@@ -60,8 +57,8 @@ export function authService({ store, config, now }: ServiceDeps) {
         if (!check.ok) throw check.reason === 'expired' ? errors.linkExpired() : errors.unauthenticated();
         return { kind: 'tenant', ...check.claims };
       }
-      adminToken ??= (await this.adminToken()).token;
-      if (sameToken(bearer, adminToken)) return { kind: 'admin' };
+      adminDigest ??= digest((await this.adminToken()).token);
+      if (sameToken(bearer, adminDigest)) return { kind: 'admin' };
       const found = await store.tokens.tenantForHash(hash(bearer), now());
       if (!found) throw errors.unauthenticated();
       return { kind: 'tenant', ...found };

@@ -1,11 +1,12 @@
 // The embedded default: one SQLite file, no server. WAL lets readers run beside the single
 // writer, and other processes (a second worker, `relais send`) may open the same file.
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect, sql, type SqliteDatabase } from 'kysely';
+import { Kysely, sql, type SqliteDatabase } from 'kysely';
 import type { Database } from '../schema.ts';
 import type { Store } from '../store.ts';
 import type { SecretBox } from '../kysely/secrets.ts';
 import { kyselyStore } from '../kysely/store.ts';
+import { PatientSqliteDialect } from './busy-retry.ts';
 
 const STATEMENT_CACHE_SIZE = 256;
 
@@ -20,7 +21,7 @@ function withStatementCache(database: BetterSqlite3.Database, onPrepare?: (sql: 
     prepare(text: string) {
       // Kysely begins with a deferred BEGIN: a transaction that reads, then writes, fails with
       // SQLITE_BUSY (no waiting) if another connection wrote in between (the dispatcher thread,
-      // another process). IMMEDIATE takes the write lock at BEGIN, waiting for it (busy_timeout).
+      // another process). IMMEDIATE takes the write lock at BEGIN, or is retried (busy-retry.ts).
       const sql = text === 'begin' ? 'BEGIN IMMEDIATE' : text;
       let statement = cache.get(sql);
       if (statement) {
@@ -41,8 +42,8 @@ export function sqliteStore(path: string, box: SecretBox, onPrepare?: (sql: stri
   const database = new BetterSqlite3(path);
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = NORMAL'); // durable across process crashes; WAL checkpoint on power loss
-  database.pragma('busy_timeout = 5000');
+  database.pragma('busy_timeout = 0'); // busy statements are retried without blocking: busy-retry.ts
   database.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database, onPrepare) }) });
+  const db = new Kysely<Database>({ dialect: new PatientSqliteDialect({ database: withStatementCache(database, onPrepare) }) });
   return kyselyStore({ engine: 'sqlite', db, claimLock: sql``, box });
 }

@@ -23,7 +23,11 @@ export function relaisConcurrency(): { perReceiver: number; text: string } {
 }
 const SECRET = `whsec_${Buffer.alloc(24, 7).toString('base64')}`;
 
-export interface RawLimit { per_s: number; requests: number; concurrency: number; body_bytes: number; duration_s: number }
+export interface RawLimit {
+  per_s: number; requests: number; concurrency: number; body_bytes: number; duration_s: number;
+  /** CPU time of the sending process (the harness: undici alone, no Relais) per 1,000 requests. */
+  client_cpu_ms_per_1000: number;
+}
 
 /** The body and headers of one delivery, as Relais' `standard` format and signer make them. */
 function deliveryLike(n: number): { body: string; headers: Record<string, string> } {
@@ -71,11 +75,14 @@ export async function measureRawLimit(receiver: Receiver, requests: number, warm
     const warmup = await blast(pool, '/raw/0', Infinity, concurrency, () => undefined, performance.now() + warmUpMs);
     let done = 0;
     const started = performance.now();
+    const cpuBefore = process.cpuUsage();
     await blast(pool, '/raw/0', requests, concurrency, () => onProgress(++done));
     const seconds = (performance.now() - started) / 1000;
+    const cpu = process.cpuUsage(cpuBefore);
     const got = await receiver.count();
     if (got.unique !== warmup + requests) throw new Error(`raw limit: the receiver counted ${got.unique} requests of ${warmup + requests}`);
-    return { per_s: requests / seconds, requests, concurrency, body_bytes: Buffer.byteLength(deliveryLike(0).body), duration_s: seconds };
+    return { per_s: requests / seconds, requests, concurrency, body_bytes: Buffer.byteLength(deliveryLike(0).body), duration_s: seconds,
+      client_cpu_ms_per_1000: (cpu.user + cpu.system) / 1000 / requests * 1000 };
   } finally {
     await pool.close();
   }

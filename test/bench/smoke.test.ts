@@ -32,6 +32,7 @@ describe('relais bench, smoke run', () => {
     assert.match(report.command, /bench --quick/);
     assert.ok(report.machine.cores >= 1 && report.machine.cpu && report.machine.node);
     assert.ok(report.raw_limit.per_s > 0);
+    assert.ok(report.raw_limit.client_cpu_ms_per_1000 > 0);
     const expected = { single: 50, batch: 50, 'fanout-20': 20, 'steady-50': 50 };
     for (const engine of ['sqlite', 'postgres']) {
       const rows = report.rows.filter((r) => r.engine === engine);

@@ -1,4 +1,5 @@
 // The only reader of process.env. Everything else is handed a Config.
+import { randomUUID } from 'node:crypto';
 import { parseDurationMs } from './core/duration.ts';
 import { DEFAULT_SCHEDULE_MS } from './core/retry.ts';
 
@@ -35,6 +36,11 @@ export interface Config {
   roles: { api: boolean; worker: boolean };
   /** With both roles: the dispatcher runs in a thread of its own, so the API and deliveries use two cores. */
   dispatchThread: boolean;
+  /**
+   * Tells this process apart from others sharing the database: its threads ignore its own
+   * NOTIFYs (they wake each other in-process). Made at start, never read from the environment.
+   */
+  processId: string;
   logLevel: string;
 }
 
@@ -110,6 +116,7 @@ export function loadConfig(env: Env = process.env): Config {
     webhookConcurrency: intVar(env, 'RELAIS_WEBHOOK_CONCURRENCY', 64, 1),
     roles: roles.length ? { api: roles.includes('api'), worker: roles.includes('worker') } : { api: true, worker: true },
     dispatchThread: boolVar(env, 'RELAIS_DISPATCH_THREAD', true),
+    processId: randomUUID(),
     logLevel: env.RELAIS_LOG_LEVEL || 'info',
   };
 }

@@ -6,9 +6,9 @@ import { postgresStore } from './postgres/engine.ts';
 import { sqliteStore } from './sqlite/engine.ts';
 import type { Store } from './store.ts';
 
-export function openStore(config: Pick<Config, 'databaseUrl' | 'sqlitePath' | 'encryptionKey'>, log?: Logger): Store {
+export function openStore(config: Pick<Config, 'databaseUrl' | 'sqlitePath' | 'encryptionKey'> & Partial<Pick<Config, 'processId'>>, log?: Logger): Store {
   const box = secretBox(config.encryptionKey);
   // The error carries its pg client (with connection details): log only what it says.
   const onIdleError = (err: Error & { code?: string }): void => log?.warn({ code: err.code, reason: err.message }, 'a PostgreSQL connection failed; it is replaced');
-  return config.databaseUrl ? postgresStore(config.databaseUrl, box, onIdleError) : sqliteStore(config.sqlitePath, box);
+  return config.databaseUrl ? postgresStore(config.databaseUrl, box, { onIdleError, processId: config.processId }) : sqliteStore(config.sqlitePath, box);
 }

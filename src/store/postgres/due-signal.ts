@@ -10,8 +10,8 @@ import type { DueSignal } from '../store.ts';
 const CHANNEL = 'relais_due';
 const RECONNECT_MS = 1_000;
 
-export function postgresDueSignal(pool: pg.Pool, connectionString: string, onError: (err: Error) => void): DueSignal {
-  const self = randomUUID();
+/** `self`: the process's id (its threads share it, and wake each other without the database). */
+export function postgresDueSignal(pool: pg.Pool, connectionString: string, onError: (err: Error) => void, self: string = randomUUID()): DueSignal {
   let sending: Promise<void> | undefined;
   let again = false;
   let client: pg.Client | undefined;

@@ -24,7 +24,14 @@ const types = {
 const QUEUE_OPTIONS = '-c synchronous_commit=off';
 const QUEUE_POOL_SIZE = 4;
 
-export function postgresStore(connectionString: string, box: SecretBox, onIdleError: (err: Error) => void = () => {}, poolSize = 10): Store {
+export interface PostgresOptions {
+  onIdleError?: (err: Error) => void;
+  /** Config.processId: NOTIFYs carrying it are this process's own. */
+  processId?: string;
+  poolSize?: number;
+}
+
+export function postgresStore(connectionString: string, box: SecretBox, { onIdleError = () => {}, processId, poolSize = 10 }: PostgresOptions = {}): Store {
   // Pools connect on first use: an API-only process never opens the queue's connections.
   const pool = new pg.Pool({ connectionString, max: poolSize, types });
   const queuePool = new pg.Pool({ connectionString, max: QUEUE_POOL_SIZE, types, options: QUEUE_OPTIONS });
@@ -35,6 +42,6 @@ export function postgresStore(connectionString: string, box: SecretBox, onIdleEr
   queuePool.on('error', onIdleError);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const queueDb = new Kysely<Database>({ dialect: new PostgresDialect({ pool: queuePool }) });
-  const dueSignal = postgresDueSignal(pool, connectionString, onIdleError);
+  const dueSignal = postgresDueSignal(pool, connectionString, onIdleError, processId);
   return kyselyStore({ engine: 'postgres', db, queueDb, claimLock: sql`FOR UPDATE SKIP LOCKED`, box, dueSignal });
 }

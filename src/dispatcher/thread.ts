@@ -28,17 +28,23 @@ function destinationOf(log: Logger): { write(line: string): void } {
   return (log as unknown as Record<symbol, { write(line: string): void }>)[pino.symbols.streamSym]!;
 }
 
-/** Resolves once the thread's dispatcher is running; rejects if it could not start. */
-export async function startDispatchThread(config: Config, log: Logger): Promise<DispatchThread> {
+/**
+ * Resolves once the thread's dispatcher is running; rejects if it could not start. `entry` is the
+ * thread's script (its tests supervise one that crashes).
+ */
+export async function startDispatchThread(config: Config, log: Logger, entry: URL = ENTRY): Promise<DispatchThread> {
   const out = destinationOf(log);
   let stopping = false;
   let worker: Worker;
+  let exited: Promise<void>; // the current worker's end
+  let restart: NodeJS.Timeout | undefined;
   let stopped: (() => void) | undefined;
 
   function spawn(): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       let started = false;
-      worker = new Worker(ENTRY, { workerData: { config } });
+      worker = new Worker(entry, { workerData: { config } });
+      exited = new Promise<void>((ended) => worker.once('exit', () => ended()));
       worker.on('message', (m: FromThread) => {
         if (m.type === 'log') out.write(m.line);
         else if (m.type === 'started') {
@@ -56,7 +62,10 @@ export async function startDispatchThread(config: Config, log: Logger): Promise<
         if (!started) return reject(new Error(`the dispatcher thread exited at start (code ${code})`));
         if (stopping) return;
         log.error({ code }, `the dispatcher thread ended; starting it again in ${RESTART_MS} ms`);
-        setTimeout(() => { spawn().catch((err: unknown) => log.error({ err }, 'the dispatcher thread could not start again')); }, RESTART_MS).unref();
+        restart = setTimeout(() => {
+          if (!stopping) spawn().catch((err: unknown) => log.error({ err }, 'the dispatcher thread could not start again'));
+        }, RESTART_MS);
+        restart.unref();
       });
     });
   }
@@ -65,12 +74,10 @@ export async function startDispatchThread(config: Config, log: Logger): Promise<
   return {
     async stop(graceMs) {
       stopping = true;
-      const done = new Promise<void>((resolve) => {
-        stopped = resolve;
-        worker.once('exit', () => resolve());
-      });
+      clearTimeout(restart); // a thread that died is not started again; one that is starting is stopped
+      const done = new Promise<void>((resolve) => { stopped = resolve; });
       worker.postMessage({ type: 'stop', graceMs } satisfies ToThread);
-      await done;
+      await Promise.race([done, exited]);
       await worker.terminate();
     },
   };

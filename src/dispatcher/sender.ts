@@ -18,6 +18,7 @@ export interface SendOutcome {
 // Deadlines are checked by one sweep for all requests in flight rather than a timer (and a
 // combined signal) per request: AbortSignal.timeout + AbortSignal.any showed in the profile.
 const SWEEP_MS = 100;
+
 class ShutdownError extends Error {
   constructor() {
     super('aborted: Relais is shutting down');

@@ -1,6 +1,7 @@
 // Relais under test: `node bin/relais.js serve` as a real child process, as it runs in production.
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { processCpuMs } from './cpu.ts';
 
 /** The repository root: children run from there, as `npm start` would. */
 export const ROOT = new URL('../', import.meta.url).pathname;
@@ -22,15 +23,6 @@ export interface RelaisChild {
   /** SIGTERM, then waits for a graceful exit. */
   stop(): Promise<void>;
   kill(): void;
-}
-
-// /proc/<pid>/stat counts CPU time in clock ticks: 100 a second on Linux (USER_HZ).
-const TICK_MS = 10;
-
-function cpuMs(pid: number): number {
-  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
 }
 
 function statusKb(pid: number, field: 'VmHWM' | 'VmRSS'): number {
@@ -75,7 +67,7 @@ export async function startRelais(env: Record<string, string>, nodeArgs: string[
     pid,
     peakRssMb: () => statusKb(pid, 'VmHWM') / 1024,
     rssMb: () => statusKb(pid, 'VmRSS') / 1024,
-    cpuMs: () => cpuMs(pid),
+    cpuMs: () => processCpuMs(pid),
     resetPeak: () => {
       try {
         writeFileSync(`/proc/${pid}/clear_refs`, '5');

@@ -49,6 +49,7 @@ const COLUMNS: [string, (r: Row) => string][] = [
   ['p99 ms', (r) => r.p99_ms.toFixed(1)],
   ['RSS MB', (r) => r.peak_rss_mb.toFixed(0)],
   ['CPU ms/1000', (r) => thousands(r.cpu_ms_per_1000)],
+  ['DB CPU', (r) => (r.db_cpu_ms_per_1000 === null ? '-' : thousands(r.db_cpu_ms_per_1000))],
   ['B/1000', (r) => thousands(r.store_bytes_per_1000)],
   ['lost', (r) => String(r.lost + r.not_succeeded)],
 ];

@@ -8,6 +8,7 @@
 //   fanout  `webhooks` webhooks on the type; `rounds` events, each sent once the last is done
 //   steady  single events paced at `rate` a second for `seconds`, one webhook
 import type { Api } from './api.ts';
+import { serverCpu, serverCpuSince } from './cpu.ts';
 import type { BenchOptions, Kind } from './options.ts';
 import { thousands, type Progress } from './progress.ts';
 import type { Receiver } from './receiver-client.ts';
@@ -35,6 +36,11 @@ export interface Row {
   peak_rss_mb: number;
   /** CPU time of the Relais process (every thread; not the database server's) per 1,000 deliveries. */
   cpu_ms_per_1000: number;
+  /**
+   * PostgreSQL's own CPU time (every server process on this machine) per 1,000 deliveries,
+   * including the harness's few status queries; null on SQLite (inside Relais) or a remote server.
+   */
+  db_cpu_ms_per_1000: number | null;
   store_bytes_per_1000: number;
   /** Deliveries already in the store when the scenario started. */
   stored_before: number;
@@ -181,6 +187,7 @@ export async function runScenario(s: Session, kind: Kind, at: { name: string; te
   const sizeBefore = await s.db.sizeBytes();
   const rssStart = s.relais.rssMb();
   const cpuStart = s.relais.cpuMs();
+  const dbCpuStart = s.engine === 'postgres' ? serverCpu('postgres') : undefined;
   s.relais.resetPeak();
   await s.receiver.reset();
   let complete = true;
@@ -217,6 +224,7 @@ export async function runScenario(s: Session, kind: Kind, at: { name: string; te
     s.progress.clear();
   }
   const done = now();
+  const dbCpuMs = dbCpuStart && serverCpuSince(dbCpuStart, serverCpu('postgres'));
   const records = await s.receiver.take();
   const lat = percentiles(latencies(records.n, records.at, run.sentAt));
   const accept = percentiles(run.acceptedAt.map((at, n) => at - run.sentAt[n]!));
@@ -238,6 +246,7 @@ export async function runScenario(s: Session, kind: Kind, at: { name: string; te
     p99_ms: round(lat.p99, 1),
     peak_rss_mb: round(s.relais.peakRssMb(), 1),
     cpu_ms_per_1000: round((s.relais.cpuMs() - cpuStart) / driven.expected * 1000),
+    db_cpu_ms_per_1000: dbCpuMs === undefined ? null : round(dbCpuMs / driven.expected * 1000),
     store_bytes_per_1000: round(((await s.db.sizeBytes()) - sizeBefore) / driven.expected * 1000),
     stored_before: storedBefore,
     max_ms: round(lat.max, 1),

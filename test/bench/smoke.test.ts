@@ -46,6 +46,9 @@ describe('relais bench, smoke run', () => {
         assert.equal(row.lost, 0, what);
         assert.equal(row.not_succeeded, 0, what);
         assert.equal(row.raw_limit_per_s, report.raw_limit.per_s, what);
+        if (engine === 'sqlite') assert.equal(row.db_cpu_ms_per_1000, null, what);
+        // A tiny run may use less than the 10 ms /proc counts in: a reading, not necessarily above 0.
+        else assert.ok(typeof row.db_cpu_ms_per_1000 === 'number' && row.db_cpu_ms_per_1000 >= 0, `${what}: PostgreSQL's CPU`);
       }
       assert.equal(rows.at(-1)!.stored_before, 200, `${engine}: the prefilled row starts from the filled store`);
       assert.equal(rows.find((r) => r.scenario === 'fanout-20')!.rounds_s!.length, 1);

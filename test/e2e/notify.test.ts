@@ -48,7 +48,11 @@ for (const engine of ENGINES) {
       assert.match(text, /HTTP 502 "bad gateway upstream"/, 'the last errors');
       assert.match(text, new RegExp(`PATCH /v1/tenants/mailed/webhooks/${id}\\s+\\{"enabled": true\\}`), 'how to re-enable');
 
-      const notices = (await t.call<{ data: Notice[] }>('GET', '/v1/tenants/mailed/notices')).body.data;
+      // The notice is marked once the SMTP conversation has ended, just after the mailbox has the mail.
+      const notices = await waitFor('the notice marked as emailed', async () => {
+        const data = (await t.call<{ data: Notice[] }>('GET', '/v1/tenants/mailed/notices')).body.data;
+        return data.some((n) => n.emailed_at) && data;
+      });
       assert.equal(notices.length, 1);
       assert.equal(notices[0]?.kind, 'webhook.disabled');
       assert.ok(notices[0]?.emailed_at, 'marked as emailed');

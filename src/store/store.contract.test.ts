@@ -141,6 +141,20 @@ for (const engineName of ENGINES) {
       assert.equal(await store.events.get('globex', first!.event.id), undefined);
     });
 
+    it('answers a batch in order: a key stored before, a new key twice, no key', async () => {
+      await store.tenants.create({ id: 'mix', name: 'Mix', notifyEmails: [] }, 1);
+      await webhook(store, 'mix', ['m.*']);
+      const [stored] = await store.events.ingest('mix', [event('m.a', { n: 0 }, 'old')], match, dlv, 1);
+      const results = await store.events.ingest('mix', [
+        event('m.a', { n: 1 }, 'old'), event('m.a', { n: 2 }, 'new'), event('m.a', { n: 3 }, 'new'), event('m.a', { n: 4 }),
+      ], match, dlv, 2);
+      assert.deepEqual(results.map((r) => r.created), [false, true, false, true]);
+      assert.equal(results[0]?.event.id, stored?.event.id);
+      assert.equal(results[2]?.event.id, results[1]?.event.id, 'the repeat answers with the first of the batch');
+      assert.deepEqual(results.map((r) => JSON.parse(r.event.dataJson)), [{ n: 0 }, { n: 2 }, { n: 2 }, { n: 4 }]);
+      assert.equal((await store.deliveries.list('mix', { limit: 10 })).data.length, 3, 'one delivery per event stored');
+    });
+
     it('keeps the same idempotency key apart between tenants', async () => {
       const [a] = await store.events.ingest('acme', [event('x', {}, 'shared')], match, dlv, 1);
       const [b] = await store.events.ingest('globex', [event('x', {}, 'shared')], match, dlv, 1);

@@ -37,16 +37,16 @@ export function eventQueries(db: Kysely<Database>): Store['events'] {
   return {
     async ingest(tenantId, events, match, newDeliveryId, now) {
       return db.transaction().execute(async (trx) => {
-        const keys = [...new Set(events.flatMap((e) => (e.idempotencyKey === null ? [] : [e.idempotencyKey])))];
-        const seen = keys.length ? await eventsByKey(trx, tenantId, keys) : new Map<string, RelaisEvent>();
         const webhooks = await enabledWebhooks(trx, tenantId);
 
-        // New events: those whose key was neither stored before nor used earlier in this batch.
+        // Candidates: every event but one whose key was used earlier in this batch. One whose key
+        // was stored before is not inserted (ON CONFLICT), and is then read back: no query up front
+        // for keys that are almost always new.
         const fresh: { event: NewEvent; row: Insertable<EventsTable>; targets: Webhook[] }[] = [];
         const batchKeys = new Set<string>();
         for (const e of events) {
           if (e.idempotencyKey !== null) {
-            if (seen.has(e.idempotencyKey) || batchKeys.has(e.idempotencyKey)) continue;
+            if (batchKeys.has(e.idempotencyKey)) continue;
             batchKeys.add(e.idempotencyKey);
           }
           const targets = match(webhooks, e);
@@ -69,9 +69,10 @@ export function eventQueries(db: Kysely<Database>): Store['events'] {
             .returningAll().execute();
           for (const r of rows) inserted.set(r.id, r);
         }
-        // A concurrent ingest of the same key may have committed first: answer with its event.
+        // Not inserted: its key was stored already (before, or by a concurrent ingest that committed
+        // first). Answer with the stored event.
         const lost = fresh.filter((f) => !inserted.has(f.event.id)).map((f) => f.event.idempotencyKey!);
-        if (lost.length) for (const [k, v] of await eventsByKey(trx, tenantId, lost)) seen.set(k, v);
+        const seen = lost.length ? await eventsByKey(trx, tenantId, lost) : new Map<string, RelaisEvent>();
 
         const deliveries: Insertable<DeliveriesTable>[] = fresh.filter((f) => inserted.has(f.event.id)).flatMap((f) =>
           f.targets.map((w) => ({

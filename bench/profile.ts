@@ -4,12 +4,12 @@
 // what it called — so that an optimisation starts from the profile rather than a guess.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { ROOT } from './relais-child.ts';
 
 interface CallFrame { functionName: string; url: string; lineNumber: number }
 interface ProfileNode { id: number; callFrame: CallFrame; children?: number[] }
 interface CpuProfile { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] }
 
-const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
 /** Where a frame's code lives: `src/dispatcher`, `kysely`, `node:internal`, `(garbage collector)`… */
 export function areaOf(frame: CallFrame): string {

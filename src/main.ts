@@ -47,8 +47,8 @@ export async function createRelais(config: Config, log: Logger): Promise<Relais>
   // Work just queued: this thread's dispatcher at once, another thread's through the channel,
   // other processes' through the store.
   const wake = (): void => {
-    dispatcher?.wake();
-    channel.notify();
+    if (dispatcher) dispatcher.wake();
+    else if (dispatching === 'thread') channel.notify();
     store.dueSignal.notify();
   };
   const services = createServices({ store, config, now: Date.now, wake, log, templates });

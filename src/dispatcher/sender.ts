@@ -121,7 +121,7 @@ export function createSender(options: SenderOptions) {
           finish({ response: { ...response!, body: Buffer.concat(chunks).toString('utf8'), bodyTruncated: truncated }, error: null });
         };
         const failed = (err: unknown): void => {
-          if (err instanceof ShutdownError) finish({ response: null, error: { kind: 'network', message: 'aborted: Relais is shutting down' }, interrupted: true });
+          if (err instanceof ShutdownError) finish({ response: null, error: { kind: 'network', message: err.message }, interrupted: true });
           else finish({ response: null, error: classify(err) });
         };
         inFlight.add(request);

@@ -4,8 +4,8 @@
 // whole event loop of that thread with it. With busy_timeout at 0 a busy statement fails at once,
 // and this driver tries it again after yielding to the event loop, then after short sleeps: the
 // thread goes on with its HTTP exchanges meanwhile. Only the statement that takes the lock can be
-// busy (an autocommit write, or BEGIN IMMEDIATE: see engine.ts), so a retry never repeats work.
-import { SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type SqliteDialectConfig } from 'kysely';
+// busy (an autocommit write, or BEGIN IMMEDIATE: see beginTransaction), so a retry never repeats work.
+import { CompiledQuery, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type SqliteDialectConfig } from 'kysely';
 
 const YIELDS = 20; // retries after setImmediate, before sleeping
 const MAX_SLEEP_MS = 10;
@@ -22,11 +22,12 @@ function wait(attempt: number): Promise<void> {
 function patient(connection: DatabaseConnection): DatabaseConnection {
   return {
     async executeQuery(query) {
-      const started = Date.now();
+      let started: number | undefined; // of the first busy answer: nothing to time when there is none
       for (let attempt = 0; ; attempt++) {
         try {
           return await connection.executeQuery(query);
         } catch (err) {
+          started ??= Date.now();
           if (!isBusy(err) || Date.now() - started > GIVE_UP_MS) throw err;
           await wait(attempt);
         }
@@ -38,6 +39,15 @@ function patient(connection: DatabaseConnection): DatabaseConnection {
 
 class PatientDriver extends SqliteDriver {
   #wrapped = new WeakMap<DatabaseConnection, DatabaseConnection>();
+
+  /**
+   * Kysely's own BEGIN is deferred: a transaction that reads, then writes, fails with
+   * SQLITE_BUSY_SNAPSHOT (which no retry can mend) if another connection wrote in between.
+   * IMMEDIATE takes the write lock at BEGIN, where a busy answer is retried like any other.
+   */
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('BEGIN IMMEDIATE'));
+  }
 
   override async acquireConnection(): Promise<DatabaseConnection> {
     const connection = await super.acquireConnection();

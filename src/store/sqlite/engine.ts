@@ -18,11 +18,7 @@ function withStatementCache(database: BetterSqlite3.Database, onPrepare?: (sql: 
   const cache = new Map<string, BetterSqlite3.Statement>();
   return {
     close: () => database.close(),
-    prepare(text: string) {
-      // Kysely begins with a deferred BEGIN: a transaction that reads, then writes, fails with
-      // SQLITE_BUSY (no waiting) if another connection wrote in between (the dispatcher thread,
-      // another process). IMMEDIATE takes the write lock at BEGIN, or is retried (busy-retry.ts).
-      const sql = text === 'begin' ? 'BEGIN IMMEDIATE' : text;
+    prepare(sql: string) {
       let statement = cache.get(sql);
       if (statement) {
         cache.delete(sql);

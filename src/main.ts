@@ -6,10 +6,12 @@ import type { Config } from './config.ts';
 import { buildServer } from './api/server.ts';
 import { createDispatcher, type Dispatcher } from './dispatcher/dispatcher.ts';
 import { createSender } from './dispatcher/sender.ts';
+import { sharedCredits } from './dispatcher/credits.ts';
 import { startDispatchThread, type DispatchThread } from './dispatcher/thread.ts';
 import { wakeChannel } from './dispatcher/wake-channel.ts';
 import { createTemplateRenderer } from './render/renderer.ts';
 import { createServices, type Services } from './services/index.ts';
+import type { Handoff } from './services/deps.ts';
 import { openStore } from './store/open.ts';
 import type { Store } from './store/store.ts';
 
@@ -28,7 +30,12 @@ export interface Relais {
   stop(graceMs?: number): Promise<void>;
 }
 
-export async function createRelais(config: Config, log: Logger): Promise<Relais> {
+export interface RelaisOptions {
+  /** The dispatcher's credits (dispatcher/credits.ts), when its thread shares them with the API's. */
+  credits?: SharedArrayBuffer;
+}
+
+export async function createRelais(config: Config, log: Logger, options: RelaisOptions = {}): Promise<Relais> {
   if (config.roles.worker && config.leaseMs <= config.requestTimeoutMs) {
     // Leases are not renewed during a request: one shorter than the timeout can expire mid-send,
     // and another claim would send the same delivery again (still at-least-once, but wasteful).
@@ -41,8 +48,11 @@ export async function createRelais(config: Config, log: Logger): Promise<Relais>
   const templates = createTemplateRenderer();
   // The dispatcher disables failing webhooks through the same service the API uses.
   const disableWebhook = (tenantId: string, webhookId: string, reason: string): Promise<void> => services.webhooks.disableFailing(tenantId, webhookId, reason);
-  const dispatcher = sender ? createDispatcher({ store, sender, templates, config, log, disableWebhook }) : undefined;
+  const credits = dispatching === 'off' ? undefined : sharedCredits(options.credits);
+  const dispatcher = sender ? createDispatcher({ store, sender, templates, config, log, disableWebhook, credits }) : undefined;
   const channel = wakeChannel(config);
+  // Fresh deliveries this process's dispatcher has room for: to it directly, or through the channel to its thread.
+  const handoff: Handoff | undefined = credits && { take: credits.take, giveBack: credits.give, deliver: dispatcher ? dispatcher.accept : channel.handOff };
   let thread: DispatchThread | undefined;
   // Work just queued: this thread's dispatcher at once, another thread's through the channel,
   // other processes' through the store.
@@ -51,7 +61,7 @@ export async function createRelais(config: Config, log: Logger): Promise<Relais>
     else if (dispatching === 'thread') channel.notify();
     store.dueSignal.notify();
   };
-  const services = createServices({ store, config, now: Date.now, wake, log, templates });
+  const services = createServices({ store, config, now: Date.now, wake, handoff, log, templates });
   const server = config.roles.api ? await buildServer({ services, store, log, publicUrl: config.publicUrl }) : undefined;
   let stopping: Promise<void> | undefined;
 
@@ -60,10 +70,10 @@ export async function createRelais(config: Config, log: Logger): Promise<Relais>
     async start() {
       if (dispatcher) {
         dispatcher.start();
-        channel.listen(dispatcher.wake);
+        channel.listen({ due: dispatcher.wake, leased: dispatcher.accept });
         await store.dueSignal.listen(dispatcher.wake);
       }
-      if (dispatching === 'thread') thread = await startDispatchThread(config, log);
+      if (dispatching === 'thread') thread = await startDispatchThread(config, log, { credits: credits!.buffer });
       if (!server) return undefined;
       await server.listen({ port: config.port, host: config.host });
       const address = server.server.address();

@@ -10,6 +10,10 @@
 // Before sending, each delivery passes its webhook's gate (gates.ts: concurrency cap, rate limit,
 // circuit breaker); one that may not go yet is handed back with a later due time, its retry
 // schedule untouched, and a breaker opening pushes the webhook's other due deliveries back too.
+// Fresh deliveries need no claim at all while the dispatcher keeps up: its free slots are
+// published as credits (credits.ts), ingest stores that many of its new deliveries already
+// leased here and hands them over with their event and webhook (accept). A pump takes the
+// credits back before it claims, and publishes them again only when its claim came back short.
 // Stopping claims nothing more, lets in-flight sends finish for a grace period, then aborts
 // the rest and gives their leases back untouched, so another worker sends them at once.
 import type { Logger } from 'pino';
@@ -27,6 +31,7 @@ import { renderBody } from '../render/body.ts';
 import { completionWriter } from './completions.ts';
 import type { Sender, SendOutcome } from './sender.ts';
 import { BUSY_RETRY_MS, createGates, outcomeOf, type Turn } from './gates.ts';
+import type { Credits } from './credits.ts';
 
 const BATCH_MAX = 100;
 const ERROR_BACKOFF_MS = 1_000;
@@ -39,6 +44,8 @@ export interface DispatcherDeps {
   /** Disables a webhook (and tells its owner); injected so the loop holds no policy of its own. */
   disableWebhook: (tenantId: string, webhookId: string, reason: string) => Promise<void>;
   log: Logger;
+  /** Where free slots are published for ingest to hand fresh deliveries over (none: every delivery is claimed). */
+  credits?: Credits;
   now?: () => number;
   random?: () => number;
 }
@@ -52,7 +59,7 @@ function templateFailure(webhook: Webhook, startedAt: number, message: string): 
   };
 }
 
-export function createDispatcher({ store, sender, templates, config, log, disableWebhook, now = Date.now, random = Math.random }: DispatcherDeps) {
+export function createDispatcher({ store, sender, templates, config, log, disableWebhook, credits, now = Date.now, random = Math.random }: DispatcherDeps) {
   let mode: Mode = 'stopped';
   let pumping: Promise<void> | undefined;
   let again = false; // a wake arrived while pumping: claim once more before sleeping
@@ -61,6 +68,7 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
   let soonest: number | undefined; // earliest due time this process set while a pump was running
   let backlog = false; // the last claim came back full: there may be more due right now
   const inFlight = new Set<string>(); // delivery ids
+  let outstanding = 0; // credits published and not yet back: unspent, or spent on deliveries on their way here
   const gates = createGates();
   const policy = { failures: config.disableAfterFailures, minDurationMs: config.disableAfterMs };
   const disable = (tenantId: string, webhookId: string, reason: string): void => {
@@ -85,7 +93,32 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
     }
     clearTimeout(timer);
     timerAt = undefined;
-    pumping = new Promise<void>((started) => setImmediate(started)).then(pump).finally(() => { pumping = undefined; });
+    pumping = new Promise<void>((started) => setImmediate(started)).then(pumpThenPublish);
+  }
+
+  /** Takes back the credits ingest has not spent; what it spent is on its way (accept). */
+  function withdrawCredits(): void {
+    if (credits) outstanding -= credits.withdraw();
+  }
+
+  /** Offers every free slot to ingest: only with no backlog in the store, which goes first. */
+  function publishCredits(): void {
+    if (!credits || mode !== 'running' || backlog || pumping) return;
+    const free = config.concurrency - inFlight.size - outstanding;
+    if (free <= 0) return;
+    outstanding += free;
+    credits.give(free);
+  }
+
+  /** Deliveries ingest stored leased to this dispatcher, spending its credits. */
+  function accept(batch: readonly ClaimedDelivery[]): void {
+    outstanding = Math.max(0, outstanding - batch.length);
+    if (mode !== 'running') {
+      store.deliveries.release(batch.map((c) => ({ deliveryId: c.delivery.id, leaseId: c.leaseId })), now())
+        .catch((err: unknown) => log.error({ err, count: batch.length }, 'could not release deliveries handed over while stopping; they fall due when their leases end'));
+      return;
+    }
+    for (const claimed of batch) void run(claimed);
   }
 
   function arm(delayMs: number): void {
@@ -108,7 +141,8 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
     try {
       for (;;) {
         again = false;
-        const room = Math.min(config.concurrency - inFlight.size, BATCH_MAX);
+        withdrawCredits();
+        const room = Math.min(config.concurrency - inFlight.size - outstanding, BATCH_MAX);
         if (room <= 0 || mode !== 'running') {
           backlog = true; // a finishing send wakes us
           return;
@@ -133,6 +167,14 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
       log.error({ err }, 'dispatcher could not claim deliveries; trying again shortly');
       if (mode === 'running') arm(ERROR_BACKOFF_MS);
     }
+  }
+
+  /** The pump's own promise, which publishes the credits once it has ended. */
+  function pumpThenPublish(): Promise<void> {
+    return pump().finally(() => {
+      pumping = undefined;
+      publishCredits();
+    });
   }
 
   async function run(claimed: ClaimedDelivery): Promise<void> {
@@ -191,6 +233,7 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
       // Refill freed slots only while there is a backlog: new work wakes us anyway (ingest,
       // NOTIFY, or the timer for what this process rescheduled).
       if (mode === 'running' && backlog && (config.concurrency - inFlight.size >= refillAt || inFlight.size === 0)) wake();
+      else publishCredits();
     }
   }
 
@@ -248,6 +291,7 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
 
   return {
     wake,
+    accept,
     start(): void {
       if (mode !== 'stopped') return;
       mode = 'running';
@@ -257,6 +301,7 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
     async stop(graceMs = 10_000): Promise<void> {
       if (mode !== 'running') return;
       mode = 'stopping';
+      withdrawCredits();
       clearTimeout(timer);
       await pumping;
       if (inFlight.size > 0) {

@@ -9,11 +9,11 @@ import type { FromThread, ToThread } from './thread.ts';
 
 const port = parentPort!;
 const send = (message: FromThread): void => port.postMessage(message);
-const { config } = workerData as { config: Config };
+const { config, credits } = workerData as { config: Config; credits?: SharedArrayBuffer };
 const log = createLogger(config.logLevel, { write: (line: string) => send({ type: 'log', line }) }).child({ thread: 'dispatcher' });
 
 try {
-  const relais = await createRelais({ ...config, roles: { api: false, worker: true }, dispatchThread: false }, log);
+  const relais = await createRelais({ ...config, roles: { api: false, worker: true }, dispatchThread: false }, log, { credits });
   await relais.start();
   port.on('message', (message: ToThread) => {
     if (message.type === 'stop') void relais.stop(message.graceMs).then(() => send({ type: 'stopped' }), (err: unknown) => send({ type: 'failed', message: String(err) }));

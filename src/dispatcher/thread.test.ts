@@ -30,7 +30,7 @@ describe('dispatcher thread supervisor', () => {
 
   it('starts a thread that died again, and passes its log lines on', async () => {
     const { config, log, lines, runs } = setUp('restart', 1);
-    const thread = await startDispatchThread(config, log, CRASHING);
+    const thread = await startDispatchThread(config, log, { entry: CRASHING });
     await sleep(1_500); // crash after 50 ms, restart 1 s later
     assert.equal(runs(), 2);
     assert.ok(lines.some((l) => l.includes('the dispatcher thread ended; starting it again')));
@@ -42,7 +42,7 @@ describe('dispatcher thread supervisor', () => {
 
   it('stops at once while the thread is down, and does not start it again', async () => {
     const { config, log, runs } = setUp('down', 10);
-    const thread = await startDispatchThread(config, log, CRASHING);
+    const thread = await startDispatchThread(config, log, { entry: CRASHING });
     await sleep(300); // it has crashed; the restart is due in about 750 ms
     const started = Date.now();
     await thread.stop(100);

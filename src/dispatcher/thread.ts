@@ -2,11 +2,13 @@
 // runs both roles): Node runs JavaScript on one core per thread, and a process that both accepts
 // events and delivers them is CPU-bound on that one core while the machine's others idle. The
 // thread is a worker-role Relais (thread-main.ts) on its own store connection; ingest wakes it
-// through the wake channel, as it would a dispatcher in the same thread. Should it die, it is
-// started again: its leased deliveries fall due when their leases end, so nothing is lost.
+// and hands it fresh deliveries through the wake channel, spending the credits the thread
+// publishes in the memory they share. Should it die, it is started again: its leased deliveries
+// fall due when their leases end, so nothing is lost.
 import { Worker } from 'node:worker_threads';
 import { pino, type Logger } from 'pino';
 import type { Config } from '../config.ts';
+import { sharedCredits } from './credits.ts';
 
 export type ToThread = { type: 'stop'; graceMs: number };
 export type FromThread =
@@ -28,11 +30,15 @@ function destinationOf(log: Logger): { write(line: string): void } {
   return (log as unknown as Record<symbol, { write(line: string): void }>)[pino.symbols.streamSym]!;
 }
 
-/**
- * Resolves once the thread's dispatcher is running; rejects if it could not start. `entry` is the
- * thread's script (its tests supervise one that crashes).
- */
-export async function startDispatchThread(config: Config, log: Logger, entry: URL = ENTRY): Promise<DispatchThread> {
+export interface ThreadOptions {
+  /** The credits' shared memory (credits.ts): emptied when the thread ends, so ingest hands nothing to a dead thread. */
+  credits?: SharedArrayBuffer;
+  /** The thread's script (its tests supervise one that crashes). */
+  entry?: URL;
+}
+
+/** Resolves once the thread's dispatcher is running; rejects if it could not start. */
+export async function startDispatchThread(config: Config, log: Logger, { credits, entry = ENTRY }: ThreadOptions = {}): Promise<DispatchThread> {
   const out = destinationOf(log);
   let stopping = false;
   let worker: Worker;
@@ -43,7 +49,7 @@ export async function startDispatchThread(config: Config, log: Logger, entry: UR
   function spawn(): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       let started = false;
-      worker = new Worker(entry, { workerData: { config } });
+      worker = new Worker(entry, { workerData: { config, credits } });
       exited = new Promise<void>((ended) => worker.once('exit', () => ended()));
       worker.on('message', (m: FromThread) => {
         if (m.type === 'log') out.write(m.line);
@@ -59,6 +65,7 @@ export async function startDispatchThread(config: Config, log: Logger, entry: UR
       });
       worker.on('error', (err) => log.error({ err }, 'the dispatcher thread crashed'));
       worker.on('exit', (code) => {
+        if (credits) sharedCredits(credits).withdraw();
         if (!started) return reject(new Error(`the dispatcher thread exited at start (code ${code})`));
         if (stopping) return;
         log.error({ code }, `the dispatcher thread ended; starting it again in ${RESTART_MS} ms`);

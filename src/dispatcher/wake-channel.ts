@@ -1,23 +1,34 @@
-// "Work is due" between the threads of one process (the API's and the dispatcher's), through a
-// BroadcastChannel named after the process id they share (Config.processId), so that two Relais
-// in one process (tests standing in for separate processes) do not wake each other: those must
-// hear of each other through the store, as real processes do. A channel never hears its own messages.
+// Between the threads of one process (the API's and the dispatcher's): "work is due", and the
+// deliveries ingest stored leased to the dispatcher (credits.ts). A BroadcastChannel named after
+// the process id they share (Config.processId), so that two Relais in one process (tests standing
+// in for separate processes) do not wake each other: those must hear of each other through the
+// store, as real processes do. A channel never hears its own messages.
 import { BroadcastChannel } from 'node:worker_threads';
 import type { Config } from '../config.ts';
+import type { ClaimedDelivery } from '../store/store.ts';
+
+type Message = { type: 'due' } | { type: 'leased'; batch: ClaimedDelivery[] };
 
 export interface WakeChannel {
   notify(): void;
-  listen(onDue: () => void): void;
+  handOff(batch: ClaimedDelivery[]): void;
+  listen(on: { due: () => void; leased: (batch: ClaimedDelivery[]) => void }): void;
   close(): void;
 }
 
 export function wakeChannel(config: Pick<Config, 'processId'>): WakeChannel {
   const channel = new BroadcastChannel(`relais-due:${config.processId}`);
   channel.unref(); // never what keeps the process alive
+  const post = (message: Message): void => channel.postMessage(message);
   return {
-    notify: () => channel.postMessage(0),
-    listen(onDue) {
-      channel.onmessage = () => onDue();
+    notify: () => post({ type: 'due' }),
+    handOff: (batch) => post({ type: 'leased', batch }),
+    listen(on) {
+      channel.onmessage = (e) => {
+        const message = (e as { data: Message }).data;
+        if (message.type === 'due') on.due();
+        else on.leased(message.batch);
+      };
     },
     close: () => channel.close(),
   };

@@ -8,7 +8,7 @@ import { isSystemEventType } from '../core/system-events.ts';
 import { newId } from '../ids.ts';
 import { validateData } from './schema-validator.ts';
 import type { EventIn } from '../schemas/events.ts';
-import type { IngestResult, Matcher, NewEvent } from '../store/store.ts';
+import type { ClaimedDelivery, IngestResult, Matcher, NewEvent } from '../store/store.ts';
 import type { ServiceDeps } from './deps.ts';
 import type { EventTypeService } from './event-types.ts';
 import { groupCommit } from '../group-commit.ts';
@@ -16,7 +16,7 @@ import { groupCommit } from '../group-commit.ts';
 const newDeliveryId = (): string => newId('dlv');
 
 export function eventService(deps: ServiceDeps, eventTypes: EventTypeService) {
-  const { store, now, wake, log } = deps;
+  const { store, now, wake, log, handoff, config } = deps;
 
   /** Type patterns and filters, then the webhook's condition; a condition that errors skips it. */
   function matcher(tenantId: string): Matcher {
@@ -75,12 +75,32 @@ export function eventService(deps: ServiceDeps, eventTypes: EventTypeService) {
     const byTenant = new Map<string, NewEvent[]>();
     for (const c of calls) byTenant.set(c.tenantId, [...(byTenant.get(c.tenantId) ?? []), ...c.events]);
     const stored = new Map<string, IngestResult[]>();
+    let queued = 0; // deliveries left for the dispatcher to claim
     for (const [tenantId, events] of byTenant) {
-      stored.set(tenantId, await store.events.ingest(tenantId, events, matcher(tenantId), newDeliveryId, now()));
+      const { results, leased } = await storeLeasing(tenantId, events);
+      stored.set(tenantId, results);
+      queued += results.reduce((n, r) => n + (r.created ? r.event.deliveriesCount : 0), 0) - leased.length;
     }
-    if ([...stored.values()].some((rs) => rs.some((r) => r.created && r.event.deliveriesCount > 0))) wake();
+    if (queued > 0) wake();
     return calls.map((c) => stored.get(c.tenantId)!.splice(0, c.events.length));
   });
+
+  /** Stores the events; the deliveries this process's dispatcher has room for go to it at once, already leased. */
+  async function storeLeasing(tenantId: string, events: NewEvent[]): Promise<{ results: IngestResult[]; leased: ClaimedDelivery[] }> {
+    const at = now();
+    if (!handoff) return { results: await store.events.ingest(tenantId, events, matcher(tenantId), newDeliveryId, at), leased: [] };
+    let taken = 0;
+    const lease = { leaseId: newId('att'), until: at + config.leaseMs, take: (n: number) => (taken = handoff.take(n)) };
+    try {
+      const stored = await store.events.ingestLeasing(tenantId, events, matcher(tenantId), newDeliveryId, at, lease);
+      handoff.giveBack(taken - stored.leased.length);
+      if (stored.leased.length) handoff.deliver(stored.leased);
+      return stored;
+    } catch (err) {
+      handoff.giveBack(taken); // nothing was stored: the slots are the dispatcher's again
+      throw err;
+    }
+  }
 
   async function ingest(tenantId: string, inputs: readonly EventIn[], fieldPrefix: (i: number) => string): Promise<IngestResult[]> {
     await check(inputs, fieldPrefix);

@@ -210,6 +210,43 @@ for (const engineName of ENGINES) {
       assert.equal(released?.delivery.dueAt, t0 + 1001);
     });
 
+    it('leases the first deliveries of an ingest as the caller asks, ready to send, and queues the rest', async () => {
+      await store.tenants.create({ id: 'lease', name: 'Lease', notifyEmails: [] }, 1);
+      const w = await webhook(store, 'lease', ['l.*']);
+      const t0 = 3_000_000;
+      await drain(t0);
+      const asked: number[] = [];
+      const leaseId = lease();
+      const { results, leased } = await store.events.ingestLeasing('lease', [event('l.a', { n: 1 }), event('l.b', { n: 2 }), event('l.c', { n: 3 })], match, dlv, t0,
+        { leaseId, until: t0 + 1000, take: (n) => (asked.push(n), 2) });
+      assert.deepEqual(asked, [3], 'asked once, for every new delivery');
+      assert.deepEqual(results.map((r) => r.created), [true, true, true]);
+      assert.equal(leased.length, 2);
+      assert.deepEqual(leased.map((c) => c.event.type), ['l.a', 'l.b']);
+      assert.equal(leased[0]?.event.dataJson, '{"n":1}');
+      assert.equal(leased[0]?.leaseId, leaseId);
+      assert.equal(leased[0]?.webhook?.secret, w.secret, 'the secret opened, ready to sign');
+      assert.equal(leased[0]?.delivery.status, 'delivering');
+      for (const c of leased) {
+        const stored = await store.deliveries.get('lease', c.delivery.id);
+        assert.equal(stored?.delivery.status, 'delivering');
+        assert.equal(stored?.delivery.dueAt, t0 + 1000, 'due again when the lease ends');
+      }
+      // Only the third is left for a claim; the leased two complete under the ingest's lease.
+      const claimed = await store.deliveries.claim(10, 1000, t0, lease);
+      assert.deepEqual(claimed.map((c) => c.event.type), ['l.c']);
+      await store.deliveries.complete(leased.map((c) => ({
+        deliveryId: c.delivery.id, leaseId: c.leaseId, tenantId: 'lease', webhookId: w.id, status: 'succeeded' as const, dueAt: null,
+        attempt: { id: newId('att'), startedAt: t0, durationMs: 1, request: { method: 'POST', url: w.url, headers: {}, body: '{}' }, response: { status: 204, headers: {}, body: '', bodyTruncated: false }, errorKind: null, errorMessage: null, succeeded: true },
+      })), t0 + 5);
+      assert.equal((await store.deliveries.get('lease', leased[1]!.delivery.id))?.delivery.status, 'succeeded');
+
+      // No webhook matches: no delivery, nothing asked for.
+      const again = await store.events.ingestLeasing('lease', [event('nomatch')], match, dlv, t0, { leaseId, until: t0 + 1000, take: (n) => (asked.push(n), n) });
+      assert.deepEqual(again.leased, []);
+      assert.deepEqual(asked, [3]);
+    });
+
     it('holds a disabled webhook\'s deliveries and releases them, oldest first, on enable', async () => {
       await store.tenants.create({ id: 'hold', name: 'Hold', notifyEmails: [] }, 1);
       const w = await webhook(store, 'hold', ['h']);

@@ -28,6 +28,17 @@ export type Matcher = (webhooks: readonly Webhook[], event: NewEvent) => Webhook
 /** Makes the ids of the deliveries it creates, in order. */
 export type IdMaker = () => string;
 
+/**
+ * Leasing at ingest (Dispatcher credits): `take(n)`, called inside the transaction with the number
+ * of new deliveries, says how many of the first ones to store already leased as `leaseId` until
+ * `until`, for the caller to hand to its dispatcher once committed.
+ */
+export interface IngestLease {
+  take(n: number): number;
+  leaseId: string;
+  until: number;
+}
+
 export interface IngestResult {
   event: RelaisEvent;
   /** False when the idempotency key had been seen: the stored event is returned, nothing new made. */
@@ -138,6 +149,9 @@ export interface Store {
   events: {
     /** Stores each event and one delivery per matching webhook, all in one transaction. */
     ingest(tenantId: string, events: readonly NewEvent[], match: Matcher, newDeliveryId: IdMaker, now: number): Promise<IngestResult[]>;
+    /** As ingest, and leases the first `lease.take(n)` new deliveries: returned with their event and webhook, as a claim returns them. */
+    ingestLeasing(tenantId: string, events: readonly NewEvent[], match: Matcher, newDeliveryId: IdMaker, now: number, lease: IngestLease):
+      Promise<{ results: IngestResult[]; leased: ClaimedDelivery[] }>;
     get(tenantId: string, id: string): Promise<RelaisEvent | undefined>;
   };
 

@@ -20,6 +20,18 @@ const LIVE = sql<boolean>`status IN ('pending', 'delivering')`;
 /** The row lock of the claim's inner SELECT: `FOR UPDATE SKIP LOCKED` on PostgreSQL, none on SQLite's single writer. */
 export type ClaimLock = RawBuilder<unknown>;
 
+/** Leases the first `limit` due deliveries, in due order, until `until`; returns their rows. */
+export function claimStatement(c: { limit: number; until: number; leaseId: string; now: number; claimLock: ClaimLock }): RawBuilder<DeliveriesTable> {
+  return sql<DeliveriesTable>`
+    UPDATE deliveries SET status = 'delivering', due_at = ${c.until}, lease_id = ${c.leaseId}, updated_at = ${c.now}
+    WHERE id IN (
+      SELECT id FROM deliveries
+      WHERE ${LIVE} AND due_at <= ${c.now}
+      ORDER BY due_at, id LIMIT ${c.limit} ${c.claimLock}
+    )
+    RETURNING *`;
+}
+
 export interface QueueParts {
   db: Kysely<Database>;
   /** The dispatcher's own connections for claims and results (PostgreSQL: asynchronous commit, see postgres/engine.ts). */
@@ -60,14 +72,7 @@ export function deliveryQueries({ db, queue, box, claimLock, lockRows }: QueuePa
 
     async claim(limit, leaseMs, now, newLeaseId) {
       const leaseId = newLeaseId();
-      const result = await sql<DeliveriesTable>`
-        UPDATE deliveries SET status = 'delivering', due_at = ${now + leaseMs}, lease_id = ${leaseId}, updated_at = ${now}
-        WHERE id IN (
-          SELECT id FROM deliveries
-          WHERE ${LIVE} AND due_at <= ${now}
-          ORDER BY due_at, id LIMIT ${limit} ${claimLock}
-        )
-        RETURNING *`.execute(queue);
+      const result = await claimStatement({ limit, until: now + leaseMs, leaseId, now, claimLock }).execute(queue);
       if (result.rows.length === 0) return [];
       const deliveries = result.rows.map(toDelivery).sort((a, b) => (a.id < b.id ? -1 : 1));
       const eventIds = [...new Set(deliveries.map((d) => d.eventId))];

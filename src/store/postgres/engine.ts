@@ -21,7 +21,12 @@ const types = {
 // which at worst sends those deliveries again (at-least-once allows it) — the same trade as
 // SQLite's WAL with synchronous=NORMAL. It saves a disk flush per claim and per batch of
 // results. Ingest, and everything else, keeps its synchronous commit: an accepted event is on disk.
-const QUEUE_OPTIONS = '-c synchronous_commit=off';
+// No bitmap scans on these connections: with statistics that lag a growing backlog (a fresh
+// table, or a burst since the last ANALYZE), the planner took the claim's `ORDER BY due_at, id
+// LIMIT n` as a bitmap scan of every due row and a sort of them all, on every claim — twice the
+// server CPU per claimed delivery of the ordered scan of the queue index that stops after n rows
+// (`npm run bench:store`, 20,000 due). The queue's other statements find rows by primary key.
+export const QUEUE_OPTIONS = '-c synchronous_commit=off -c enable_bitmapscan=off';
 const QUEUE_POOL_SIZE = 4;
 
 export interface PostgresOptions {

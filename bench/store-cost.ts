@@ -1,0 +1,158 @@
+// `npm run bench:store [-- --engine sqlite,postgres] [--deliveries N]`: what the store alone costs
+// per delivery — ingest, claim, result — called in-process, with no HTTP on either side: the floor
+// under every end-to-end figure of `npm run bench`, and the yardstick for how close to the raw
+// HTTP limit a durable delivery can get on this machine. One webhook, one delivery per event, the
+// bench's event; each phase over N deliveries on a fresh store. CPU is this process's (user +
+// system, the store's JavaScript and, on SQLite, the database itself) and, on PostgreSQL, the
+// server's (every local `postgres` process), each per delivery.
+import { parseArgs } from 'node:util';
+import { newId } from '../src/ids.ts';
+import { subscriptionMatches } from '../src/core/matching.ts';
+import { openStore } from '../src/store/open.ts';
+import type { ClaimedDelivery, Completion, Matcher, NewEvent, Store } from '../src/store/store.ts';
+import { makeEngine } from '../test/helpers/engines.ts';
+import { eventData, EVENT_TYPE } from './api.ts';
+import { serverCpu, serverCpuSince } from './cpu.ts';
+import { ENGINES } from './options.ts';
+import type { Engine } from './stores.ts';
+
+export interface PhaseCost {
+  engine: Engine;
+  phase: string;
+  deliveries: number;
+  wall_us: number;
+  cpu_us: number;
+  db_cpu_us: number | null;
+}
+
+const TENANT = 'cost';
+const match: Matcher = (webhooks, e) => webhooks.filter((w) => subscriptionMatches(w, e.type, e.data));
+const newDeliveryId = (): string => newId('dlv');
+const newLeaseId = (): string => newId('att');
+
+function event(n: number): NewEvent {
+  return { id: newId('evt'), idempotencyKey: null, type: EVENT_TYPE, occurredAt: Date.now(), data: eventData(n), actor: null, resource: null, previous: null, changes: null };
+}
+
+/** A result as the dispatcher records it after a 204: the signed request (secret redacted) and the response. */
+function succeeded(c: ClaimedDelivery): Completion {
+  const at = Date.now();
+  return {
+    deliveryId: c.delivery.id, leaseId: c.leaseId, tenantId: TENANT, webhookId: c.delivery.webhookId, status: 'succeeded', dueAt: null,
+    attempt: {
+      id: newId('att', at), startedAt: at, durationMs: 1, succeeded: true, errorKind: null, errorMessage: null,
+      request: {
+        method: 'POST', url: c.webhook?.url ?? '',
+        headers: { 'content-type': 'application/json', 'user-agent': 'Relais/0.1', 'webhook-id': c.delivery.id, 'webhook-timestamp': String(Math.floor(at / 1000)), 'webhook-signature': 'v1,[redacted]' },
+        body: `{"type":"${EVENT_TYPE}","timestamp":"${new Date(at).toISOString()}","data":${c.event.dataJson}}`,
+      },
+      response: { status: 204, headers: { date: new Date(at).toUTCString(), connection: 'keep-alive', 'keep-alive': 'timeout=5' }, body: '', bodyTruncated: false },
+    },
+  };
+}
+
+async function measure(engine: Engine, phase: string, deliveries: number, body: () => Promise<void>): Promise<PhaseCost> {
+  const db = engine === 'postgres' ? serverCpu('postgres') : undefined;
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  await body();
+  const wallMs = performance.now() - started;
+  const used = process.cpuUsage(cpu);
+  const dbMs = db ? serverCpuSince(db, serverCpu('postgres')) : undefined;
+  const per = (ms: number): number => Math.round((ms * 1000 / deliveries) * 10) / 10;
+  return { engine, phase, deliveries, wall_us: per(wallMs), cpu_us: per((used.user + used.system) / 1000), db_cpu_us: dbMs === undefined ? null : per(dbMs) };
+}
+
+async function claimAll(store: Store, size: number): Promise<ClaimedDelivery[]> {
+  const claimed: ClaimedDelivery[] = [];
+  for (;;) {
+    const batch = await store.deliveries.claim(size, 600_000, Date.now(), newLeaseId);
+    if (batch.length === 0) return claimed;
+    claimed.push(...batch);
+  }
+}
+
+async function completeAll(store: Store, claimed: readonly ClaimedDelivery[], size: number): Promise<void> {
+  for (let i = 0; i < claimed.length; i += size) await store.deliveries.complete(claimed.slice(i, i + size).map(succeeded), Date.now());
+}
+
+/** A phase that did not do all its work has measured nothing worth printing. */
+function expect(what: string, got: number, wanted: number): void {
+  if (got !== wanted) throw new Error(`bench:store: ${what}: ${got}, not ${wanted}`);
+}
+
+/** Every phase on one engine, on a fresh store. */
+export async function storeCost(engine: Engine, deliveries: number): Promise<PhaseCost[]> {
+  const fixture = await makeEngine(engine);
+  const store = openStore({ ...fixture, encryptionKey: 'bench-store-cost' });
+  try {
+    await store.migrate();
+    await store.tenants.create({ id: TENANT, name: TENANT, notifyEmails: [] }, Date.now());
+    await store.webhooks.create({
+      id: newId('wh'), tenantId: TENANT, url: 'http://127.0.0.1:9/hook', events: [EVENT_TYPE], enabled: true, description: null, filters: {},
+      method: 'POST', headers: {}, format: 'standard', secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', retry: { mode: 'default' }, condition: null,
+      template: null, contentType: null, formFields: null, exportKey: null, maxConcurrency: null, rateLimit: null,
+    }, Date.now());
+    const ingest = async (n: number, perTransaction: number): Promise<void> => {
+      for (let i = 0; i < n; i += perTransaction) {
+        await store.events.ingest(TENANT, Array.from({ length: Math.min(perTransaction, n - i) }, (_, k) => event(i + k)), match, newDeliveryId, Date.now());
+      }
+    };
+    await ingest(Math.min(deliveries, 2_000), 500); // warm up: statements prepared, code optimised
+    await completeAll(store, await claimAll(store, 100), 100);
+
+    const rows: PhaseCost[] = [];
+    rows.push(await measure(engine, 'ingest, 500 events a transaction', deliveries, () => ingest(deliveries, 500)));
+    let claimed: ClaimedDelivery[] = [];
+    rows.push(await measure(engine, 'claim, 100 a claim', deliveries, async () => { claimed = await claimAll(store, 100); }));
+    expect('deliveries claimed', claimed.length, deliveries);
+    rows.push(await measure(engine, 'record results, 100 a transaction', deliveries, () => completeAll(store, claimed, 100)));
+    const few = Math.max(1, Math.floor(deliveries / 10));
+    rows.push(await measure(engine, 'ingest, 1 event a transaction', few, () => ingest(few, 1)));
+    const single = await claimAll(store, 100);
+    expect('deliveries of single ingests claimed', single.length, few);
+    await completeAll(store, single, 100);
+    // The hand-off path: stored already leased, so no claim at all.
+    const leased: ClaimedDelivery[] = [];
+    rows.push(await measure(engine, 'ingest leased (hand-off), 500 a transaction', deliveries, async () => {
+      for (let i = 0; i < deliveries; i += 500) {
+        const lease = { leaseId: newLeaseId(), until: Date.now() + 600_000, take: (n: number) => n };
+        const events = Array.from({ length: Math.min(500, deliveries - i) }, (_, k) => event(i + k));
+        leased.push(...(await store.events.ingestLeasing(TENANT, events, match, newDeliveryId, Date.now(), lease)).leased);
+      }
+    }));
+    expect('deliveries leased at ingest', leased.length, deliveries);
+    expect('deliveries left to claim after a leasing ingest', (await claimAll(store, 100)).length, 0);
+    await completeAll(store, leased, 100);
+    expect('deliveries recorded as succeeded', (await store.deliveries.list(TENANT, { status: 'succeeded', limit: 10_000_000 })).data.length,
+      deliveries * 2 + few + Math.min(deliveries, 2_000));
+    expect('live deliveries left', (await store.deliveries.nextDueAt()) === undefined ? 0 : 1, 0);
+    return rows;
+  } finally {
+    await store.close();
+    await fixture.dispose();
+  }
+}
+
+export function costTable(rows: readonly PhaseCost[]): string {
+  const head = ['engine', 'phase', 'deliveries', 'wall µs', 'CPU µs', 'DB CPU µs'];
+  const cells = [head, ...rows.map((r) => [r.engine, r.phase, r.deliveries.toLocaleString('en-US'), r.wall_us.toFixed(1), r.cpu_us.toFixed(1), r.db_cpu_us === null ? '-' : r.db_cpu_us.toFixed(1)])];
+  const widths = head.map((_, i) => Math.max(...cells.map((c) => c[i]!.length)));
+  const line = (c: string[]): string => c.map((v, i) => (i < 2 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join('  ');
+  return [line(cells[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { values } = parseArgs({ options: { engine: { type: 'string' }, deliveries: { type: 'string' } } });
+  const engines = (values.engine?.split(',') ?? [...ENGINES]) as Engine[];
+  const unknown = engines.filter((e) => !(ENGINES as readonly string[]).includes(e));
+  const deliveries = Number(values.deliveries ?? 20_000);
+  if (unknown.length || !Number.isInteger(deliveries) || deliveries < 10) {
+    console.error(`usage: npm run bench:store -- [--engine ${ENGINES.join(',')}] [--deliveries N ≥ 10]`);
+    process.exit(2);
+  }
+  const rows: PhaseCost[] = [];
+  for (const engine of engines) rows.push(...(await storeCost(engine, deliveries)));
+  console.log(costTable(rows));
+  console.log('\nper delivery; wall: in-process time of the calls; CPU: this process (store code and, on SQLite, the database); DB CPU: the PostgreSQL server');
+}

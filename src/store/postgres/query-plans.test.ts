@@ -1,0 +1,76 @@
+// The queue's statements (claims, results, releases: the dispatcher's, thousands a second) must
+// cost the same however many deliveries are stored, and must not depend on PostgreSQL's
+// statistics being fresh: on the queue's connections (QUEUE_OPTIONS), with a backlog in a table
+// that was never analysed, each one reaches its rows through an index, and the claim scans the
+// queue index in order and stops. Without those options, this very backlog had the claim sort
+// every due row (bitmap scan + sort) and the results' UPDATE … FROM (VALUES …) scan every delivery.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { CompiledQuery } from 'kysely';
+import pg from 'pg';
+import { subscriptionMatches } from '../../core/matching.ts';
+import { newId } from '../../ids.ts';
+import { makeEngine, type EngineFixture } from '../../../test/helpers/engines.ts';
+import { secretBox } from '../kysely/secrets.ts';
+import type { Matcher, NewEvent, Store } from '../store.ts';
+import { postgresStore, QUEUE_OPTIONS } from './engine.ts';
+
+const GROWING = /(Seq Scan|Bitmap Heap Scan) on (events|deliveries|attempts|webhooks)\b/;
+const NOT_QUERIES = /^\s*(begin|commit|rollback|listen|notify|select pg_notify)\b/i;
+
+const match: Matcher = (webhooks, e) => webhooks.filter((w) => subscriptionMatches(w, e.type, e.data));
+const event = (): NewEvent => ({ id: newId('evt'), idempotencyKey: null, type: 'job', occurredAt: 1, data: { n: 1 }, actor: null, resource: null, previous: null, changes: null });
+
+describe('PostgreSQL queue query plans', () => {
+  let fixture: EngineFixture;
+  let store: Store;
+  const statements: CompiledQuery[] = [];
+  before(async () => {
+    fixture = await makeEngine('postgres');
+    store = postgresStore(fixture.databaseUrl!, secretBox('plans-test-key'), { onQueueQuery: (q) => statements.push(q) });
+    await store.migrate();
+  });
+  after(async () => {
+    await store.close();
+    await fixture.dispose();
+  });
+
+  it('reach their rows through indexes, with a backlog the statistics have not seen', async () => {
+    const now = 1_700_000_000_000;
+    await store.tenants.create({ id: 'acme', name: 'Acme', notifyEmails: [] }, now);
+    const webhook = await store.webhooks.create({
+      id: newId('wh'), tenantId: 'acme', url: 'http://127.0.0.1:9/hook', events: ['job'], enabled: true, description: null, filters: {},
+      method: 'POST', headers: {}, format: 'standard', secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', retry: { mode: 'default' }, condition: null,
+      template: null, contentType: null, formFields: null, exportKey: null, maxConcurrency: null, rateLimit: null,
+    }, now);
+    for (let i = 0; i < 5_000; i += 500) await store.events.ingest('acme', Array.from({ length: 500 }, event), match, () => newId('dlv'), now);
+
+    // The dispatcher's part of a delivery's life, each call once.
+    const [first, second] = await store.deliveries.claim(100, 30_000, now, () => newId('att'));
+    await store.deliveries.complete([{
+      deliveryId: first!.delivery.id, leaseId: first!.leaseId, tenantId: 'acme', webhookId: webhook.id, status: 'pending', dueAt: now + 1000,
+      attempt: { id: newId('att'), startedAt: now, durationMs: 3, succeeded: false, response: null, errorKind: 'connection_refused', errorMessage: 'refused', request: { method: 'POST', url: webhook.url, headers: {}, body: '{}' } },
+    }], now);
+    await store.deliveries.release([{ deliveryId: second!.delivery.id, leaseId: second!.leaseId, dueAt: now + 500 }], now);
+    await store.deliveries.nextDueAt();
+
+    const client = new pg.Client({ connectionString: fixture.databaseUrl, options: QUEUE_OPTIONS });
+    await client.connect();
+    try {
+      const bad: string[] = [];
+      let checked = 0;
+      for (const q of statements) {
+        if (NOT_QUERIES.test(q.sql)) continue;
+        const { rows } = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${q.sql}`, [...q.parameters]);
+        const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
+        checked++;
+        if (GROWING.test(plan) || (/ORDER BY due_at/.test(q.sql) && /Sort/.test(plan))) bad.push(`${plan}\n    in: ${q.sql.replace(/\s+/g, ' ').slice(0, 300)}`);
+        if (/ORDER BY due_at/.test(q.sql)) assert.match(plan, /Index Scan using deliveries_due on deliveries/, plan);
+      }
+      assert.ok(checked >= 6, `only ${checked} statements seen`);
+      assert.deepEqual(bad, [], 'scans of a whole growing table, or a sort of the backlog');
+    } finally {
+      await client.end();
+    }
+  });
+});

@@ -15,6 +15,7 @@ import { eventData, EVENT_TYPE } from './api.ts';
 import { serverCpu, serverCpuSince } from './cpu.ts';
 import { ENGINES } from './options.ts';
 import type { Engine } from './stores.ts';
+import { newWebhook } from '../test/helpers/webhooks.ts';
 
 export interface PhaseCost {
   engine: Engine;
@@ -88,11 +89,7 @@ export async function storeCost(engine: Engine, deliveries: number): Promise<Pha
   try {
     await store.migrate();
     await store.tenants.create({ id: TENANT, name: TENANT, notifyEmails: [] }, Date.now());
-    await store.webhooks.create({
-      id: newId('wh'), tenantId: TENANT, url: 'http://127.0.0.1:9/hook', events: [EVENT_TYPE], enabled: true, description: null, filters: {},
-      method: 'POST', headers: {}, format: 'standard', secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', retry: { mode: 'default' }, condition: null,
-      template: null, contentType: null, formFields: null, exportKey: null, maxConcurrency: null, rateLimit: null,
-    }, Date.now());
+    await store.webhooks.create(newWebhook(TENANT, [EVENT_TYPE]), Date.now());
     const ingest = async (n: number, perTransaction: number): Promise<void> => {
       for (let i = 0; i < n; i += perTransaction) {
         await store.events.ingest(TENANT, Array.from({ length: Math.min(perTransaction, n - i) }, (_, k) => event(i + k)), match, newDeliveryId, Date.now());

@@ -9,6 +9,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import { openStore } from './open.ts';
 import type { Matcher, NewEvent, Store } from './store.ts';
+import { newWebhook } from '../../test/helpers/webhooks.ts';
 
 const match: Matcher = (webhooks, e) => webhooks.filter((w) => subscriptionMatches(w, e.type, e.data));
 const dlv = () => newId('dlv');
@@ -19,10 +20,7 @@ function event(type: string, data: NewEvent['data'] = {}, idempotencyKey: string
 }
 
 async function webhook(store: Store, tenantId: string, events: string[], extra: Partial<Webhook> = {}): Promise<Webhook> {
-  return store.webhooks.create({
-    id: newId('wh'), tenantId, url: 'http://127.0.0.1:9/hook', events, enabled: true, description: null, filters: {},
-    method: 'POST', headers: {}, format: 'standard', secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', retry: { mode: 'default' }, condition: null, template: null, contentType: null, formFields: null, exportKey: null, maxConcurrency: null, rateLimit: null, ...extra,
-  }, Date.now());
+  return store.webhooks.create(newWebhook(tenantId, events, extra), Date.now());
 }
 
 for (const engineName of ENGINES) {

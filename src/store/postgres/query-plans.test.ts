@@ -14,6 +14,7 @@ import { makeEngine, type EngineFixture } from '../../../test/helpers/engines.ts
 import { secretBox } from '../kysely/secrets.ts';
 import type { Matcher, NewEvent, Store } from '../store.ts';
 import { postgresStore, QUEUE_OPTIONS } from './engine.ts';
+import { newWebhook } from '../../../test/helpers/webhooks.ts';
 
 const GROWING = /(Seq Scan|Bitmap Heap Scan) on (events|deliveries|attempts|webhooks)\b/;
 const NOT_QUERIES = /^\s*(begin|commit|rollback|listen|notify|select pg_notify)\b/i;
@@ -38,11 +39,7 @@ describe('PostgreSQL queue query plans', () => {
   it('reach their rows through indexes, with a backlog the statistics have not seen', async () => {
     const now = 1_700_000_000_000;
     await store.tenants.create({ id: 'acme', name: 'Acme', notifyEmails: [] }, now);
-    const webhook = await store.webhooks.create({
-      id: newId('wh'), tenantId: 'acme', url: 'http://127.0.0.1:9/hook', events: ['job'], enabled: true, description: null, filters: {},
-      method: 'POST', headers: {}, format: 'standard', secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', retry: { mode: 'default' }, condition: null,
-      template: null, contentType: null, formFields: null, exportKey: null, maxConcurrency: null, rateLimit: null,
-    }, now);
+    const webhook = await store.webhooks.create(newWebhook('acme', ['job']), now);
     for (let i = 0; i < 5_000; i += 500) await store.events.ingest('acme', Array.from({ length: 500 }, event), match, () => newId('dlv'), now);
 
     // The dispatcher's part of a delivery's life, each call once.

@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { secretBox } from '../kysely/secrets.ts';
 import type { Store } from '../store.ts';
 import { sqliteStore } from './engine.ts';
+import { newWebhook } from '../../../test/helpers/webhooks.ts';
 
 describe('SQLite: a busy write waits without blocking', () => {
   const dir = mkdtempSync(join(tmpdir(), 'relais-busy-'));
@@ -44,10 +45,6 @@ describe('SQLite: a busy write waits without blocking', () => {
   });
 
   it('still fails on other errors at once', async () => {
-    await assert.rejects(store.webhooks.create({
-      id: 'wh_1', tenantId: 'nobody', url: 'http://127.0.0.1:9/', events: ['x'], enabled: true, description: null, filters: {}, method: 'POST', headers: {},
-      format: 'standard', secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', retry: { mode: 'default' }, condition: null, template: null, contentType: null,
-      formFields: null, exportKey: null, maxConcurrency: null, rateLimit: null,
-    }, 1), /FOREIGN KEY/);
+    await assert.rejects(store.webhooks.create(newWebhook('nobody', ['x']), 1), /FOREIGN KEY/);
   });
 });

@@ -13,6 +13,7 @@ import { newId } from '../../ids.ts';
 import { secretBox } from '../kysely/secrets.ts';
 import type { Matcher, NewEvent, Store } from '../store.ts';
 import { sqliteStore } from './engine.ts';
+import { newWebhook } from '../../../test/helpers/webhooks.ts';
 
 const GROWING = /^(SCAN|SEARCH) (events|deliveries|attempts|webhooks|notices)\b/;
 const NOT_QUERIES = /^\s*(create|alter|drop|pragma|begin|commit|rollback|savepoint|release)\b|relais_migrations|sqlite_master/i;
@@ -41,11 +42,7 @@ describe('SQLite query plans', () => {
     // Every store call a delivery's life makes, from the API, the dispatcher and the page.
     const now = 1_700_000_000_000;
     await store.tenants.create({ id: 'acme', name: 'Acme', notifyEmails: [] }, now);
-    const webhook = await store.webhooks.create({
-      id: newId('wh'), tenantId: 'acme', url: 'http://127.0.0.1:9/hook', events: ['order.paid'], enabled: true, description: null, filters: {},
-      method: 'POST', headers: {}, format: 'standard', secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', retry: { mode: 'default' }, condition: null,
-      template: null, contentType: null, formFields: null, exportKey: null, maxConcurrency: null, rateLimit: null,
-    }, now);
+    const webhook = await store.webhooks.create(newWebhook('acme', ['order.paid']), now);
     await store.webhooks.list('acme');
     await store.webhooks.get('acme', webhook.id);
     const [stored] = await store.events.ingest('acme', [event('order.paid', 'k1'), event('order.paid', null)], match, () => newId('dlv'), now);

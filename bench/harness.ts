@@ -149,7 +149,7 @@ export async function runBench(options: BenchOptions, command: string): Promise<
     if (stopping) await stopping;
     const report: Report = {
       command, started_at: startedAt, source: sourceVersion(ROOT), machine: { ...host, load_after: loadAverages() },
-      raw_limit: { ...raw, per_s: Math.round(raw.per_s), duration_s: Math.round(raw.duration_s * 1000) / 1000, client_cpu_ms_per_1000: Math.round(raw.client_cpu_ms_per_1000) },
+      raw_limit: { ...raw, per_s: Math.round(raw.per_s), duration_s: Math.round(raw.duration_s * 1000) / 1000, client_cpu_ms_per_1000: Math.round(raw.client_cpu_ms_per_1000), receiver_cpu_ms_per_1000: Math.round(raw.receiver_cpu_ms_per_1000) },
       relais_concurrency: relaisConcurrency().text,
       store_size_method: STORE_SIZE_METHOD,
       rows, targets: targets(rows), errors,

@@ -9,6 +9,7 @@ import { signatureHeader } from '../src/core/signing.ts';
 import { newId } from '../src/ids.ts';
 import { EVENT_TYPE, eventData } from './api.ts';
 import type { Receiver } from './receiver-client.ts';
+import { processCpuMs } from './cpu.ts';
 
 /** The sender's sockets per origin (src/dispatcher/sender.ts). */
 const CONNECTIONS_PER_ORIGIN = 64;
@@ -27,6 +28,8 @@ export interface RawLimit {
   per_s: number; requests: number; concurrency: number; body_bytes: number; duration_s: number;
   /** CPU time of the sending process (the harness: undici alone, no Relais) per 1,000 requests. */
   client_cpu_ms_per_1000: number;
+  /** CPU time of the receiver's process per 1,000 requests: what each delivery costs the machine on that side too. */
+  receiver_cpu_ms_per_1000: number;
 }
 
 /** The body and headers of one delivery, as Relais' `standard` format and signer make them. */
@@ -76,13 +79,15 @@ export async function measureRawLimit(receiver: Receiver, requests: number, warm
     let done = 0;
     const started = performance.now();
     const cpuBefore = process.cpuUsage();
+    const receiverBefore = processCpuMs(receiver.pid);
     await blast(pool, '/raw/0', requests, concurrency, () => onProgress(++done));
     const seconds = (performance.now() - started) / 1000;
     const cpu = process.cpuUsage(cpuBefore);
+    const receiverMs = processCpuMs(receiver.pid) - receiverBefore;
     const got = await receiver.count();
     if (got.unique !== warmup + requests) throw new Error(`raw limit: the receiver counted ${got.unique} requests of ${warmup + requests}`);
     return { per_s: requests / seconds, requests, concurrency, body_bytes: Buffer.byteLength(deliveryLike(0).body), duration_s: seconds,
-      client_cpu_ms_per_1000: (cpu.user + cpu.system) / 1000 / requests * 1000 };
+      client_cpu_ms_per_1000: (cpu.user + cpu.system) / 1000 / requests * 1000, receiver_cpu_ms_per_1000: receiverMs / requests * 1000 };
   } finally {
     await pool.close();
   }

@@ -115,7 +115,7 @@ export function printReport(report: Report, out: NodeJS.WritableStream = process
     '',
     table(report.rows),
     '',
-    `raw limit: ${thousands(raw.per_s)} POST/s (${thousands(raw.requests)} requests of ${raw.body_bytes} bytes, ${raw.concurrency} at once, no Relais; the client's CPU: ${thousands(raw.client_cpu_ms_per_1000)} ms per 1,000)`,
+    `raw limit: ${thousands(raw.per_s)} POST/s (${thousands(raw.requests)} requests of ${raw.body_bytes} bytes, ${raw.concurrency} at once, no Relais; CPU per 1,000: the client's ${thousands(raw.client_cpu_ms_per_1000)} ms, the receiver's ${thousands(raw.receiver_cpu_ms_per_1000)} ms)`,
     `Relais: ${report.relais_concurrency}`,
     `source: ${report.source ?? 'unknown'}; machine: ${m.cpu}, ${m.cores} cores, ${m.memory_gb} GB, ${m.os}, Node ${m.node}; load before: ${m.load_before.join(' ')}, after: ${m.load_after?.join(' ') ?? '?'}`,
     `latency: event sent → delivery at the receiver; delivered/s: deliveries / (first event sent → last attempt recorded)`,

@@ -33,6 +33,7 @@ describe('relais bench, smoke run', () => {
     assert.ok(report.machine.cores >= 1 && report.machine.cpu && report.machine.node);
     assert.ok(report.raw_limit.per_s > 0);
     assert.ok(report.raw_limit.client_cpu_ms_per_1000 > 0);
+    assert.ok(Number.isFinite(report.raw_limit.receiver_cpu_ms_per_1000) && report.raw_limit.receiver_cpu_ms_per_1000 >= 0, "the receiver's CPU is measured (a few ticks of 10 ms in a run this small)");
     const expected = { single: 50, batch: 50, 'fanout-20': 20, 'steady-50': 50 };
     for (const engine of ['sqlite', 'postgres']) {
       const rows = report.rows.filter((r) => r.engine === engine);

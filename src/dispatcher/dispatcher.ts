@@ -10,6 +10,8 @@
 // Before sending, each delivery passes its webhook's gate (gates.ts: concurrency cap, rate limit,
 // circuit breaker); one that may not go yet is handed back with a later due time, its retry
 // schedule untouched, and a breaker opening pushes the webhook's other due deliveries back too.
+// A slot freed by a hand-back stays closed for BUSY_RETRY_MS: a claim taken at once would mostly
+// bring the same busy webhook's next due deliveries, to be handed back in turn.
 // Fresh deliveries need no claim at all while the dispatcher keeps up: its free slots are
 // published as credits (credits.ts), ingest stores that many of its new deliveries already
 // leased here and hands them over with their event and webhook (accept). A pump takes the
@@ -69,6 +71,9 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
   let backlog = false; // the last claim came back full: there may be more due right now
   const inFlight = new Set<string>(); // delivery ids
   let outstanding = 0; // credits published and not yet back: unspent, or spent on deliveries on their way here
+  let cooling = 0; // slots freed by hand-backs, closed for BUSY_RETRY_MS
+  /** Slots a claim (or ingest, through credits) may fill now. */
+  const freeSlots = (): number => config.concurrency - inFlight.size - outstanding - cooling;
   const gates = createGates();
   const policy = { failures: config.disableAfterFailures, minDurationMs: config.disableAfterMs };
   const disable = (tenantId: string, webhookId: string, reason: string): void => {
@@ -104,7 +109,7 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
   /** Offers every free slot to ingest: only with no backlog in the store, which goes first. */
   function publishCredits(): void {
     if (!credits || mode !== 'running' || backlog || pumping) return;
-    const free = config.concurrency - inFlight.size - outstanding;
+    const free = freeSlots();
     if (free <= 0) return;
     outstanding += free;
     credits.give(free);
@@ -119,6 +124,21 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
       return;
     }
     for (const claimed of batch) void run(claimed);
+  }
+
+  /**
+   * Keeps a hand-back's slot closed for a while. Without it, a dispatcher with more slots than
+   * one busy webhook can use (its cap plus its queue here) claimed that webhook's due deliveries
+   * and handed them back in a loop, as fast as the store allowed: with RELAIS_CONCURRENCY=512,
+   * a backlog for one webhook stalled at a few dozen deliveries a second.
+   */
+  function coolSlot(): void {
+    cooling++;
+    setTimeout(() => {
+      cooling--;
+      if (mode === 'running' && backlog) wake();
+      else publishCredits();
+    }, BUSY_RETRY_MS).unref();
   }
 
   function arm(delayMs: number): void {
@@ -142,7 +162,7 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
       for (;;) {
         again = false;
         withdrawCredits();
-        const room = Math.min(config.concurrency - inFlight.size - outstanding, BATCH_MAX);
+        const room = Math.min(freeSlots(), BATCH_MAX);
         if (room <= 0 || mode !== 'running') {
           backlog = true; // a finishing send wakes us
           return;
@@ -193,6 +213,7 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
         // Throttled or its receiver is down: hand it back for later, its retry schedule untouched.
         await store.deliveries.release([{ deliveryId: delivery.id, leaseId, dueAt: turn.retryAt }], now());
         noteDue(turn.retryAt);
+        coolSlot();
         return;
       }
       const { done } = turn;
@@ -232,7 +253,7 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
       if (inFlight.size === 0) idle?.();
       // Refill freed slots only while there is a backlog: new work wakes us anyway (ingest,
       // NOTIFY, or the timer for what this process rescheduled).
-      if (mode === 'running' && backlog && (config.concurrency - inFlight.size >= refillAt || inFlight.size === 0)) wake();
+      if (mode === 'running' && backlog && (freeSlots() >= refillAt || inFlight.size === 0)) wake();
       else publishCredits();
     }
   }

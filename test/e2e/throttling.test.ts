@@ -67,3 +67,23 @@ for (const engine of ENGINES) {
     });
   });
 }
+
+// More slots than one busy webhook can use (its cap, 64, plus its queue here, 4 per slot): the
+// deliveries beyond are handed back, and their slots must not be refilled at once with the same
+// webhook's next due deliveries, only to hand those back too. That loop ran as fast as the store
+// allowed and starved the sends: 5,000 events stalled at about a hundred deliveries.
+for (const engine of ENGINES) {
+  describe(`a dispatcher with more slots than one webhook can use: ${engine}`, () => {
+    const suite = relaisWithReceiver(engine, { RELAIS_CONCURRENCY: '512' });
+
+    it('delivers a backlog for that webhook without stalling', async () => {
+      const { t, receiver } = suite;
+      await seed(t, `${receiver.url}/busy`, { tenant: 'busy', type: 'busy.event' });
+      for (let b = 0; b < 10; b++) {
+        const res = await t.call('POST', '/v1/tenants/busy/events/batch', { events: Array.from({ length: 500 }, (_, i) => ({ type: 'busy.event', data: { n: b * 500 + i } })) });
+        assert.equal(res.status, 202);
+      }
+      await waitFor('5,000 deliveries', () => new Set(receiver.received.map((r) => r.headers['webhook-id'])).size === 5_000 || undefined, 30_000);
+    });
+  });
+}

@@ -54,12 +54,15 @@ const COLUMNS: [string, (r: Row) => string][] = [
   ['lost', (r) => String(r.lost + r.not_succeeded)],
 ];
 
-export function table(rows: readonly Row[]): string {
-  const cells = [COLUMNS.map(([h]) => h), ...rows.map((r) => COLUMNS.map(([, f]) => f(r)))];
-  const widths = COLUMNS.map((_, i) => Math.max(...cells.map((c) => c[i]!.length)));
+/** A plain-text table: the first two columns (names) aligned left, the figures right. */
+export function textTable<T>(columns: readonly [string, (r: T) => string][], rows: readonly T[]): string {
+  const cells = [columns.map(([h]) => h), ...rows.map((r) => columns.map(([, f]) => f(r)))];
+  const widths = columns.map((_, i) => Math.max(...cells.map((c) => c[i]!.length)));
   const line = (c: string[]): string => c.map((v, i) => (i < 2 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join('  ');
   return [line(cells[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
 }
+
+export const table = (rows: readonly Row[]): string => textTable(COLUMNS, rows);
 
 /** Issue 6's targets, each with the figure it is judged on. */
 export function targets(rows: readonly Row[]): string[] {

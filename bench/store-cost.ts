@@ -14,6 +14,8 @@ import { makeEngine } from '../test/helpers/engines.ts';
 import { eventData, EVENT_TYPE } from './api.ts';
 import { serverCpu, serverCpuSince } from './cpu.ts';
 import { ENGINES } from './options.ts';
+import { thousands } from './progress.ts';
+import { textTable } from './report.ts';
 import type { Engine } from './stores.ts';
 import { newWebhook } from '../test/helpers/webhooks.ts';
 
@@ -131,13 +133,14 @@ export async function storeCost(engine: Engine, deliveries: number): Promise<Pha
   }
 }
 
-export function costTable(rows: readonly PhaseCost[]): string {
-  const head = ['engine', 'phase', 'deliveries', 'wall µs', 'CPU µs', 'DB CPU µs'];
-  const cells = [head, ...rows.map((r) => [r.engine, r.phase, r.deliveries.toLocaleString('en-US'), r.wall_us.toFixed(1), r.cpu_us.toFixed(1), r.db_cpu_us === null ? '-' : r.db_cpu_us.toFixed(1)])];
-  const widths = head.map((_, i) => Math.max(...cells.map((c) => c[i]!.length)));
-  const line = (c: string[]): string => c.map((v, i) => (i < 2 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join('  ');
-  return [line(cells[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
-}
+const COLUMNS: [string, (r: PhaseCost) => string][] = [
+  ['engine', (r) => r.engine],
+  ['phase', (r) => r.phase],
+  ['deliveries', (r) => thousands(r.deliveries)],
+  ['wall µs', (r) => r.wall_us.toFixed(1)],
+  ['CPU µs', (r) => r.cpu_us.toFixed(1)],
+  ['DB CPU µs', (r) => (r.db_cpu_us === null ? '-' : r.db_cpu_us.toFixed(1))],
+];
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { values } = parseArgs({ options: { engine: { type: 'string' }, deliveries: { type: 'string' } } });
@@ -150,6 +153,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   }
   const rows: PhaseCost[] = [];
   for (const engine of engines) rows.push(...(await storeCost(engine, deliveries)));
-  console.log(costTable(rows));
+  console.log(textTable(COLUMNS, rows));
   console.log('\nper delivery; wall: in-process time of the calls; CPU: this process (store code and, on SQLite, the database); DB CPU: the PostgreSQL server');
 }

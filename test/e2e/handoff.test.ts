@@ -46,6 +46,9 @@ for (const engine of ENGINES) {
         // pending until the thread's claim, and the receiver holds its answer for 300 ms.
         const { data } = await t.relais.store.deliveries.list(tenant, { limit: 10 });
         assert.deepEqual(data.map((d) => d.status), ['delivering']);
+        // Leased in the ingest's own transaction: the lease runs from the moment it was created,
+        // where a claim's would run from the claim, a moment later.
+        assert.equal(data[0]!.dueAt! - data[0]!.createdAt, t.relais.config.leaseMs, 'leased at ingest, not by a claim');
         await waitFor('the delivery', () => receiver.received.length === 1 || undefined, 5_000);
         await waitFor('its attempt recorded', async () => (await t.relais.store.deliveries.list(tenant, { limit: 10 })).data[0]?.status === 'succeeded' || undefined, 5_000);
       } finally {

@@ -114,6 +114,7 @@ export function eventQueries(db: Kysely<Database>, box: SecretBox): Store['event
 /** The leased deliveries as a claim returns them; each webhook's secrets are opened once. */
 function leasedDeliveries(rows: Selectable<DeliveriesTable>[], results: IngestResult[], webhookRows: Map<string, Selectable<WebhooksTable>>,
   box: SecretBox, leaseId: string): ClaimedDelivery[] {
+  if (rows.length === 0) return []; // the usual case when the dispatcher is busy: no maps to build
   const events = new Map(results.map((r) => [r.event.id, r.event]));
   const webhooks = new Map<string, Webhook>();
   return rows.map((row) => {

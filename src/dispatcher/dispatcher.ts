@@ -8,10 +8,9 @@
 // other processes) or until wake() — called in-process on ingest, and on PostgreSQL by another
 // process's NOTIFY — whichever comes first.
 // Before sending, each delivery passes its webhook's gate (gates.ts: concurrency cap, rate limit,
-// circuit breaker); one that may not go yet is handed back with a later due time, its retry
-// schedule untouched, and a breaker opening pushes the webhook's other due deliveries back too.
-// A slot freed by a hand-back stays closed for BUSY_RETRY_MS: a claim taken at once would mostly
-// bring the same busy webhook's next due deliveries, to be handed back in turn.
+// circuit breaker); one that may not go yet is parked in the webhook's lane (lanes.ts), its retry
+// schedule untouched, and claimed from there, in order, as the webhook has room. A breaker
+// opening also parks the webhook's other due deliveries, retries included, until its reopening.
 // Fresh deliveries need no claim at all while the dispatcher keeps up: its free slots are
 // published as credits (credits.ts), ingest stores that many of its new deliveries already
 // leased here and hands them over with their event and webhook (accept). A pump takes the
@@ -32,7 +31,8 @@ import { TemplateError, type TemplateRenderer } from '../render/renderer.ts';
 import { renderBody } from '../render/body.ts';
 import { completionWriter } from './completions.ts';
 import type { Sender, SendOutcome } from './sender.ts';
-import { BUSY_RETRY_MS, createGates, outcomeOf, type Turn } from './gates.ts';
+import { createGates, outcomeOf, type Limits, type Turn } from './gates.ts';
+import { createLanes } from './lanes.ts';
 import type { Credits } from './credits.ts';
 
 const BATCH_MAX = 100;
@@ -71,10 +71,19 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
   let backlog = false; // the last claim came back full: there may be more due right now
   const inFlight = new Set<string>(); // delivery ids
   let outstanding = 0; // credits published and not yet back: unspent, or spent on deliveries on their way here
-  let cooling = 0; // slots freed by hand-backs, closed for BUSY_RETRY_MS
   /** Slots a claim (or ingest, through credits) may fill now. */
-  const freeSlots = (): number => config.concurrency - inFlight.size - outstanding - cooling;
+  const freeSlots = (): number => config.concurrency - inFlight.size - outstanding - lanes.reserved;
   const gates = createGates();
+  const lanes = createLanes({
+    store, gates, leaseMs: config.leaseMs, log, now, running: () => mode === 'running', run: (claimed) => void run(claimed, true),
+    // The credits an idle dispatcher published come back for the lane: its deliveries go first.
+    freeSlots: () => {
+      withdrawCredits();
+      return freeSlots();
+    },
+    claimed: () => publishCredits(),
+  });
+  const limitsOf = (webhook: Webhook): Limits => ({ maxConcurrency: webhook.maxConcurrency ?? config.webhookConcurrency, rateLimit: webhook.rateLimit });
   const policy = { failures: config.disableAfterFailures, minDurationMs: config.disableAfterMs };
   const disable = (tenantId: string, webhookId: string, reason: string): void => {
     disableWebhook(tenantId, webhookId, reason).catch((err: unknown) => log.error({ err, webhook: webhookId }, 'could not disable a failing webhook'));
@@ -124,21 +133,6 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
       return;
     }
     for (const claimed of batch) void run(claimed);
-  }
-
-  /**
-   * Keeps a hand-back's slot closed for a while. Without it, a dispatcher with more slots than
-   * one busy webhook can use (its cap plus its queue here) claimed that webhook's due deliveries
-   * and handed them back in a loop, as fast as the store allowed: with RELAIS_CONCURRENCY=512,
-   * a backlog for one webhook stalled at a few dozen deliveries a second.
-   */
-  function coolSlot(): void {
-    cooling++;
-    setTimeout(() => {
-      cooling--;
-      if (mode === 'running' && backlog) wake();
-      else publishCredits();
-    }, BUSY_RETRY_MS).unref();
   }
 
   function arm(delayMs: number): void {
@@ -197,7 +191,8 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
     });
   }
 
-  async function run(claimed: ClaimedDelivery): Promise<void> {
+  /** Sends one delivery; `fromLane`: it was claimed from its webhook's lane, where it was next in line. */
+  async function run(claimed: ClaimedDelivery, fromLane = false): Promise<void> {
     const { delivery, leaseId, webhook, event } = claimed;
     inFlight.add(delivery.id);
     try {
@@ -207,13 +202,12 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
         await writer.write({ ...base, attempt: null, status: webhook ? 'pending' : 'cancelled', dueAt: null });
         return;
       }
-      const admission = gates.admit(webhook.id, { maxConcurrency: webhook.maxConcurrency ?? config.webhookConcurrency, rateLimit: webhook.rateLimit }, now());
+      const limits = limitsOf(webhook);
+      const admission = gates.admit(webhook.id, limits, now(), fromLane);
       const turn = admission.go === 'wait' ? await waitForTurn(admission.turn) : admission;
       if (!turn.go) {
-        // Throttled or its receiver is down: hand it back for later, its retry schedule untouched.
-        await store.deliveries.release([{ deliveryId: delivery.id, leaseId, dueAt: turn.retryAt }], now());
-        noteDue(turn.retryAt);
-        coolSlot();
+        // Throttled or its receiver is down: into its webhook's lane, its retry schedule untouched.
+        await lanes.park(claimed, limits, turn.until);
         return;
       }
       const { done } = turn;
@@ -242,8 +236,7 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
         const opened = done(status === undefined ? 'neutral' : outcomeOf(status), now());
         if (opened !== undefined) {
           log.warn({ webhook: webhook.id, until: new Date(opened).toISOString() }, 'receiver failing: pausing its deliveries (circuit open)');
-          await store.deliveries.deferWebhook(webhook.id, opened, now());
-          noteDue(opened);
+          await lanes.parkWebhook(webhook.id, limitsOf(webhook), opened);
         }
       }
     } catch (err) {
@@ -251,6 +244,9 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
     } finally {
       inFlight.delete(delivery.id);
       if (inFlight.size === 0) idle?.();
+      // Lanes first: their deliveries have waited longest.
+      lanes.drain(delivery.webhookId);
+      lanes.drainStarved();
       // Refill freed slots only while there is a backlog: new work wakes us anyway (ingest,
       // NOTIFY, or the timer for what this process rescheduled).
       if (mode === 'running' && backlog && (freeSlots() >= refillAt || inFlight.size === 0)) wake();
@@ -260,13 +256,13 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
 
   /**
    * Waits in the webhook's queue, but not past half the lease: a delivery that would wait longer
-   * is handed back (due soon) rather than risk another worker taking it over meanwhile. A turn
+   * is parked rather than risk another worker taking it over meanwhile. A turn
    * that arrives after giving up is passed straight on.
    */
   async function waitForTurn(turn: Promise<Turn>): Promise<Turn> {
     let timer: NodeJS.Timeout | undefined;
     const giveUp = new Promise<Turn>((resolve) => {
-      timer = setTimeout(() => resolve({ go: false, retryAt: now() + BUSY_RETRY_MS }), config.leaseMs / 2);
+      timer = setTimeout(() => resolve({ go: false, until: now() }), config.leaseMs / 2);
     });
     const first = await Promise.race([turn, giveUp]);
     clearTimeout(timer);
@@ -335,6 +331,7 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
         }
       }
       await writer.drain();
+      await lanes.close();
       mode = 'stopped';
     },
     get inFlight(): number {

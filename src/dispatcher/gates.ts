@@ -6,19 +6,25 @@
 // `half-open` (one probe is sent, the others wait) → a probe success closes it, a failure opens
 // it again for twice as long (up to BREAKER_MAX_MS). Failures are what say the receiver is
 // down: no answer, a 5xx or a 429; any other answer means it is up.
+//
+// A delivery that may not go now is parked: it goes to its webhook's lane in the store, and
+// every later one parks behind it until the lane is empty, so none overtakes another. The
+// dispatcher claims from the lane as room() allows (lanes.ts).
 export const BREAKER_THRESHOLD = 5;
 export const BREAKER_BASE_MS = 5_000;
 export const BREAKER_MAX_MS = 300_000;
-/** How long a delivery waits when its webhook's queue here is full (it is handed back, not held). */
-export const BUSY_RETRY_MS = 200;
 /** Deliveries that may queue here, in claim order, for a webhook's free slot: this many per slot. */
 export const WAITERS_PER_SLOT = 4;
 
 export type Outcome = 'success' | 'failure' | 'neutral';
 /** `done` returns the breaker's reopening time when this outcome opened it. */
 export type Done = (outcome: Outcome, now: number) => number | undefined;
-export type Turn = { go: true; done: Done } | { go: false; retryAt: number };
-/** Go now; come back at `retryAt`; or wait for a turn (first come, first served), which may still say later. */
+/**
+ * Go now, or park: the delivery goes to its webhook's lane (not before `until`), from which the
+ * dispatcher claims as the webhook has room (see room()).
+ */
+export type Turn = { go: true; done: Done } | { go: false; until: number };
+/** Go now; park; or wait for a turn (first come, first served), which may still say park. */
 export type Admission = Turn | { go: 'wait'; turn: Promise<Turn> };
 
 interface Gate {
@@ -33,10 +39,10 @@ interface Gate {
   tokens: number;
   refilledAt: number;
   /**
-   * Until when deliveries are being handed back. Every later one is handed back to the same
-   * instant, so none overtakes them: equal due times are claimed in creation order.
+   * The webhook's lane holds deliveries: any delivery not claimed from it parks behind them, so
+   * none overtakes another. Cleared (unpark) once the lane is found empty.
    */
-  backlogUntil: number;
+  parked: boolean;
 }
 
 export interface Limits {
@@ -54,10 +60,17 @@ export function createGates() {
   function gate(id: string, now: number): Gate {
     let g = gates.get(id);
     if (!g) {
-      g = { inFlight: 0, failures: 0, mode: 'closed', openUntil: 0, cooldownMs: BREAKER_BASE_MS, probing: false, waiters: [], tokens: 1, refilledAt: now, backlogUntil: 0 };
+      g = { inFlight: 0, failures: 0, mode: 'closed', openUntil: 0, cooldownMs: BREAKER_BASE_MS, probing: false, waiters: [], tokens: 1, refilledAt: now, parked: false };
       gates.set(id, g);
     }
     return g;
+  }
+
+  const forgettable = (g: Gate): boolean => g.inFlight === 0 && g.mode === 'closed' && g.failures === 0 && g.tokens >= 1 && !g.parked;
+
+  function refill(g: Gate, rateLimit: number, now: number): void {
+    g.tokens = Math.min(Math.max(1, rateLimit), g.tokens + ((now - g.refilledAt) / 1000) * rateLimit);
+    g.refilledAt = now;
   }
 
   function finish(id: string, g: Gate, outcome: Outcome, now: number, probe: boolean): number | undefined {
@@ -70,45 +83,47 @@ export function createGates() {
       Object.assign(g, { mode: 'open', openUntil: now + cooldown, cooldownMs: cooldown });
       opened = g.openUntil;
     }
-    if (g.mode === 'open') {
-      // The receiver is down: whoever queued here comes back when the breaker may close.
-      for (const waiter of g.waiters.splice(0)) waiter({ go: false, retryAt: g.openUntil });
+    if (g.mode === 'open' && g.waiters.length > 0) {
+      // The receiver is down: whoever queued here parks until the breaker may close.
+      g.parked = true;
+      for (const waiter of g.waiters.splice(0)) waiter({ go: false, until: g.openUntil });
     }
     // The slot passes to the first waiter rather than to whoever asks next: claim order holds.
     const next = g.waiters.shift();
     if (next) next({ go: true, done: (o, at) => finish(id, g, o, at, false) });
     else g.inFlight--;
-    if (g.inFlight === 0 && g.mode === 'closed' && g.failures === 0 && g.tokens >= 1 && g.backlogUntil <= now) gates.delete(id); // nothing to remember
+    if (forgettable(g)) gates.delete(id); // nothing to remember
     return opened;
   }
 
   return {
-    /** May a delivery to this webhook go now? If so, call `done` with the outcome when it ends; if not, try again at `retryAt`. */
-    admit(id: string, limits: Limits, now: number): Admission {
+    /**
+     * May a delivery to this webhook go now? If so, call `done` with the outcome when it ends; if
+     * not, park it. `fromLane`: it was claimed from the webhook's lane, so it is next in line.
+     */
+    admit(id: string, limits: Limits, now: number, fromLane = false): Admission {
       const g = gate(id, now);
-      const handBack = (until: number): Turn => {
-        g.backlogUntil = Math.max(g.backlogUntil, until);
-        return { go: false, retryAt: g.backlogUntil };
+      const park = (until = now): Turn => {
+        g.parked = true;
+        return { go: false, until };
       };
+      if (g.parked && !fromLane) return park();
       if (g.mode === 'open') {
-        if (now < g.openUntil) return { go: false, retryAt: g.openUntil };
+        if (now < g.openUntil) return park(g.openUntil);
         g.mode = 'half-open';
       }
-      if (now < g.backlogUntil) return handBack(0);
-      if (g.mode === 'half-open' && g.probing) return handBack(now + BUSY_RETRY_MS);
+      if (g.mode === 'half-open' && g.probing) return park();
       // The rate limit first: a delivery that queues for a slot takes its token now, so a slot
       // handed on to it later cannot exceed the rate.
       if (limits.rateLimit !== null) {
-        const burst = Math.max(1, limits.rateLimit);
-        g.tokens = Math.min(burst, g.tokens + ((now - g.refilledAt) / 1000) * limits.rateLimit);
-        g.refilledAt = now;
-        if (g.tokens < 1) return handBack(now + Math.ceil(((1 - g.tokens) / limits.rateLimit) * 1000));
+        refill(g, limits.rateLimit, now);
+        if (g.tokens < 1) return park();
         g.tokens -= 1;
       }
       if (g.inFlight >= limits.maxConcurrency) {
         if (g.waiters.length >= limits.maxConcurrency * WAITERS_PER_SLOT) {
           if (limits.rateLimit !== null) g.tokens += 1; // not sent: its token goes back
-          return handBack(now + BUSY_RETRY_MS);
+          return park();
         }
         return { go: 'wait', turn: new Promise<Turn>((resolve) => g.waiters.push(resolve)) };
       }
@@ -118,5 +133,39 @@ export function createGates() {
       return { go: true, done: (outcome, at) => finish(id, g, outcome, at, probe) };
     },
 
+    /**
+     * How many deliveries to claim from the webhook's lane now; with none, when to look again
+     * (`at`), or nothing when one of its requests ending will tell. The queue is refilled once half
+     * of it is free, so a claim brings several deliveries rather than one per request.
+     */
+    room(id: string, limits: Limits, now: number): { room: number; at?: number } {
+      const g = gate(id, now);
+      if (g.mode === 'open' && now < g.openUntil) return { room: 0, at: g.openUntil };
+      let room: number;
+      if (g.mode !== 'closed') {
+        room = g.probing ? 0 : 1;
+      } else {
+        const capacity = limits.maxConcurrency * (1 + WAITERS_PER_SLOT);
+        const free = capacity - g.inFlight - g.waiters.length;
+        room = free >= Math.ceil(capacity / 2) ? free : 0;
+      }
+      if (limits.rateLimit === null || room === 0) return { room };
+      refill(g, limits.rateLimit, now);
+      if (g.tokens < 1) return { room: 0, at: now + Math.ceil(((1 - g.tokens) / limits.rateLimit) * 1000) };
+      return { room: Math.min(room, Math.floor(g.tokens)) };
+    },
+
+    /** Marks the webhook's lane as holding deliveries (one was parked without asking the gate). */
+    park(id: string, now: number): void {
+      gate(id, now).parked = true;
+    },
+
+    /** The webhook's lane is empty: its deliveries go straight to the gate again. */
+    unpark(id: string): void {
+      const g = gates.get(id);
+      if (!g) return;
+      g.parked = false;
+      if (forgettable(g)) gates.delete(id);
+    },
   };
 }

@@ -89,6 +89,8 @@ export interface DeliveriesTable {
   lease_id: string | null;
   last_attempt_at: number | null;
   last_status_code: number | null;
+  /** The webhook whose lane holds this pending delivery (see migrations/0007); null for the rest. */
+  parked_for: string | null;
   created_at: number;
   updated_at: number;
 }

@@ -245,6 +245,82 @@ for (const engineName of ENGINES) {
       assert.deepEqual(asked, [3]);
     });
 
+    it('parks deliveries in their webhook\'s lane: claimed from there oldest first, not due to the queue before their deadline', async () => {
+      await store.tenants.create({ id: 'lane', name: 'Lane', notifyEmails: [] }, 1);
+      const w = await webhook(store, 'lane', ['ln']);
+      const other = await webhook(store, 'lane', ['other']);
+      const t0 = 4_000_000;
+      await drain(t0);
+      const ingested = await store.events.ingest('lane', [event('ln'), event('ln'), event('ln'), event('ln'), event('other')], match, dlv, t0);
+      const claimed = await store.deliveries.claim(10, 1000, t0, lease);
+      assert.equal(claimed.length, 5);
+      // Parked in reverse: the lane goes by creation, not by when each was parked.
+      const mine = claimed.filter((c) => c.delivery.webhookId === w.id).reverse();
+      await store.deliveries.release(mine.map((c) => ({ deliveryId: c.delivery.id, leaseId: c.leaseId, dueAt: t0 + 60_000, parkedFor: w.id })), t0 + 1);
+      const parked = await store.deliveries.get('lane', mine[0]!.delivery.id);
+      assert.deepEqual([parked?.delivery.status, parked?.delivery.dueAt, parked?.delivery.attempts], ['pending', t0 + 60_000, 0]);
+      assert.equal((await store.deliveries.claim(10, 1000, t0 + 500, lease)).length, 0, 'the queue leaves a lane alone before its deadline');
+      assert.deepEqual(await store.deliveries.claimParked(other.id, 10, 1000, t0 + 2, lease), [], 'another webhook\'s lane is empty');
+
+      const firstTwo = await store.deliveries.claimParked(w.id, 2, 1000, t0 + 2, lease);
+      assert.deepEqual(firstTwo.map((c) => c.event.id), ingested.slice(0, 2).map((r) => r.event.id), 'oldest first, whatever the deadline');
+      assert.equal(firstTwo[0]?.delivery.status, 'delivering');
+      assert.equal(firstTwo[0]?.webhook?.secret, w.secret, 'ready to send');
+      assert.equal((await store.deliveries.get('lane', firstTwo[0]!.delivery.id))?.delivery.dueAt, t0 + 1002, 'under a lease like any claim');
+      assert.equal((await store.deliveries.claimParked(w.id, 10, 1000, t0 + 2, lease)).length, 2, 'the other two; the leased ones left the lane');
+      await store.deliveries.release(firstTwo.map((c) => ({ deliveryId: c.delivery.id, leaseId: c.leaseId })), t0 + 3);
+      assert.equal((await store.deliveries.claimParked(w.id, 10, 1000, t0 + 3, lease)).length, 0, 'released without a lane: out of it');
+      assert.equal((await store.deliveries.claim(10, 1000, t0 + 3, lease)).length, 2, 'and due to the queue');
+    });
+
+    it('renews a lane\'s deadline, empties it on demand, and parks a webhook\'s due deliveries when its breaker opens', async () => {
+      await store.tenants.create({ id: 'lane2', name: 'Lane 2', notifyEmails: [] }, 1);
+      const w = await webhook(store, 'lane2', ['l2']);
+      const t0 = 4_500_000;
+      await drain(t0);
+      const ingested = await store.events.ingest('lane2', [event('l2'), event('l2'), event('l2')], match, dlv, t0);
+      const [a, b, c] = await store.deliveries.claim(10, 1000, t0, lease);
+      await store.deliveries.release([{ deliveryId: a!.delivery.id, leaseId: a!.leaseId, dueAt: t0 + 1000, parkedFor: w.id }], t0);
+      await store.deliveries.renewParked([w.id], t0 + 5000, t0 + 1);
+      assert.equal((await store.deliveries.get('lane2', a!.delivery.id))?.delivery.dueAt, t0 + 5000);
+      await store.deliveries.renewParked([w.id], t0 + 2000, t0 + 1);
+      assert.equal((await store.deliveries.get('lane2', a!.delivery.id))?.delivery.dueAt, t0 + 5000, 'never brought forward');
+
+      // A retry due soon, and one later than the breaker's reopening.
+      await store.deliveries.release([{ deliveryId: b!.delivery.id, leaseId: b!.leaseId, dueAt: t0 + 100 }, { deliveryId: c!.delivery.id, leaseId: c!.leaseId, dueAt: t0 + 90_000 }], t0);
+      await store.deliveries.parkWebhook(w.id, t0 + 10_000, t0 + 2);
+      assert.equal((await store.deliveries.get('lane2', b!.delivery.id))?.delivery.dueAt, t0 + 10_000);
+      assert.equal((await store.deliveries.get('lane2', c!.delivery.id))?.delivery.dueAt, t0 + 90_000, 'a later retry keeps its time');
+      const lane = await store.deliveries.claimParked(w.id, 10, 1000, t0 + 3, lease);
+      assert.deepEqual(lane.map((x) => x.event.id), ingested.slice(0, 2).map((r) => r.event.id), 'the retry joined the lane, in creation order');
+      await store.deliveries.release(lane.map((x) => ({ deliveryId: x.delivery.id, leaseId: x.leaseId, dueAt: t0 + 60_000, parkedFor: w.id })), t0 + 4);
+
+      await store.deliveries.unpark([w.id], t0 + 5);
+      assert.equal((await store.deliveries.claimParked(w.id, 10, 1000, t0 + 5, lease)).length, 0, 'the lane is empty');
+      const due = await store.deliveries.claim(10, 1000, t0 + 5, lease);
+      assert.deepEqual(due.map((x) => x.event.id), ingested.slice(0, 2).map((r) => r.event.id), 'due at once to the queue');
+    });
+
+    it('takes a cancelled or held delivery out of its lane', async () => {
+      await store.tenants.create({ id: 'lane3', name: 'Lane 3', notifyEmails: [] }, 1);
+      const w = await webhook(store, 'lane3', ['l3']);
+      const t0 = 4_700_000;
+      await drain(t0);
+      await store.events.ingest('lane3', [event('l3'), event('l3')], match, dlv, t0);
+      const park = async (now: number) => {
+        const claimed = await store.deliveries.claim(10, 1000, now, lease);
+        await store.deliveries.release(claimed.map((x) => ({ deliveryId: x.delivery.id, leaseId: x.leaseId, dueAt: now + 60_000, parkedFor: w.id })), now);
+        return claimed.length;
+      };
+      assert.equal(await park(t0), 2);
+      await store.webhooks.update('lane3', w.id, { enabled: false }, t0 + 1);
+      assert.equal((await store.deliveries.claimParked(w.id, 10, 1000, t0 + 2, lease)).length, 0, 'held: out of the lane');
+      await store.webhooks.update('lane3', w.id, { enabled: true }, t0 + 3);
+      assert.equal(await park(t0 + 3), 2, 'due again on enable');
+      assert.equal(await store.deliveries.cancelPending('lane3', w.id, t0 + 4), 2);
+      assert.equal((await store.deliveries.claimParked(w.id, 10, 1000, t0 + 5, lease)).length, 0, 'cancelled: out of the lane');
+    });
+
     it('holds a disabled webhook\'s deliveries and releases them, oldest first, on enable', async () => {
       await store.tenants.create({ id: 'hold', name: 'Hold', notifyEmails: [] }, 1);
       const w = await webhook(store, 'hold', ['h']);

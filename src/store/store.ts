@@ -181,12 +181,25 @@ export interface Store {
      * resets it), in one transaction; a lost lease is skipped. Returns the records that changed.
      */
     complete(completions: readonly Completion[], now: number): Promise<FailureRecord[]>;
-    /** Gives leased deliveries back untouched: due at `dueAt` (default now), attempt count unchanged. */
-    release(leases: readonly { deliveryId: string; leaseId: string; dueAt?: number }[], now: number): Promise<void>;
+    /**
+     * Gives leased deliveries back untouched: due at `dueAt` (default now), attempt count unchanged.
+     * With `parkedFor`, into that webhook's lane (claimParked), `dueAt` being only a deadline: a
+     * lane nobody drains any more (its worker died) is claimed as usual from then on.
+     */
+    release(leases: readonly { deliveryId: string; leaseId: string; dueAt?: number; parkedFor?: string }[], now: number): Promise<void>;
+    /** Leases up to `limit` of a webhook's parked deliveries, oldest first, whatever their due time. */
+    claimParked(webhookId: string, limit: number, leaseMs: number, now: number, newLeaseId: IdMaker): Promise<ClaimedDelivery[]>;
+    /** Pushes the deadline of these webhooks' parked deliveries to `until`: their lanes are still being drained. */
+    renewParked(webhookIds: readonly string[], until: number, now: number): Promise<void>;
+    /** Empties these webhooks' lanes: their parked deliveries become due now, to any claim (a worker stopping). */
+    unpark(webhookIds: readonly string[], now: number): Promise<void>;
     /** Cancels a webhook's pending deliveries (not those being sent); returns how many. */
     cancelPending(tenantId: string, webhookId: string, now: number): Promise<number>;
-    /** Pushes a webhook's due pending deliveries back to `until` (its receiver's breaker opened). */
-    deferWebhook(webhookId: string, until: number, now: number): Promise<void>;
+    /**
+     * Parks a webhook's pending deliveries due before `until` in its lane, due no sooner than
+     * `until` (its receiver's breaker opened): the lane then sends them in creation order.
+     */
+    parkWebhook(webhookId: string, until: number, now: number): Promise<void>;
     /** The earliest due time in the queue, to sleep until then rather than poll. */
     nextDueAt(): Promise<number | undefined>;
   };

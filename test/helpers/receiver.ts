@@ -15,6 +15,8 @@ export interface Answer {
   body?: string;
   headers?: Record<string, string>;
   delayMs?: number;
+  /** Called once the answer is written. */
+  sent?: () => void;
 }
 
 export interface Receiver {
@@ -39,6 +41,7 @@ export async function startReceiver(respond: Receiver['respond'] = () => ({ stat
       const send = (): void => {
         res.writeHead(answer.status, answer.headers ?? {});
         res.end(answer.body ?? '');
+        answer.sent?.();
       };
       if (answer.delayMs) {
         const timer = setTimeout(() => { timers.delete(timer); send(); }, answer.delayMs);

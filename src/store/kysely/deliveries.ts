@@ -6,7 +6,7 @@ import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database, DeliveriesTable } from '../schema.ts';
 import type { ClaimedDelivery, Store } from '../store.ts';
 import { toAttempt, toDelivery, toEvent } from './rows.ts';
-import { bigint, chunks, recordCompletions } from './outcomes.ts';
+import { bigint, chunks, recordCompletions, text } from './outcomes.ts';
 import { readWebhook } from './webhooks.ts';
 import type { SecretBox } from './secrets.ts';
 
@@ -20,15 +20,18 @@ const LIVE = sql<boolean>`status IN ('pending', 'delivering')`;
 /** The row lock of the claim's inner SELECT: `FOR UPDATE SKIP LOCKED` on PostgreSQL, none on SQLite's single writer. */
 export type ClaimLock = RawBuilder<unknown>;
 
-/** Leases the first `limit` due deliveries, in due order, until `until`; returns their rows. */
-export function claimStatement(c: { limit: number; until: number; leaseId: string; now: number; claimLock: ClaimLock }): RawBuilder<DeliveriesTable> {
+/**
+ * Leases the first `limit` due deliveries, in due order, until `until`; returns their rows. With
+ * `lane`, leases that webhook's parked deliveries instead, in creation order, whatever their due
+ * time (their due time is only a deadline: see release).
+ */
+export function claimStatement(c: { limit: number; until: number; leaseId: string; now: number; claimLock: ClaimLock; lane?: string }): RawBuilder<DeliveriesTable> {
+  const pick = c.lane === undefined
+    ? sql`WHERE ${LIVE} AND due_at <= ${c.now} ORDER BY due_at, id`
+    : sql`WHERE parked_for = ${c.lane} AND status = 'pending' ORDER BY id`;
   return sql<DeliveriesTable>`
-    UPDATE deliveries SET status = 'delivering', due_at = ${c.until}, lease_id = ${c.leaseId}, updated_at = ${c.now}
-    WHERE id IN (
-      SELECT id FROM deliveries
-      WHERE ${LIVE} AND due_at <= ${c.now}
-      ORDER BY due_at, id LIMIT ${c.limit} ${c.claimLock}
-    )
+    UPDATE deliveries SET status = 'delivering', due_at = ${c.until}, lease_id = ${c.leaseId}, updated_at = ${c.now}, parked_for = NULL
+    WHERE id IN (SELECT id FROM deliveries ${pick} LIMIT ${c.limit} ${c.claimLock})
     RETURNING *`;
 }
 
@@ -43,6 +46,25 @@ export interface QueueParts {
 }
 
 export function deliveryQueries({ db, queue, box, claimLock, lockRows }: QueueParts): Store['deliveries'] {
+  /** Runs a claim and loads what the dispatcher needs to send each delivery: its event and webhook. */
+  async function claimWith(c: Parameters<typeof claimStatement>[0]): Promise<ClaimedDelivery[]> {
+    const result = await claimStatement(c).execute(queue);
+    if (result.rows.length === 0) return [];
+    const deliveries = result.rows.map(toDelivery).sort((a, b) => (a.id < b.id ? -1 : 1));
+    const eventIds = [...new Set(deliveries.map((d) => d.eventId))];
+    const webhookIds = [...new Set(deliveries.map((d) => d.webhookId))];
+    const [events, webhooks] = await Promise.all([
+      queue.selectFrom('events').selectAll().where('id', 'in', eventIds).execute(),
+      queue.selectFrom('webhooks').selectAll().where('id', 'in', webhookIds).execute(),
+    ]);
+    const eventById = new Map(events.map((r) => [r.id, toEvent(r)]));
+    const webhookById = new Map(webhooks.map((r) => [r.id, readWebhook(r, box)]));
+    return deliveries.flatMap((delivery): ClaimedDelivery[] => {
+      const event = eventById.get(delivery.eventId);
+      return event ? [{ delivery, leaseId: c.leaseId, event, webhook: webhookById.get(delivery.webhookId) }] : [];
+    });
+  }
+
   return {
     async get(tenantId, id) {
       const row = await db.selectFrom('deliveries').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
@@ -70,23 +92,12 @@ export function deliveryQueries({ db, queue, box, claimLock, lockRows }: QueuePa
       return { data: page, nextCursor: rows.length > q.limit ? (page.at(-1)?.id ?? null) : null };
     },
 
-    async claim(limit, leaseMs, now, newLeaseId) {
-      const leaseId = newLeaseId();
-      const result = await claimStatement({ limit, until: now + leaseMs, leaseId, now, claimLock }).execute(queue);
-      if (result.rows.length === 0) return [];
-      const deliveries = result.rows.map(toDelivery).sort((a, b) => (a.id < b.id ? -1 : 1));
-      const eventIds = [...new Set(deliveries.map((d) => d.eventId))];
-      const webhookIds = [...new Set(deliveries.map((d) => d.webhookId))];
-      const [events, webhooks] = await Promise.all([
-        queue.selectFrom('events').selectAll().where('id', 'in', eventIds).execute(),
-        queue.selectFrom('webhooks').selectAll().where('id', 'in', webhookIds).execute(),
-      ]);
-      const eventById = new Map(events.map((r) => [r.id, toEvent(r)]));
-      const webhookById = new Map(webhooks.map((r) => [r.id, readWebhook(r, box)]));
-      return deliveries.flatMap((delivery): ClaimedDelivery[] => {
-        const event = eventById.get(delivery.eventId);
-        return event ? [{ delivery, leaseId, event, webhook: webhookById.get(delivery.webhookId) }] : [];
-      });
+    claim(limit, leaseMs, now, newLeaseId) {
+      return claimWith({ limit, until: now + leaseMs, leaseId: newLeaseId(), now, claimLock });
+    },
+
+    claimParked(webhookId, limit, leaseMs, now, newLeaseId) {
+      return claimWith({ limit, until: now + leaseMs, leaseId: newLeaseId(), now, claimLock, lane: webhookId });
     },
 
     complete(completions, now) {
@@ -95,22 +106,34 @@ export function deliveryQueries({ db, queue, box, claimLock, lockRows }: QueuePa
 
     async release(leases, now) {
       for (const part of chunks(leases)) {
-        const values = sql.join(part.map((l) => sql`(${l.deliveryId}, ${l.leaseId}, ${bigint(l.dueAt ?? now)})`));
+        const values = sql.join(part.map((l) => sql`(${l.deliveryId}, ${l.leaseId}, ${bigint(l.dueAt ?? now)}, ${text(l.parkedFor ?? null)})`));
         await sql`
-          WITH v(d_id, d_lease, d_due) AS (VALUES ${values})
-          UPDATE deliveries SET status = 'pending', due_at = v.d_due, lease_id = NULL, updated_at = ${bigint(now)}
+          WITH v(d_id, d_lease, d_due, d_parked) AS (VALUES ${values})
+          UPDATE deliveries SET status = 'pending', due_at = v.d_due, lease_id = NULL, parked_for = v.d_parked, updated_at = ${bigint(now)}
           FROM v WHERE deliveries.id = v.d_id AND deliveries.lease_id = v.d_lease`.execute(queue);
       }
     },
 
+    async renewParked(webhookIds, until, now) {
+      if (webhookIds.length === 0) return;
+      await queue.updateTable('deliveries').set({ due_at: until, updated_at: now })
+        .where('parked_for', 'in', webhookIds).where('status', '=', 'pending').where('due_at', '<', until).execute();
+    },
+
+    async unpark(webhookIds, now) {
+      if (webhookIds.length === 0) return;
+      await queue.updateTable('deliveries').set({ parked_for: null, due_at: now, updated_at: now })
+        .where('parked_for', 'in', webhookIds).where('status', '=', 'pending').execute();
+    },
+
     async cancelPending(tenantId, webhookId, now) {
-      const result = await db.updateTable('deliveries').set({ status: 'cancelled', due_at: null, updated_at: now })
+      const result = await db.updateTable('deliveries').set({ status: 'cancelled', due_at: null, parked_for: null, updated_at: now })
         .where('tenant_id', '=', tenantId).where('webhook_id', '=', webhookId).where('status', '=', 'pending').executeTakeFirst();
       return Number(result.numUpdatedRows);
     },
 
-    async deferWebhook(webhookId, until, now) {
-      await queue.updateTable('deliveries').set({ due_at: until, updated_at: now })
+    async parkWebhook(webhookId, until, now) {
+      await queue.updateTable('deliveries').set({ due_at: until, parked_for: webhookId, updated_at: now })
         .where('webhook_id', '=', webhookId).where('status', '=', 'pending').where('due_at', '<', until).execute();
     },
 

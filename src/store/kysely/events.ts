@@ -85,7 +85,7 @@ export function eventQueries(db: Kysely<Database>, box: SecretBox): Store['event
         const deliveries: Selectable<DeliveriesTable>[] = fresh.filter((f) => inserted.has(f.event.id)).flatMap((f) =>
           f.targets.map((w) => ({
             id: newDeliveryId(), tenant_id: tenantId, event_id: f.event.id, event_type: f.event.type, webhook_id: w.id,
-            status: 'pending', attempts: 0, due_at: now, lease_id: null, last_attempt_at: null, last_status_code: null,
+            status: 'pending', attempts: 0, due_at: now, lease_id: null, last_attempt_at: null, last_status_code: null, parked_for: null,
             created_at: now, updated_at: now,
           })));
         const leasing = deliveries.length ? lease.take(deliveries.length) : 0;

@@ -15,6 +15,7 @@ type Db = Kysely<Database> | Transaction<Database>;
 // Parameters in VALUES have no declared type: PostgreSQL would read them as text.
 export const bigint = (v: number | null): RawBuilder<number | null> => sql`CAST(${v} AS bigint)`;
 const integer = (v: number): RawBuilder<number> => sql`CAST(${v} AS integer)`;
+export const text = (v: string | null): RawBuilder<string | null> => sql`CAST(${v} AS text)`;
 
 export function chunks<T>(items: readonly T[]): T[][] {
   const out: T[][] = [];

@@ -33,7 +33,8 @@ function changesToRow(c: WebhookChanges, box: SecretBox): Updateable<WebhooksTab
  * them due again, and the queue's id order sends the oldest first.
  */
 async function holdOrRelease(trx: Transaction<Database>, webhookId: string, enabled: boolean, now: number): Promise<void> {
-  const query = trx.updateTable('deliveries').set({ due_at: enabled ? now : null, updated_at: now })
+  // Held deliveries leave their webhook's lane (migrations/0007): enabling makes them due to any claim.
+  const query = trx.updateTable('deliveries').set(enabled ? { due_at: now, updated_at: now } : { due_at: null, parked_for: null, updated_at: now })
     .where('webhook_id', '=', webhookId).where('status', '=', 'pending');
   await (enabled ? query.where('due_at', 'is', null) : query).execute();
 }

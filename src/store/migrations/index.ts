@@ -6,6 +6,7 @@ import * as failures from './0003-failures.ts';
 import * as notices from './0004-notices.ts';
 import * as throttling from './0005-throttling.ts';
 import * as queueOrder from './0006-queue-order.ts';
+import * as parkedLanes from './0007-parked-lanes.ts';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
@@ -14,6 +15,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0004-notices': notices,
   '0005-throttling': throttling,
   '0006-queue-order': queueOrder,
+  '0007-parked-lanes': parkedLanes,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

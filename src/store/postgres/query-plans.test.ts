@@ -4,6 +4,7 @@
 // that was never analysed, each one reaches its rows through an index, and the claim scans the
 // queue index in order and stops. Without those options, this very backlog had the claim sort
 // every due row (bitmap scan + sort) and the results' UPDATE … FROM (VALUES …) scan every delivery.
+// A saturated webhook's lane (dispatcher/lanes.ts) is read through its own partial index.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { CompiledQuery } from 'kysely';
@@ -50,12 +51,19 @@ describe('PostgreSQL queue query plans', () => {
     }], now);
     await store.deliveries.release([{ deliveryId: second!.delivery.id, leaseId: second!.leaseId, dueAt: now + 500 }], now);
     await store.deliveries.nextDueAt();
+    // A saturated webhook's lane: parks, the lane's claim, its renewal, and emptying it on stop.
+    const more = await store.deliveries.claim(100, 30_000, now, () => newId('att'));
+    await store.deliveries.release(more.map((c) => ({ deliveryId: c.delivery.id, leaseId: c.leaseId, dueAt: now + 30_000, parkedFor: webhook.id })), now);
+    await store.deliveries.renewParked([webhook.id], now + 60_000, now);
+    assert.equal((await store.deliveries.claimParked(webhook.id, 10, 30_000, now, () => newId('att'))).length, 10);
+    await store.deliveries.unpark([webhook.id], now);
 
     const client = new pg.Client({ connectionString: fixture.databaseUrl, options: QUEUE_OPTIONS });
     await client.connect();
     try {
       const bad: string[] = [];
       let checked = 0;
+      let lane = false;
       for (const q of statements) {
         if (NOT_QUERIES.test(q.sql)) continue;
         const { rows } = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${q.sql}`, [...q.parameters]);
@@ -63,8 +71,14 @@ describe('PostgreSQL queue query plans', () => {
         checked++;
         if (GROWING.test(plan) || (/ORDER BY due_at/.test(q.sql) && /Sort/.test(plan))) bad.push(`${plan}\n    in: ${q.sql.replace(/\s+/g, ' ').slice(0, 300)}`);
         if (/ORDER BY due_at/.test(q.sql)) assert.match(plan, /Index Scan using deliveries_due on deliveries/, plan);
+        if (/parked_for = \$\d+ AND status = 'pending' ORDER BY id/.test(q.sql)) {
+          assert.match(plan, /Index Scan using deliveries_parked on deliveries/, plan);
+          assert.doesNotMatch(plan, /Sort/, plan);
+          lane = true;
+        }
       }
-      assert.ok(checked >= 6, `only ${checked} statements seen`);
+      assert.ok(checked >= 10, `only ${checked} statements seen`);
+      assert.ok(lane, 'the lane\'s claim was checked');
       assert.deepEqual(bad, [], 'scans of a whole growing table, or a sort of the backlog');
     } finally {
       await client.end();

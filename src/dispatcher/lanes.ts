@@ -1,0 +1,170 @@
+// Lanes: where a webhook's deliveries wait while it cannot take more (at its concurrency cap
+// with a full queue here, out of rate-limit tokens, its circuit open). Such a delivery is parked:
+// given back to the store under its webhook's id, with its lease's length as a deadline. The
+// dispatcher claims a lane's deliveries, oldest first, as its gate has room (gates.ts room()):
+// when one of the webhook's requests ends, when a token or the breaker's cooldown is due, or
+// when a slot frees up for a lane that found none. Parked deliveries are not due to the other
+// claims before their deadline, so a busy webhook never fills the dispatcher's slots with
+// deliveries that must be handed back; the deadline, renewed while the lane is drained, only
+// matters if this worker dies. A lane found empty is closed and the gate lets deliveries in again.
+import type { Logger } from 'pino';
+import { newId } from '../ids.ts';
+import { groupCommit } from '../group-commit.ts';
+import type { ClaimedDelivery, Store } from '../store/store.ts';
+import type { createGates, Limits } from './gates.ts';
+
+const CLAIM_MAX = 100;
+const ERROR_BACKOFF_MS = 1_000;
+
+interface Lane {
+  limits: Limits;
+  /** Parks being written now, and parks written so far: a claim that came back short closes the lane only if neither moved. */
+  parking: number;
+  parked: number;
+  draining: boolean;
+  timer: NodeJS.Timeout | undefined;
+}
+
+export interface LaneDeps {
+  store: Store;
+  gates: ReturnType<typeof createGates>;
+  leaseMs: number;
+  log: Logger;
+  now: () => number;
+  /** Dispatcher slots free now (lanes' claims in flight already counted out: see reserved). */
+  freeSlots: () => number;
+  running: () => boolean;
+  /** Sends a delivery claimed from its lane. */
+  run: (claimed: ClaimedDelivery) => void;
+  /** A lane's claim has ended: the slots it did not use are free again. */
+  claimed: () => void;
+}
+
+export function createLanes({ store, gates, leaseMs, log, now, freeSlots, running, run, claimed: afterClaim }: LaneDeps) {
+  const lanes = new Map<string, Lane>();
+  const starved = new Set<string>(); // lanes with room at their gate but no free slot
+  const claims = new Set<Promise<void>>();
+  let reserved = 0; // slots promised to lane claims in flight
+  let renewal: NodeJS.Timeout | undefined;
+  const parks = groupCommit<{ deliveryId: string; leaseId: string; dueAt: number; parkedFor: string }, void>(async (batch) => {
+    await store.deliveries.release(batch, now());
+    return batch.map(() => undefined);
+  });
+
+  /** Keeps the lanes' deadlines ahead while they are drained, so their deliveries are not claimed as abandoned. */
+  function renewLater(): void {
+    if (renewal || lanes.size === 0) return;
+    renewal = setTimeout(() => {
+      renewal = undefined;
+      if (!running() || lanes.size === 0) return;
+      store.deliveries.renewParked([...lanes.keys()], now() + leaseMs, now())
+        .catch((err: unknown) => log.error({ err }, 'could not renew parked deliveries; they may be claimed again, and parked again'))
+        .finally(renewLater);
+    }, leaseMs / 2).unref();
+  }
+
+  function close(id: string, lane: Lane): void {
+    clearTimeout(lane.timer);
+    lanes.delete(id);
+    starved.delete(id);
+    gates.unpark(id);
+  }
+
+  /** Opens the webhook's lane if need be and writes a park, counted while in flight (see Lane). */
+  async function parking(id: string, limits: Limits, write: () => Promise<void>): Promise<void> {
+    let lane = lanes.get(id);
+    if (!lane) lanes.set(id, lane = { limits, parking: 0, parked: 0, draining: false, timer: undefined });
+    lane.limits = limits;
+    gates.park(id, now());
+    lane.parking++;
+    try {
+      await write();
+    } finally {
+      lane.parking--;
+      lane.parked++;
+      renewLater();
+    }
+  }
+
+  function drain(id: string): void {
+    const lane = lanes.get(id);
+    if (!lane || lane.draining || !running()) return;
+    clearTimeout(lane.timer);
+    lane.timer = undefined;
+    const at = now();
+    const gate = gates.room(id, lane.limits, at);
+    const free = freeSlots();
+    const take = Math.min(gate.room, free, CLAIM_MAX);
+    if (gate.room > 0 && free <= 0) starved.add(id);
+    else starved.delete(id);
+    if (take <= 0) {
+      if (gate.at !== undefined) lane.timer = setTimeout(() => drain(id), Math.max(0, gate.at - at)).unref();
+      return; // otherwise one of its requests ending, or a slot freeing, calls again
+    }
+    lane.draining = true;
+    reserved += take;
+    const before = { parking: lane.parking, parked: lane.parked };
+    const claim = store.deliveries.claimParked(id, take, leaseMs, at, () => newId('att')).then((batch) => {
+      reserved -= take;
+      lane.draining = false;
+      if (!running()) {
+        return store.deliveries.release(batch.map((c) => ({ deliveryId: c.delivery.id, leaseId: c.leaseId })), now());
+      }
+      for (const claimed of batch) run(claimed);
+      const empty = batch.length < take && before.parking === 0 && lane.parking === 0 && lane.parked === before.parked;
+      if (empty) close(id, lane);
+      else drain(id);
+    }, (err: unknown) => {
+      reserved -= take;
+      lane.draining = false;
+      log.error({ err, webhook: id }, 'could not claim a webhook\'s parked deliveries; trying again shortly');
+      lane.timer = setTimeout(() => drain(id), ERROR_BACKOFF_MS).unref();
+    }).finally(() => {
+      claims.delete(claim);
+      afterClaim();
+    });
+    claims.add(claim);
+  }
+
+  return {
+    /** Slots promised to lane claims in flight: not free for other claims. */
+    get reserved(): number {
+      return reserved;
+    },
+
+    /** Parks a leased delivery in its webhook's lane, not due before `until`; resolves once written. */
+    park(claimed: ClaimedDelivery, limits: Limits, until: number): Promise<void> {
+      const id = claimed.delivery.webhookId;
+      return parking(id, limits, () => parks.submit({ deliveryId: claimed.delivery.id, leaseId: claimed.leaseId, dueAt: Math.max(until, now() + leaseMs), parkedFor: id }));
+    },
+
+    /** The webhook's breaker opened until `until`: its due deliveries join its lane, to go in creation order once it may close. */
+    parkWebhook(id: string, limits: Limits, until: number): Promise<void> {
+      return parking(id, limits, () => store.deliveries.parkWebhook(id, until, now()));
+    },
+
+    /** A request to this webhook ended, or one of its deliveries was parked: claim from its lane if it has room. */
+    drain(id: string): void {
+      drain(id);
+    },
+
+    /** A slot freed up: lanes that had room but found no slot claim now. */
+    drainStarved(): void {
+      for (const id of starved) {
+        if (freeSlots() <= 0) return;
+        drain(id);
+      }
+    },
+
+    /** On stop, once sends have ended: the lanes' deliveries become due to any worker at once. */
+    async close(): Promise<void> {
+      clearTimeout(renewal);
+      renewal = undefined;
+      await Promise.all(claims);
+      await parks.drain();
+      const ids = [...lanes.keys()];
+      for (const [id, lane] of lanes) close(id, lane);
+      await store.deliveries.unpark(ids, now());
+    },
+  };
+}

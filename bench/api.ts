@@ -41,15 +41,15 @@ export function createApi(url: string, connections: number): Api {
   };
 }
 
-/** A tenant whose `webhooks` webhooks all subscribe to the bench type and point at the receiver. */
-export async function setUpTenant(api: Api, tenant: string, receiverUrl: string, webhooks: number, type = EVENT_TYPE): Promise<void> {
+/** A tenant whose `webhooks` webhooks all subscribe to the bench type and point at the receiver; `settings` join each webhook. */
+export async function setUpTenant(api: Api, tenant: string, receiverUrl: string, webhooks: number, type = EVENT_TYPE, settings: Record<string, unknown> = {}): Promise<void> {
   await api.call('POST', '/v1/tenants', { id: tenant, name: `bench ${tenant}` }, 201);
   await api.call('POST', '/v1/event-types', { name: type, description: 'A benchmark event' }, [200, 201]);
   let next = 0;
   const creator = async (): Promise<void> => {
     while (next < webhooks) {
       const i = next++;
-      await api.call('POST', `/v1/tenants/${tenant}/webhooks`, { url: `${receiverUrl}/${tenant}/${i}`, events: [type] }, 201);
+      await api.call('POST', `/v1/tenants/${tenant}/webhooks`, { url: `${receiverUrl}/${tenant}/${i}`, events: [type], ...settings }, 201);
     }
   };
   await Promise.all(Array.from({ length: Math.min(8, webhooks) }, creator));

@@ -8,7 +8,7 @@ import { ADMIN_TOKEN, createApi, EVENT_TYPE, eventData, setUpTenant } from './ap
 import { scenarioName, type BenchOptions } from './options.ts';
 import { prefill, type Template } from './prefill.ts';
 import { createProgress, thousands, type Progress } from './progress.ts';
-import { measureRawLimit, relaisConcurrency } from './raw.ts';
+import { measureRawLimit, relaisConcurrency, type RawLimit } from './raw.ts';
 import { startReceiver, type Receiver } from './receiver-client.ts';
 import { ROOT, startRelais } from './relais-child.ts';
 import { loadAverages, machine, printReport, sourceVersion, targets, writeReport, type Report } from './report.ts';
@@ -25,7 +25,7 @@ async function cleanUp(): Promise<void> {
   cleanups.clear();
 }
 
-async function withSession(engine: Engine, options: BenchOptions, receiver: Receiver, progress: Progress, rawPerS: number,
+async function withSession(engine: Engine, options: BenchOptions, receiver: Receiver, progress: Progress, raw: Pick<Session, 'rawPerS' | 'rawSerialPerS'>,
   body: (s: Session) => Promise<void>): Promise<void> {
   const store = await makeStore(engine);
   const dispose = (): Promise<void> => store.dispose();
@@ -42,7 +42,7 @@ async function withSession(engine: Engine, options: BenchOptions, receiver: Rece
     const db = await store.connect();
     const api = createApi(relais.url, options.senders);
     try {
-      await body({ engine, api, receiver, relais, db, progress, options, rawPerS });
+      await body({ engine, api, receiver, relais, db, progress, options, ...raw });
     } finally {
       await api.close();
       await db.close();
@@ -54,6 +54,11 @@ async function withSession(engine: Engine, options: BenchOptions, receiver: Rece
     cleanups.delete(dispose);
   }
 }
+
+const rounded = (raw: RawLimit): RawLimit => ({
+  ...raw, per_s: Math.round(raw.per_s), duration_s: Math.round(raw.duration_s * 1000) / 1000,
+  client_cpu_ms_per_1000: Math.round(raw.client_cpu_ms_per_1000), receiver_cpu_ms_per_1000: Math.round(raw.receiver_cpu_ms_per_1000),
+});
 
 const warmUpEvents = (o: BenchOptions): number => Math.min(o.events, o.quick ? 1_000 : 5_000);
 
@@ -72,7 +77,7 @@ async function mainScenarios(s: Session, rows: Row[]): Promise<void> {
     const name = scenarioName(kind, s.options);
     const webhooks = kind === 'fanout' ? s.options.webhooks : 1;
     s.progress.show(`${s.engine} ${name}: setting up ${thousands(webhooks)} webhook${webhooks > 1 ? 's' : ''}`);
-    await setUpTenant(s.api, name, s.receiver.url, webhooks);
+    await setUpTenant(s.api, name, s.receiver.url, webhooks, undefined, kind === 'serial' ? { max_concurrency: 1 } : {});
     rows.push(await runScenario(s, kind, { name, tenant: name, webhooks }));
   }
 }
@@ -132,12 +137,15 @@ export async function runBench(options: BenchOptions, command: string): Promise<
     // At most a millisecond of warm-up per timed request: a tiny run (the smoke test) stays tiny.
     const warmUpMs = Math.min(options.quick ? 1_500 : 3_000, options.rawRequests);
     const raw = await measureRawLimit(receiver, options.rawRequests, warmUpMs, (done) => progress.show(`raw limit: ${thousands(done)}/${thousands(options.rawRequests)} requests`));
+    const rawSerial = options.kinds.includes('serial')
+      ? await measureRawLimit(receiver, options.rawSerialRequests, Math.min(500, options.rawSerialRequests), (done) => progress.show(`serial raw limit: ${thousands(done)}/${thousands(options.rawSerialRequests)} requests`), 1)
+      : undefined;
     progress.clear();
     for (const engine of options.engines) {
       const sessions = [mainScenarios, ...(options.prefill.length && options.kinds.includes('batch') ? [prefilledBatches] : [])];
       for (const session of sessions) {
         try {
-          await withSession(engine, options, receiver, progress, raw.per_s, (s) => session(s, rows));
+          await withSession(engine, options, receiver, progress, { rawPerS: raw.per_s, rawSerialPerS: rawSerial?.per_s }, (s) => session(s, rows));
         } catch (err) {
           if (stopping) await stopping;
           progress.clear();
@@ -149,7 +157,8 @@ export async function runBench(options: BenchOptions, command: string): Promise<
     if (stopping) await stopping;
     const report: Report = {
       command, started_at: startedAt, source: sourceVersion(ROOT), machine: { ...host, load_after: loadAverages() },
-      raw_limit: { ...raw, per_s: Math.round(raw.per_s), duration_s: Math.round(raw.duration_s * 1000) / 1000, client_cpu_ms_per_1000: Math.round(raw.client_cpu_ms_per_1000), receiver_cpu_ms_per_1000: Math.round(raw.receiver_cpu_ms_per_1000) },
+      raw_limit: rounded(raw),
+      ...(rawSerial ? { raw_limit_serial: rounded(rawSerial) } : {}),
       relais_concurrency: relaisConcurrency().text,
       store_size_method: STORE_SIZE_METHOD,
       rows, targets: targets(rows), errors,

@@ -3,7 +3,7 @@ import { ENGINES } from '../test/helpers/engines.ts';
 import type { Engine } from './stores.ts';
 
 export { ENGINES };
-export const KINDS = ['single', 'batch', 'fanout', 'steady'] as const;
+export const KINDS = ['single', 'batch', 'fanout', 'steady', 'serial'] as const;
 export type Kind = (typeof KINDS)[number];
 
 export interface BenchOptions {
@@ -20,9 +20,13 @@ export interface BenchOptions {
   /** Steady: events a second, for so many seconds. */
   rate: number;
   seconds: number;
+  /** Serial: events in batches to one webhook with max_concurrency 1. */
+  serialEvents: number;
   /** Batch again once the store holds each of these numbers of deliveries. */
   prefill: number[];
   rawRequests: number;
+  /** Requests one at a time that measure the serial raw limit. */
+  rawSerialRequests: number;
   /** Give up waiting (deliveries lost) when nothing arrives for this long. */
   stallMs: number;
   out: string;
@@ -33,8 +37,8 @@ export interface BenchOptions {
 
 export type BenchFlags = Partial<Omit<BenchOptions, 'quick'>> & { quick?: boolean };
 
-const FULL = { events: 20_000, rounds: 5, seconds: 10, prefill: [10_000, 1_000_000], rawRequests: 30_000 };
-const QUICK = { events: 2_000, rounds: 2, seconds: 3, prefill: [], rawRequests: 5_000 };
+const FULL = { events: 20_000, rounds: 5, seconds: 10, serialEvents: 5_000, prefill: [10_000, 1_000_000], rawRequests: 30_000, rawSerialRequests: 5_000 };
+const QUICK = { events: 2_000, rounds: 2, seconds: 3, serialEvents: 500, prefill: [], rawRequests: 5_000, rawSerialRequests: 1_000 };
 
 export function resolveOptions(flags: BenchFlags & Pick<BenchOptions, 'out'>): BenchOptions {
   const sized = flags.quick ? QUICK : FULL;
@@ -50,6 +54,8 @@ export function resolveOptions(flags: BenchFlags & Pick<BenchOptions, 'out'>): B
     quick: false,
     ...sized,
     ...defined,
+    // A smaller raw run asked for makes the serial one no larger (the smoke test's tiny run).
+    rawSerialRequests: Math.min(sized.rawSerialRequests, defined.rawRequests ?? Infinity),
     out: flags.out,
   };
 }

@@ -68,10 +68,11 @@ async function blast(pool: Pool, path: string, count: number, concurrency: numbe
 
 /**
  * Warms up for warmUpMs (both processes' JIT: the rate keeps climbing for the first ~10,000
- * requests), then times `requests` POSTs.
+ * requests), then times `requests` POSTs, `concurrency` at a time (by default what Relais allows
+ * one receiver; 1 for the serial limit, the yardstick of a webhook with max_concurrency 1).
  */
-export async function measureRawLimit(receiver: Receiver, requests: number, warmUpMs: number, onProgress: (done: number) => void): Promise<RawLimit> {
-  const concurrency = relaisConcurrency().perReceiver;
+export async function measureRawLimit(receiver: Receiver, requests: number, warmUpMs: number, onProgress: (done: number) => void,
+  concurrency = relaisConcurrency().perReceiver): Promise<RawLimit> {
   const pool = new Pool(receiver.url, { connections: concurrency, pipelining: 1, keepAliveTimeout: 30_000 });
   try {
     await receiver.reset();

@@ -80,6 +80,9 @@ export function targets(rows: readonly Row[]): string[] {
       const worst = Math.max(...r.rounds_s!);
       out.push(`${engine} ${r.scenario}: one event to ${thousands(r.webhooks)} webhooks in ${worst.toFixed(2)} s at worst of ${r.rounds_s!.length} (target < 2 s): ${mark(worst < 2)}`);
     }
+    for (const r of of.filter((x) => x.scenario === 'serial')) {
+      out.push(`${engine} serial: a max_concurrency 1 webhook's backlog at ${thousands(r.delivered_per_s)}/s, ${(r.ratio * 100).toFixed(0)}% of the serial raw limit (no target; it was about 25/s)`);
+    }
     const batches = of.filter((x) => x.scenario === 'batch').sort((a, b) => a.stored_before - b.stored_before);
     if (batches.length > 1) {
       const [first, last] = [batches[0]!, batches.at(-1)!];
@@ -97,6 +100,8 @@ export interface Report {
   source: string | undefined;
   machine: Machine;
   raw_limit: RawLimit;
+  /** One request at a time: the serial scenario's yardstick. */
+  raw_limit_serial?: RawLimit;
   relais_concurrency: string;
   store_size_method: typeof STORE_SIZE_METHOD;
   rows: Row[];
@@ -119,6 +124,7 @@ export function printReport(report: Report, out: NodeJS.WritableStream = process
     table(report.rows),
     '',
     `raw limit: ${thousands(raw.per_s)} POST/s (${thousands(raw.requests)} requests of ${raw.body_bytes} bytes, ${raw.concurrency} at once, no Relais; CPU per 1,000: the client's ${thousands(raw.client_cpu_ms_per_1000)} ms, the receiver's ${thousands(raw.receiver_cpu_ms_per_1000)} ms)`,
+    ...(report.raw_limit_serial ? [`serial raw limit (the serial row's): ${thousands(report.raw_limit_serial.per_s)} POST/s, one at a time`] : []),
     `Relais: ${report.relais_concurrency}`,
     `source: ${report.source ?? 'unknown'}; machine: ${m.cpu}, ${m.cores} cores, ${m.memory_gb} GB, ${m.os}, Node ${m.node}; load before: ${m.load_before.join(' ')}, after: ${m.load_after?.join(' ') ?? '?'}`,
     `latency: event sent → delivery at the receiver; delivered/s: deliveries / (first event sent → last attempt recorded)`,

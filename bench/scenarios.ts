@@ -7,6 +7,8 @@
 //   batch   the same events in batches of `batchSize`, one request at a time, one webhook
 //   fanout  `webhooks` webhooks on the type; `rounds` events, each sent once the last is done
 //   steady  single events paced at `rate` a second for `seconds`, one webhook
+//   serial  `serialEvents` in batches to one webhook with max_concurrency 1: its backlog goes
+//           through its lane one request at a time; compared with the serial raw limit
 import type { Api } from './api.ts';
 import { serverCpu, serverCpuSince } from './cpu.ts';
 import type { BenchOptions, Kind } from './options.ts';
@@ -76,6 +78,8 @@ export interface Session {
   progress: Progress;
   options: BenchOptions;
   rawPerS: number;
+  /** The raw limit one request at a time (the serial scenario's yardstick); undefined when not measured. */
+  rawSerialPerS: number | undefined;
 }
 
 interface Run {
@@ -137,7 +141,8 @@ async function sendPaced(s: Session, run: Run, count: number): Promise<number> {
 async function drive(kind: Kind, s: Session, run: Run, events: number): Promise<Driven> {
   switch (kind) {
     case 'single': return { expected: await sendSingles(s, run, events), ingestEnd: now() };
-    case 'batch': return { expected: await sendBatches(s, run, events), ingestEnd: now() };
+    case 'batch':
+    case 'serial': return { expected: await sendBatches(s, run, events), ingestEnd: now() };
     case 'steady': return { expected: await sendPaced(s, run, events), ingestEnd: now() };
     case 'fanout': {
       let expected = 0;
@@ -158,6 +163,7 @@ async function drive(kind: Kind, s: Session, run: Run, events: number): Promise<
 export function eventsOf(kind: Kind, o: BenchOptions): number {
   if (kind === 'fanout') return o.rounds;
   if (kind === 'steady') return Math.round(o.rate * o.seconds);
+  if (kind === 'serial') return o.serialEvents;
   return o.events;
 }
 
@@ -233,14 +239,15 @@ export async function runScenario(s: Session, kind: Kind, at: { name: string; te
   const totalStored = Object.values(statuses).reduce((a, b) => a + b, 0);
   const durationS = (done - started) / 1000;
   const deliveredPerS = records.unique / durationS;
+  const rawPerS = kind === 'serial' ? s.rawSerialPerS ?? Number.NaN : s.rawPerS;
   return {
     engine: s.engine,
     scenario: name,
     events,
     deliveries: driven.expected,
     delivered_per_s: round(deliveredPerS),
-    raw_limit_per_s: round(s.rawPerS),
-    ratio: round(deliveredPerS / s.rawPerS, 3),
+    raw_limit_per_s: round(rawPerS),
+    ratio: round(deliveredPerS / rawPerS, 3),
     p50_ms: round(lat.p50, 1),
     p95_ms: round(lat.p95, 1),
     p99_ms: round(lat.p99, 1),

@@ -37,6 +37,7 @@ export function benchCommand(name = 'bench'): Command {
     .option('--rounds <n>', 'fan-out: events sent one after the other (5; --quick 2)', count)
     .option('--rate <n>', 'steady: events a second (1,000)', count)
     .option('--seconds <n>', 'steady: for how long (10; --quick 3)', count)
+    .option('--serial-events <n>', 'serial: events to one webhook with max_concurrency 1 (5,000; --quick 500)', count)
     .option('--prefill <sizes>', 'run batch again with the store filled to each size first, "none" for no such row (10,000 and 1,000,000; --quick none)',
       (value: string) => (value === 'none' || value === '0' ? [] : list(count)(value, [])))
     .option('--raw <n>', 'requests that measure the raw limit (30,000; --quick 5,000)', count)

@@ -210,8 +210,18 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
         await lanes.park(claimed, limits, turn.until);
         return;
       }
-      const { done } = turn;
       let status: number | null | undefined; // the receiver's answer; null for none, undefined if never asked
+      let turnEnded: Promise<void> | undefined;
+      // The webhook's slot is free once its receiver has answered: the next delivery goes while
+      // this one is recorded, which is what lets a serial webhook (max_concurrency 1) keep pace.
+      const endTurn = (): Promise<void> => turnEnded ??= (async () => {
+        const opened = turn.done(status === undefined ? 'neutral' : outcomeOf(status), now());
+        lanes.drain(webhook.id);
+        if (opened !== undefined) {
+          log.warn({ webhook: webhook.id, until: new Date(opened).toISOString() }, 'receiver failing: pausing its deliveries (circuit open)');
+          await lanes.parkWebhook(webhook.id, limits, opened);
+        }
+      })();
       try {
         const startedAt = now();
         let rendered: RenderedBody;
@@ -231,13 +241,12 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
           return;
         }
         status = outcome.response?.status ?? null;
+        const ending = endTurn();
+        ending.catch(() => undefined); // awaited below, after the record
         await record(claimed, webhook, request, outcome, startedAt);
+        await ending;
       } finally {
-        const opened = done(status === undefined ? 'neutral' : outcomeOf(status), now());
-        if (opened !== undefined) {
-          log.warn({ webhook: webhook.id, until: new Date(opened).toISOString() }, 'receiver failing: pausing its deliveries (circuit open)');
-          await lanes.parkWebhook(webhook.id, limitsOf(webhook), opened);
-        }
+        await endTurn();
       }
     } catch (err) {
       log.error({ err, delivery: delivery.id }, 'delivery crashed; it will be retried when its lease ends');

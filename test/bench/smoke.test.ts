@@ -19,7 +19,7 @@ describe('relais bench, smoke run', () => {
 
   it('writes a row per engine and scenario, every delivery received and recorded', async () => {
     const args = ['bin/relais.js', 'bench', '--quick', '--events', '50', '--webhooks', '20', '--rounds', '1', '--rate', '50', '--seconds', '1',
-      '--prefill', '200', '--raw', '500', '--out', out];
+      '--serial-events', '30', '--prefill', '200', '--raw', '500', '--out', out];
     const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (c: Buffer) => { output += c.toString('utf8'); });
@@ -34,10 +34,11 @@ describe('relais bench, smoke run', () => {
     assert.ok(report.raw_limit.per_s > 0);
     assert.ok(report.raw_limit.client_cpu_ms_per_1000 > 0);
     assert.ok(Number.isFinite(report.raw_limit.receiver_cpu_ms_per_1000) && report.raw_limit.receiver_cpu_ms_per_1000 >= 0, "the receiver's CPU is measured (a few ticks of 10 ms in a run this small)");
-    const expected = { single: 50, batch: 50, 'fanout-20': 20, 'steady-50': 50 };
+    assert.ok(report.raw_limit_serial && report.raw_limit_serial.per_s > 0 && report.raw_limit_serial.concurrency === 1, 'the serial raw limit, one request at a time');
+    const expected = { single: 50, batch: 50, 'fanout-20': 20, 'steady-50': 50, serial: 30 };
     for (const engine of ['sqlite', 'postgres']) {
       const rows = report.rows.filter((r) => r.engine === engine);
-      assert.deepEqual(rows.map((r) => r.scenario), ['single', 'batch', 'fanout-20', 'steady-50', 'batch'], engine);
+      assert.deepEqual(rows.map((r) => r.scenario), ['single', 'batch', 'fanout-20', 'steady-50', 'serial', 'batch'], engine);
       for (const row of rows) {
         const what = `${engine} ${row.scenario}`;
         for (const field of REQUIRED) assert.ok(field in row, `${what}: ${field}`);
@@ -46,7 +47,7 @@ describe('relais bench, smoke run', () => {
         assert.equal(row.received, row.deliveries, what);
         assert.equal(row.lost, 0, what);
         assert.equal(row.not_succeeded, 0, what);
-        assert.equal(row.raw_limit_per_s, report.raw_limit.per_s, what);
+        assert.equal(row.raw_limit_per_s, (row.scenario === 'serial' ? report.raw_limit_serial : report.raw_limit).per_s, what);
         if (engine === 'sqlite') assert.equal(row.db_cpu_ms_per_1000, null, what);
         // A tiny run may use less than the 10 ms /proc counts in: a reading, not necessarily above 0.
         else assert.ok(typeof row.db_cpu_ms_per_1000 === 'number' && row.db_cpu_ms_per_1000 >= 0, `${what}: PostgreSQL's CPU`);

@@ -32,6 +32,21 @@ describe('group commit', () => {
     assert.deepEqual(batches, [[1], [2, 3]]);
   });
 
+  it('with a linger, gathers what arrives over several turns into one batch', async () => {
+    const batches: number[][] = [];
+    const gc = groupCommit<number, number>(async (items) => {
+      batches.push(items);
+      return items;
+    }, 1_000, 20);
+    const first = gc.submit(1);
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    const second = gc.submit(2);
+    assert.deepEqual(batches, [], 'nothing written yet: the first waits for company');
+    assert.deepEqual(await Promise.all([first, second]), [1, 2]);
+    assert.deepEqual(batches, [[1, 2]]);
+  });
+
   it('a failed write rejects its own batch only', async () => {
     const gc = groupCommit<number, number>(async (items) => {
       if (items.includes(1)) throw new Error('disk full');

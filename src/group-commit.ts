@@ -1,7 +1,8 @@
 // Group commit: callers submit one item each; items that arrive in the same turn of the event
 // loop (up to the next setImmediate), or while the previous batch is being written, are written
 // together in one batch. Under load a write carries hundreds of items for one transaction's
-// cost; at rest an item is written at once. Used for ingest and for attempt results.
+// cost; at rest an item is written at once, or after `lingerMs` for a writer that would rather
+// wait a little for company. Used for ingest, for attempt results and for parks.
 
 export interface GroupCommit<T, R> {
   /** Resolves with this item's result once its batch is written; rejects if the batch failed. */
@@ -12,8 +13,11 @@ export interface GroupCommit<T, R> {
 
 interface Waiting<T, R> { item: T; resolve: (r: R) => void; reject: (err: unknown) => void }
 
-/** `write` gets the batch in submission order and returns one result per item, in that order. */
-export function groupCommit<T, R>(write: (items: T[]) => Promise<R[]>, maxBatch = 1_000): GroupCommit<T, R> {
+/**
+ * `write` gets the batch in submission order and returns one result per item, in that order.
+ * `lingerMs`: a batch waits this long after its first item rather than a turn of the event loop.
+ */
+export function groupCommit<T, R>(write: (items: T[]) => Promise<R[]>, maxBatch = 1_000, lingerMs = 0): GroupCommit<T, R> {
   let queue: Waiting<T, R>[] = [];
   let flushing: Promise<void> | undefined;
 
@@ -35,7 +39,7 @@ export function groupCommit<T, R>(write: (items: T[]) => Promise<R[]>, maxBatch 
     submit(item) {
       return new Promise<R>((resolve, reject) => {
         queue.push({ item, resolve, reject });
-        flushing ??= new Promise<void>((started) => setImmediate(started)).then(flush);
+        flushing ??= new Promise<void>((started) => (lingerMs > 0 ? setTimeout(started, lingerMs) : setImmediate(started))).then(flush);
       });
     },
     async drain() {

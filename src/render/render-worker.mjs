@@ -1,9 +1,10 @@
-// Renders Jinja templates in a child process. Plain JavaScript on purpose: it is forked without
-// the TypeScript loader. The pool bounds its time (the process is killed) and its heap (its own
-// --max-old-space-size: an exhausted heap ends this process, never the server); this bounds the
-// output. @huggingface/jinja interprets templates (no eval, no prototype access).
+// Renders Jinja templates in a child process (render-pool.ts). Plain JavaScript on purpose: it
+// is forked without the TypeScript loader. The pool bounds its time (the process is killed) and
+// its heap (its own --max-old-space-size: an exhausted heap ends this process, never the
+// server); this bounds the output. @huggingface/jinja interprets templates (no eval, no
+// prototype access). One request at a time: { id, source, context, maxBytes } → { id, output }
+// or { id, error }.
 import { Template } from '@huggingface/jinja';
-import workerpool from 'workerpool';
 
 function render(source, context, maxBytes) {
   const output = new Template(source).render(context);
@@ -11,4 +12,12 @@ function render(source, context, maxBytes) {
   return { output };
 }
 
-workerpool.worker({ render });
+process.on('message', ({ id, source, context, maxBytes }) => {
+  let answer;
+  try {
+    answer = { id, ...render(source, context, maxBytes) };
+  } catch (err) {
+    answer = { id, error: `the template failed: ${err instanceof Error ? err.message : String(err)}` };
+  }
+  process.send(answer);
+});

@@ -1,9 +1,9 @@
 // The `template` format's renderer: Jinja templates written by tenants run in a small pool of
-// child processes. Each render is bounded in time (the process is killed when it runs over), in
+// child processes (render-pool.ts). Each render is bounded in time (the process is killed when it runs over), in
 // heap (the child's own limit: running out ends that child only) and in output size, so a
 // hostile template can neither stall nor crash the server.
 import { Template } from '@huggingface/jinja';
-import workerpool from 'workerpool';
+import { createRenderPool, RenderStopped, type RenderAnswer } from './render-pool.ts';
 
 export const TEMPLATE_MAX_SOURCE_CHARS = 64 * 1024;
 
@@ -31,30 +31,31 @@ export function templateSyntaxError(source: string): string | undefined {
 
 export function createTemplateRenderer(limits: TemplateLimits = DEFAULT_TEMPLATE_LIMITS) {
   // Made on first use: processes that never render a template start no children.
-  let pool: ReturnType<typeof workerpool.pool> | undefined;
-  const getPool = () => (pool ??= workerpool.pool(new URL('./render-worker.mjs', import.meta.url).pathname, {
-    workerType: 'process',
-    maxWorkers: 2,
-    // An empty environment: even a template that escaped the interpreter would find no
-    // database URL, admin token or encryption key in its process.
-    forkOpts: { execArgv: [`--max-old-space-size=${limits.maxHeapMb}`], silent: true, env: {} },
+  let pool: ReturnType<typeof createRenderPool> | undefined;
+  const getPool = () => (pool ??= createRenderPool({
+    script: new URL('./render-worker.mjs', import.meta.url).pathname,
+    maxChildren: 2,
+    timeoutMs: limits.timeoutMs,
+    execArgv: [`--max-old-space-size=${limits.maxHeapMb}`],
   }));
 
   return {
     async render(source: string, context: Record<string, unknown>): Promise<string> {
-      let result: { output?: string; error?: string };
+      let result: RenderAnswer;
       try {
-        result = (await getPool().exec('render', [source, context, limits.maxOutputBytes]).timeout(limits.timeoutMs)) as typeof result;
+        result = await getPool().render({ source, context, maxBytes: limits.maxOutputBytes });
       } catch (err) {
-        const e = err as Error;
-        if (e instanceof workerpool.Promise.TimeoutError) throw new TemplateError(`the template ran longer than ${limits.timeoutMs} ms and was stopped`);
-        if (/terminated unexpectedly/i.test(e.message)) throw new TemplateError(`the template used more than ${limits.maxHeapMb} MB and was stopped`);
-        throw new TemplateError(`the template failed: ${e.message}`);
+        if (!(err instanceof RenderStopped)) throw err;
+        if (err.reason === 'died') throw new TemplateError(`the template used more than ${limits.maxHeapMb} MB and was stopped`);
+        throw new TemplateError(err.message);
       }
-      if (result.error !== undefined) throw new TemplateError(result.error);
-      return result.output!;
+      if ('error' in result) throw new TemplateError(result.error);
+      return result.output;
     },
-    close: async (): Promise<void> => { await pool?.terminate(true); },
+    close: async (): Promise<void> => {
+      pool?.close();
+      pool = undefined;
+    },
   };
 }
 export type TemplateRenderer = ReturnType<typeof createTemplateRenderer>;

@@ -73,6 +73,7 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
   let outstanding = 0; // credits published and not yet back: unspent, or spent on deliveries on their way here
   /** Slots a claim (or ingest, through credits) may fill now. */
   const freeSlots = (): number => config.concurrency - inFlight.size - outstanding - lanes.reserved;
+  const limitsOf = (webhook: Webhook): Limits => ({ maxConcurrency: webhook.maxConcurrency ?? config.webhookConcurrency, rateLimit: webhook.rateLimit });
   const gates = createGates();
   const lanes = createLanes({
     store, gates, leaseMs: config.leaseMs, log, now, running: () => mode === 'running', run: (claimed) => void run(claimed, true),
@@ -82,8 +83,8 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
       return freeSlots();
     },
     claimed: () => publishCredits(),
+    limitsOf,
   });
-  const limitsOf = (webhook: Webhook): Limits => ({ maxConcurrency: webhook.maxConcurrency ?? config.webhookConcurrency, rateLimit: webhook.rateLimit });
   const policy = { failures: config.disableAfterFailures, minDurationMs: config.disableAfterMs };
   const disable = (tenantId: string, webhookId: string, reason: string): void => {
     disableWebhook(tenantId, webhookId, reason).catch((err: unknown) => log.error({ err, webhook: webhookId }, 'could not disable a failing webhook'));

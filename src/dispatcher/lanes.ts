@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import { newId } from '../ids.ts';
 import { groupCommit } from '../group-commit.ts';
 import type { ClaimedDelivery, Store } from '../store/store.ts';
+import type { Webhook } from '../core/model.ts';
 import type { createGates, Limits } from './gates.ts';
 
 const CLAIM_MAX = 100;
@@ -38,9 +39,11 @@ export interface LaneDeps {
   run: (claimed: ClaimedDelivery) => void;
   /** A lane's claim has ended: the slots it did not use are free again. */
   claimed: () => void;
+  /** A webhook's limits, as its gate applies them. */
+  limitsOf: (webhook: Webhook) => Limits;
 }
 
-export function createLanes({ store, gates, leaseMs, log, now, freeSlots, running, run, claimed: afterClaim }: LaneDeps) {
+export function createLanes({ store, gates, leaseMs, log, now, freeSlots, running, run, claimed: afterClaim, limitsOf }: LaneDeps) {
   const lanes = new Map<string, Lane>();
   const starved = new Set<string>(); // lanes with room at their gate but no free slot
   const claims = new Set<Promise<void>>();
@@ -69,6 +72,13 @@ export function createLanes({ store, gates, leaseMs, log, now, freeSlots, runnin
     starved.delete(id);
     gates.unpark(id);
   }
+
+  /**
+   * A parked delivery's due time: a lease's length after it may go at the earliest. Not `until`
+   * itself, or at a breaker's reopening the ordinary claim would race the lane for its
+   * deliveries, and could send a later one first.
+   */
+  const deadline = (until: number): number => Math.max(until, now()) + leaseMs;
 
   /** Opens the webhook's lane if need be and writes a park, counted while in flight (see Lane). */
   async function parking(id: string, limits: Limits, write: () => Promise<void>): Promise<void> {
@@ -110,6 +120,9 @@ export function createLanes({ store, gates, leaseMs, log, now, freeSlots, runnin
       if (!running()) {
         return store.deliveries.release(batch.map((c) => ({ deliveryId: c.delivery.id, leaseId: c.leaseId })), now());
       }
+      // The webhook as just read: limits changed since it was parked apply from now on.
+      const webhook = batch.find((c) => c.webhook)?.webhook;
+      if (webhook) lane.limits = limitsOf(webhook);
       for (const claimed of batch) run(claimed);
       const empty = batch.length < take && before.parking === 0 && lane.parking === 0 && lane.parked === before.parked;
       if (empty) close(id, lane);
@@ -135,12 +148,12 @@ export function createLanes({ store, gates, leaseMs, log, now, freeSlots, runnin
     /** Parks a leased delivery in its webhook's lane, not due before `until`; resolves once written. */
     park(claimed: ClaimedDelivery, limits: Limits, until: number): Promise<void> {
       const id = claimed.delivery.webhookId;
-      return parking(id, limits, () => parks.submit({ deliveryId: claimed.delivery.id, leaseId: claimed.leaseId, dueAt: Math.max(until, now() + leaseMs), parkedFor: id }));
+      return parking(id, limits, () => parks.submit({ deliveryId: claimed.delivery.id, leaseId: claimed.leaseId, dueAt: deadline(until), parkedFor: id }));
     },
 
     /** The webhook's breaker opened until `until`: its due deliveries join its lane, to go in creation order once it may close. */
     parkWebhook(id: string, limits: Limits, until: number): Promise<void> {
-      return parking(id, limits, () => store.deliveries.parkWebhook(id, until, now()));
+      return parking(id, limits, () => store.deliveries.parkWebhook(id, until, deadline(until), now()));
     },
 
     /** A request to this webhook ended, or one of its deliveries was parked: claim from its lane if it has room. */

@@ -288,8 +288,8 @@ for (const engineName of ENGINES) {
 
       // A retry due soon, and one later than the breaker's reopening.
       await store.deliveries.release([{ deliveryId: b!.delivery.id, leaseId: b!.leaseId, dueAt: t0 + 100 }, { deliveryId: c!.delivery.id, leaseId: c!.leaseId, dueAt: t0 + 90_000 }], t0);
-      await store.deliveries.parkWebhook(w.id, t0 + 10_000, t0 + 2);
-      assert.equal((await store.deliveries.get('lane2', b!.delivery.id))?.delivery.dueAt, t0 + 10_000);
+      await store.deliveries.parkWebhook(w.id, t0 + 10_000, t0 + 70_000, t0 + 2);
+      assert.equal((await store.deliveries.get('lane2', b!.delivery.id))?.delivery.dueAt, t0 + 70_000, 'due at the deadline');
       assert.equal((await store.deliveries.get('lane2', c!.delivery.id))?.delivery.dueAt, t0 + 90_000, 'a later retry keeps its time');
       const lane = await store.deliveries.claimParked(w.id, 10, 1000, t0 + 3, lease);
       assert.deepEqual(lane.map((x) => x.event.id), ingested.slice(0, 2).map((r) => r.event.id), 'the retry joined the lane, in creation order');

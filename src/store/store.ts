@@ -196,10 +196,10 @@ export interface Store {
     /** Cancels a webhook's pending deliveries (not those being sent); returns how many. */
     cancelPending(tenantId: string, webhookId: string, now: number): Promise<number>;
     /**
-     * Parks a webhook's pending deliveries due before `until` in its lane, due no sooner than
-     * `until` (its receiver's breaker opened): the lane then sends them in creation order.
+     * Parks a webhook's pending deliveries due before `until` in its lane (its receiver's breaker
+     * opened), with `deadline` as their due time: the lane then sends them in creation order.
      */
-    parkWebhook(webhookId: string, until: number, now: number): Promise<void>;
+    parkWebhook(webhookId: string, until: number, deadline: number, now: number): Promise<void>;
     /** The earliest due time in the queue, to sleep until then rather than poll. */
     nextDueAt(): Promise<number | undefined>;
   };

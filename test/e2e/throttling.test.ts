@@ -2,8 +2,9 @@
 // probe instead of each failing in turn), and per-webhook concurrency and rate limits hold.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ENGINES } from '../helpers/engines.ts';
-import { relaisWithReceiver, seed } from '../helpers/relais.ts';
+import { ENGINES, makeEngine } from '../helpers/engines.ts';
+import { startReceiver } from '../helpers/receiver.ts';
+import { relaisWithReceiver, seed, startRelais, type TestRelais } from '../helpers/relais.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const EVENTS = 30;
@@ -114,6 +115,38 @@ for (const engine of ENGINES) {
       await waitFor('every event delivered', () => received().length === events || undefined, 15_000);
       assert.deepEqual(received(), Array.from({ length: events }, (_, n) => n), 'each once, in order');
       assert.equal(most, 1, 'one at a time');
+    });
+  });
+}
+
+// Parked deliveries are due to the ordinary claim only at their deadline (a lease's length, a
+// minute by default), in case their worker dies. A worker that stops cleanly empties its lanes,
+// so the next one sends them at once rather than a minute later.
+for (const engine of ENGINES) {
+  describe(`a lane across a restart: ${engine}`, () => {
+    it('a stopping Relais gives its lanes back: the next one sends them at once, in order', async () => {
+      const fixture = await makeEngine(engine);
+      const receiver = await startReceiver(() => ({ status: 200, delayMs: 20 }));
+      const first = await startRelais(engine, {}, fixture);
+      let second: TestRelais | undefined;
+      try {
+        const { tenant, type } = await seed(first, `${receiver.url}/lane`, { tenant: 'restart', type: 'restart.event', webhook: { max_concurrency: 1 } });
+        const events = 40;
+        const res = await first.call('POST', `/v1/tenants/${tenant}/events/batch`, { events: Array.from({ length: events }, (_, n) => ({ type, data: { n } })) });
+        assert.equal(res.status, 202);
+        await waitFor('a few delivered', () => receiver.received.length >= 3 || undefined);
+        await first.close();
+        const before = receiver.received.length;
+        assert.ok(before < events, `some left in the lane (${before} of ${events} sent)`);
+        second = await startRelais(engine, {}, fixture);
+        const numbers = () => receiver.received.map((r) => (JSON.parse(r.body) as { data: { n: number } }).data.n);
+        await waitFor('every event', () => new Set(numbers()).size === events || undefined, 15_000);
+        assert.deepEqual(numbers(), Array.from({ length: events }, (_, n) => n), 'each once, in order');
+      } finally {
+        await second?.close();
+        await receiver.close();
+        await fixture.dispose();
+      }
     });
   });
 }

@@ -132,8 +132,8 @@ export function deliveryQueries({ db, queue, box, claimLock, lockRows }: QueuePa
       return Number(result.numUpdatedRows);
     },
 
-    async parkWebhook(webhookId, until, now) {
-      await queue.updateTable('deliveries').set({ due_at: until, parked_for: webhookId, updated_at: now })
+    async parkWebhook(webhookId, until, deadline, now) {
+      await queue.updateTable('deliveries').set({ due_at: deadline, parked_for: webhookId, updated_at: now })
         .where('webhook_id', '=', webhookId).where('status', '=', 'pending').where('due_at', '<', until).execute();
     },
 

@@ -59,9 +59,9 @@ describe('SQLite query plans', () => {
     await store.deliveries.renewParked([webhook.id], now + 1000, now);
     const [parked] = await store.deliveries.claimParked(webhook.id, 10, 30_000, now, () => newId('att'));
     await store.deliveries.release([{ deliveryId: parked!.delivery.id, leaseId: parked!.leaseId, dueAt: now + 500 }], now);
-    await store.deliveries.parkWebhook(webhook.id, now + 2000, now);
+    await store.deliveries.parkWebhook(webhook.id, now + 2000, now + 2000, now);
     await store.deliveries.unpark([webhook.id], now);
-    await store.deliveries.parkWebhook(webhook.id, now + 2000, now);
+    await store.deliveries.parkWebhook(webhook.id, now + 2000, now + 2000, now);
     assert.equal(await store.deliveries.nextDueAt(), now + 2000);
     await store.deliveries.get('acme', first!.delivery.id);
     await store.deliveries.list('acme', { limit: 10, webhookId: webhook.id, status: 'pending', eventType: 'order.paid', before: 'dlv_zzz' });

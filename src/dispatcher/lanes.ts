@@ -132,6 +132,8 @@ export function createLanes({ store, gates, leaseMs, log, now, freeSlots, runnin
       lane.draining = false;
       log.error({ err, webhook: id }, 'could not claim a webhook\'s parked deliveries; trying again shortly');
       lane.timer = setTimeout(() => drain(id), ERROR_BACKOFF_MS).unref();
+    }).catch((err: unknown) => {
+      log.error({ err, webhook: id }, 'could not give back deliveries claimed from a lane while stopping; they fall due when their leases end');
     }).finally(() => {
       claims.delete(claim);
       afterClaim();

@@ -43,6 +43,24 @@ for (const engineName of ENGINES) {
       await store.close();
       await fixture.dispose();
     });
+    /** Rows as stored, read past the Store (`$1`-style parameters on both engines). */
+    async function rawRows<T>(query: string, params: unknown[]): Promise<T[]> {
+      if (!fixture.databaseUrl) {
+        const db = new BetterSqlite3(fixture.sqlitePath, { readonly: true });
+        try {
+          return db.prepare(query.replace(/\$\d+/g, '?')).all(...params) as T[];
+        } finally {
+          db.close();
+        }
+      }
+      const client = new pg.Client({ connectionString: fixture.databaseUrl });
+      await client.connect();
+      try {
+        return (await client.query(query, params)).rows as T[];
+      } finally {
+        await client.end();
+      }
+    }
 
     it('creates a tenant once and reads it back', async () => {
       assert.equal(await store.tenants.create({ id: 'acme', name: 'Again', notifyEmails: [] }, 2), undefined);
@@ -98,17 +116,7 @@ for (const engineName of ENGINES) {
     it('stores webhook secrets encrypted when a key is set', async () => {
       const w = await webhook(store, 'acme', ['*']);
       await store.webhooks.rotateSecret('acme', w.id, 'whsec_plJ3nmyCDGBKInavdOK15jslplJ3nmyC', Date.now() + 1000, Date.now());
-      const raw = fixture.databaseUrl
-        ? await (async () => {
-          const client = new pg.Client({ connectionString: fixture.databaseUrl });
-          await client.connect();
-          try {
-            return (await client.query<{ secret: string; previous_secret: string }>('SELECT secret, previous_secret FROM webhooks WHERE id = $1', [w.id])).rows[0];
-          } finally {
-            await client.end();
-          }
-        })()
-        : new BetterSqlite3(fixture.sqlitePath, { readonly: true }).prepare('SELECT secret, previous_secret FROM webhooks WHERE id = ?').get(w.id) as { secret: string; previous_secret: string };
+      const [raw] = await rawRows<{ secret: string; previous_secret: string }>('SELECT secret, previous_secret FROM webhooks WHERE id = $1', [w.id]);
       assert.match(raw?.secret ?? '', /^enc:v1:/);
       assert.match(raw?.previous_secret ?? '', /^enc:v1:/);
       assert.ok(!JSON.stringify(raw).includes('plJ3nm') && !JSON.stringify(raw).includes(w.secret.slice(6)), 'no secret in clear');
@@ -319,6 +327,8 @@ for (const engineName of ENGINES) {
       assert.equal(await park(t0 + 3), 2, 'due again on enable');
       assert.equal(await store.deliveries.cancelPending('lane3', w.id, t0 + 4), 2);
       assert.equal((await store.deliveries.claimParked(w.id, 10, 1000, t0 + 5, lease)).length, 0, 'cancelled: out of the lane');
+      // Out of the lane's index too, not only filtered out of its claims.
+      assert.deepEqual(await rawRows('SELECT id FROM deliveries WHERE parked_for = $1', [w.id]), []);
     });
 
     it('holds a disabled webhook\'s deliveries and releases them, oldest first, on enable', async () => {

@@ -5,8 +5,8 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database, DeliveriesTable } from '../schema.ts';
 import type { ClaimedDelivery, Store } from '../store.ts';
-import { toAttempt, toDelivery, toEvent } from './rows.ts';
-import { bigint, chunks, recordCompletions, text } from './outcomes.ts';
+import { chunks, toAttempt, toDelivery, toEvent } from './rows.ts';
+import { bigint, recordCompletions, text } from './outcomes.ts';
 import { readWebhook } from './webhooks.ts';
 import type { SecretBox } from './secrets.ts';
 

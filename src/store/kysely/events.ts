@@ -5,18 +5,12 @@ import type { Insertable, Kysely, Selectable, Transaction } from 'kysely';
 import type { RelaisEvent, Webhook } from '../../core/model.ts';
 import type { DeliveriesTable, Database, EventsTable, WebhooksTable } from '../schema.ts';
 import type { ClaimedDelivery, IngestResult, NewEvent, Store } from '../store.ts';
-import { json, jsonOrNull, toDelivery, toEvent, toWebhook } from './rows.ts';
+import { chunks, json, jsonOrNull, toDelivery, toEvent, toWebhook } from './rows.ts';
 import type { SecretBox } from './secrets.ts';
 import { readWebhook } from './webhooks.ts';
 
 // Rows per multi-row INSERT: well under SQLite's and PostgreSQL's bound-parameter limits.
 const INSERT_CHUNK = 500;
-
-function chunks<T>(rows: readonly T[]): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < rows.length; i += INSERT_CHUNK) out.push(rows.slice(i, i + INSERT_CHUNK));
-  return out;
-}
 
 async function enabledWebhooks(trx: Transaction<Database>, tenantId: string): Promise<{ webhooks: Webhook[]; rows: Map<string, Selectable<WebhooksTable>> }> {
   const rows = await trx.selectFrom('webhooks').selectAll()
@@ -28,7 +22,7 @@ async function enabledWebhooks(trx: Transaction<Database>, tenantId: string): Pr
 
 async function eventsByKey(trx: Transaction<Database>, tenantId: string, keys: readonly string[]): Promise<Map<string, RelaisEvent>> {
   const found = new Map<string, RelaisEvent>();
-  for (const part of chunks(keys)) {
+  for (const part of chunks(keys, INSERT_CHUNK)) {
     const rows = await trx.selectFrom('events').selectAll()
       .where('tenant_id', '=', tenantId).where('idempotency_key', 'in', part).execute();
     for (const r of rows) found.set(r.idempotency_key!, toEvent(r));
@@ -71,7 +65,7 @@ export function eventQueries(db: Kysely<Database>, box: SecretBox): Store['event
         }
 
         const inserted = new Map<string, Selectable<EventsTable>>();
-        for (const part of chunks(fresh)) {
+        for (const part of chunks(fresh, INSERT_CHUNK)) {
           const rows = await trx.insertInto('events').values(part.map((f) => f.row))
             .onConflict((oc) => oc.columns(['tenant_id', 'idempotency_key']).doNothing())
             .returningAll().execute();
@@ -90,7 +84,7 @@ export function eventQueries(db: Kysely<Database>, box: SecretBox): Store['event
           })));
         const leasing = deliveries.length ? lease.take(deliveries.length) : 0;
         for (const d of deliveries.slice(0, leasing)) Object.assign(d, { status: 'delivering', due_at: lease.until, lease_id: lease.leaseId });
-        for (const part of chunks(deliveries)) await trx.insertInto('deliveries').values(part).execute();
+        for (const part of chunks(deliveries, INSERT_CHUNK)) await trx.insertInto('deliveries').values(part).execute();
 
         // Answer in the order asked; a repeated key answers with the event stored under it.
         const byKey = new Map(seen);

@@ -5,10 +5,7 @@
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { Database } from '../schema.ts';
 import type { Completion, FailureRecord } from '../store.ts';
-import { json, jsonOrNull } from './rows.ts';
-
-// SQLite allows 32,766 bound parameters per statement and PostgreSQL 65,535: 11 per attempt row.
-const CHUNK = 1_000;
+import { chunks, json, jsonOrNull } from './rows.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -17,11 +14,6 @@ export const bigint = (v: number | null): RawBuilder<number | null> => sql`CAST(
 const integer = (v: number): RawBuilder<number> => sql`CAST(${v} AS integer)`;
 export const text = (v: string | null): RawBuilder<string | null> => sql`CAST(${v} AS text)`;
 
-export function chunks<T>(items: readonly T[]): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
-  return out;
-}
 
 interface Outcome { webhookId: string; tenantId: string; lastSuccessAt: number | null; failuresAfter: number; firstFailureAfter: number | null }
 

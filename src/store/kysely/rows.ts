@@ -112,3 +112,13 @@ export function toAttempt(r: Selectable<AttemptsTable>): Attempt {
     succeeded: Boolean(num(r.succeeded)),
   };
 }
+
+/**
+ * Rows in slices, one statement each: SQLite allows 32,766 bound parameters per statement and
+ * PostgreSQL 65,535 (an attempt row has 11).
+ */
+export function chunks<T>(items: readonly T[], size = 1_000): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}

@@ -56,6 +56,7 @@ describe('PostgreSQL queue query plans', () => {
     await store.deliveries.release(more.map((c) => ({ deliveryId: c.delivery.id, leaseId: c.leaseId, dueAt: now + 30_000, parkedFor: webhook.id })), now);
     await store.deliveries.renewParked([webhook.id], now + 60_000, now);
     assert.equal((await store.deliveries.claimParked(webhook.id, 10, 30_000, now, () => newId('att'))).length, 10);
+    await store.deliveries.parkWebhook(webhook.id, now + 5_000, now + 65_000, now); // a breaker opening
     await store.deliveries.unpark([webhook.id], now);
 
     const client = new pg.Client({ connectionString: fixture.databaseUrl, options: QUEUE_OPTIONS });

@@ -14,6 +14,8 @@ import { ROOT, startRelais } from './relais-child.ts';
 import { loadAverages, machine, printReport, sourceVersion, targets, writeReport, type Report } from './report.ts';
 import { runScenario, type Row, type Session } from './scenarios.ts';
 import { makeStore, STORE_SIZE_METHOD, type Engine } from './stores.ts';
+import { ceilingOf, type Ceiling } from './ceiling.ts';
+import { storeCost } from './store-cost.ts';
 
 const PREFILL_TENANT = 'prefill';
 const PREFILL_TYPE = 'bench.prefill';
@@ -129,6 +131,7 @@ export async function runBench(options: BenchOptions, command: string): Promise<
   const startedAt = new Date().toISOString();
   const host = machine();
   const rows: Row[] = [];
+  const ceilings: Ceiling[] = [];
   const errors: string[] = [];
   const receiver = await startReceiver();
   const killReceiver = (): void => receiver.kill();
@@ -141,17 +144,29 @@ export async function runBench(options: BenchOptions, command: string): Promise<
       ? await measureRawLimit(receiver, options.rawSerialRequests, Math.min(500, options.rawSerialRequests), (done) => progress.show(`serial raw limit: ${thousands(done)}/${thousands(options.rawSerialRequests)} requests`), 1)
       : undefined;
     progress.clear();
+    /** One part of the run: a failure is reported and the run goes on with the next part. */
+    const part = async (label: string, body: () => Promise<void>): Promise<void> => {
+      try {
+        await body();
+      } catch (err) {
+        if (stopping) await stopping;
+        progress.clear();
+        errors.push(`${label}: ${(err as Error).stack ?? String(err)}`);
+        process.stderr.write(`${label}: ${(err as Error).message}\n`);
+      }
+    };
     for (const engine of options.engines) {
       const sessions = [mainScenarios, ...(options.prefill.length && options.kinds.includes('batch') ? [prefilledBatches] : [])];
       for (const session of sessions) {
-        try {
-          await withSession(engine, options, receiver, progress, { rawPerS: raw.per_s, rawSerialPerS: rawSerial?.per_s }, (s) => session(s, rows));
-        } catch (err) {
-          if (stopping) await stopping;
+        await part(engine, () => withSession(engine, options, receiver, progress, { rawPerS: raw.per_s, rawSerialPerS: rawSerial?.per_s }, (s) => session(s, rows)));
+      }
+      // With Relais stopped: the store alone, in this process, for the ceiling.
+      if (options.storeDeliveries > 0 && !stopping) {
+        await part(`${engine} ceiling`, async () => {
+          progress.show(`${engine}: the store alone, ${thousands(options.storeDeliveries)} deliveries a phase (ceiling)`);
+          ceilings.push(ceilingOf(engine, await storeCost(engine, options.storeDeliveries), raw, host.cores));
           progress.clear();
-          errors.push(`${engine}: ${(err as Error).stack ?? String(err)}`);
-          process.stderr.write(`${engine}: ${(err as Error).message}\n`);
-        }
+        });
       }
     }
     if (stopping) await stopping;
@@ -161,7 +176,7 @@ export async function runBench(options: BenchOptions, command: string): Promise<
       ...(rawSerial ? { raw_limit_serial: rounded(rawSerial) } : {}),
       relais_concurrency: relaisConcurrency().text,
       store_size_method: STORE_SIZE_METHOD,
-      rows, targets: targets(rows), errors,
+      rows, ceilings, targets: targets(rows, ceilings), errors,
       ok: errors.length === 0 && rows.every((r) => r.lost === 0 && r.not_succeeded === 0),
     };
     writeReport(options.out, report);

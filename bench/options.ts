@@ -27,6 +27,8 @@ export interface BenchOptions {
   rawRequests: number;
   /** Requests one at a time that measure the serial raw limit. */
   rawSerialRequests: number;
+  /** Deliveries each store phase is measured over for the ceiling (ceiling.ts); 0: no ceiling. */
+  storeDeliveries: number;
   /** Give up waiting (deliveries lost) when nothing arrives for this long. */
   stallMs: number;
   out: string;
@@ -37,8 +39,8 @@ export interface BenchOptions {
 
 export type BenchFlags = Partial<Omit<BenchOptions, 'quick'>> & { quick?: boolean };
 
-const FULL = { events: 20_000, rounds: 5, seconds: 10, serialEvents: 5_000, prefill: [10_000, 1_000_000], rawRequests: 30_000, rawSerialRequests: 5_000 };
-const QUICK = { events: 2_000, rounds: 2, seconds: 3, serialEvents: 500, prefill: [], rawRequests: 5_000, rawSerialRequests: 1_000 };
+const FULL = { events: 20_000, rounds: 5, seconds: 10, serialEvents: 5_000, prefill: [10_000, 1_000_000], rawRequests: 30_000, rawSerialRequests: 5_000, storeDeliveries: 20_000 };
+const QUICK = { events: 2_000, rounds: 2, seconds: 3, serialEvents: 500, prefill: [], rawRequests: 5_000, rawSerialRequests: 1_000, storeDeliveries: 2_000 };
 
 export function resolveOptions(flags: BenchFlags & Pick<BenchOptions, 'out'>): BenchOptions {
   const sized = flags.quick ? QUICK : FULL;

@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem, type as osType, release } from 'node:os';
 import { dirname } from 'node:path';
 import type { RawLimit } from './raw.ts';
+import { boundFor, type Ceiling } from './ceiling.ts';
 import type { Row } from './scenarios.ts';
 import { round } from './stats.ts';
 import { STORE_SIZE_METHOD } from './stores.ts';
@@ -64,15 +65,24 @@ export function textTable<T>(columns: readonly [string, (r: T) => string][], row
 
 export const table = (rows: readonly Row[]): string => textTable(COLUMNS, rows);
 
+const percent = (ratio: number): string => `${(ratio * 100).toFixed(0)}%`;
+
 /** Issue 6's targets, each with the figure it is judged on. */
-export function targets(rows: readonly Row[]): string[] {
+export function targets(rows: readonly Row[], ceilings: readonly Ceiling[] = []): string[] {
   const out: string[] = [];
   const mark = (ok: boolean): string => (ok ? 'met' : 'NOT met');
   const engines = [...new Set(rows.map((r) => r.engine))];
   for (const engine of engines) {
     const of = rows.filter((r) => r.engine === engine);
     const throughput = of.filter((r) => (r.scenario === 'single' || r.scenario === 'batch') && r.prefill_s === undefined);
-    for (const r of throughput) out.push(`${engine} ${r.scenario}: ${(r.ratio * 100).toFixed(0)}% of the raw limit (target ≥ 50%): ${mark(r.ratio >= 0.5)}`);
+    const ceiling = ceilings.find((c) => c.engine === engine);
+    for (const r of throughput) {
+      const bound = ceiling && boundFor(ceiling, r.scenario);
+      const reach = bound
+        ? `; the ceiling allows ${percent(bound.ratio)}${bound.ratio < 0.5 ? ', so 50% is out of reach with this store on this machine' : ''}, and Relais reaches ${percent(r.delivered_per_s / bound.per_s)} of the ceiling`
+        : '';
+      out.push(`${engine} ${r.scenario}: ${percent(r.ratio)} of the raw limit (target ≥ 50%): ${mark(r.ratio >= 0.5)}${reach}`);
+    }
     for (const r of of.filter((x) => x.scenario.startsWith('steady-'))) {
       out.push(`${engine} ${r.scenario}: p99 ${r.p99_ms.toFixed(1)} ms at ${thousands(r.offered_per_s ?? 0)} events/s (target < 50 ms at 1,000/s): ${mark(r.p99_ms < 50)}`);
     }
@@ -105,6 +115,8 @@ export interface Report {
   relais_concurrency: string;
   store_size_method: typeof STORE_SIZE_METHOD;
   rows: Row[];
+  /** Per engine: what the store and the HTTP pair alone leave room for (ceiling.ts). */
+  ceilings: Ceiling[];
   targets: string[];
   /** Sessions that failed (their rows are missing). */
   errors: string[];
@@ -114,6 +126,22 @@ export interface Report {
 export function writeReport(path: string, report: Report): void {
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, `${JSON.stringify(report, null, 2)}\n`);
+}
+
+/** The ceiling per engine, with the costs it is made of. */
+function ceilingLines(ceilings: readonly Ceiling[], cores: number): string[] {
+  if (ceilings.length === 0) return [];
+  const bound = (b: Ceiling['backlog']): string => `${thousands(b.per_s)}/s (${percent(b.ratio)} of raw)`;
+  return [
+    '',
+    `ceiling: what the HTTP pair (the raw limit's client + receiver CPU per request) and the store alone (npm run bench:store's phases) leave room for on ${cores} cores, whatever Relais' own code costs:`,
+    ...ceilings.map((c) => {
+      const s = c.store_us;
+      const whose = c.engine === 'postgres' ? "Relais' CPU and the server's" : "Relais' CPU, the database's included";
+      return `  ${c.engine}: a delivery costs at least HTTP ${c.http_us} µs + store ${round(s.ingest + s.claim + s.results, 1)} µs (ingest ${s.ingest}, claim ${s.claim}, results ${s.results}; ${whose}) → ` +
+        `a backlog at most ${bound(c.backlog)}; handed off at ingest (no claim) ${bound(c.handed_off)}; single events (one more HTTP pair each) ${bound(c.single)}`;
+    }),
+  ];
 }
 
 export function printReport(report: Report, out: NodeJS.WritableStream = process.stdout): void {
@@ -128,6 +156,7 @@ export function printReport(report: Report, out: NodeJS.WritableStream = process
     `Relais: ${report.relais_concurrency}`,
     `source: ${report.source ?? 'unknown'}; machine: ${m.cpu}, ${m.cores} cores, ${m.memory_gb} GB, ${m.os}, Node ${m.node}; load before: ${m.load_before.join(' ')}, after: ${m.load_after?.join(' ') ?? '?'}`,
     `latency: event sent → delivery at the receiver; delivered/s: deliveries / (first event sent → last attempt recorded)`,
+    ...ceilingLines(report.ceilings, m.cores),
     '',
     'targets (issue 6):',
     ...report.targets.map((t) => `  ${t}`),

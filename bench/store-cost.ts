@@ -19,8 +19,12 @@ import { textTable } from './report.ts';
 import type { Engine } from './stores.ts';
 import { newWebhook } from '../test/helpers/webhooks.ts';
 
+/** The phases, by what each measures: a batch's ingest, a claim, a result, one event a transaction, ingest leased (no claim). */
+export type PhaseKey = 'ingest' | 'claim' | 'results' | 'ingest_single' | 'ingest_leased';
+
 export interface PhaseCost {
   engine: Engine;
+  key: PhaseKey;
   phase: string;
   deliveries: number;
   wall_us: number;
@@ -54,7 +58,7 @@ function succeeded(c: ClaimedDelivery): Completion {
   };
 }
 
-async function measure(engine: Engine, phase: string, deliveries: number, body: () => Promise<void>): Promise<PhaseCost> {
+async function measure(engine: Engine, key: PhaseKey, phase: string, deliveries: number, body: () => Promise<void>): Promise<PhaseCost> {
   const db = engine === 'postgres' ? serverCpu('postgres') : undefined;
   const cpu = process.cpuUsage();
   const started = performance.now();
@@ -63,7 +67,7 @@ async function measure(engine: Engine, phase: string, deliveries: number, body: 
   const used = process.cpuUsage(cpu);
   const dbMs = db ? serverCpuSince(db, serverCpu('postgres')) : undefined;
   const per = (ms: number): number => Math.round((ms * 1000 / deliveries) * 10) / 10;
-  return { engine, phase, deliveries, wall_us: per(wallMs), cpu_us: per((used.user + used.system) / 1000), db_cpu_us: dbMs === undefined ? null : per(dbMs) };
+  return { engine, key, phase, deliveries, wall_us: per(wallMs), cpu_us: per((used.user + used.system) / 1000), db_cpu_us: dbMs === undefined ? null : per(dbMs) };
 }
 
 async function claimAll(store: Store, size: number): Promise<ClaimedDelivery[]> {
@@ -101,19 +105,19 @@ export async function storeCost(engine: Engine, deliveries: number): Promise<Pha
     await completeAll(store, await claimAll(store, 100), 100);
 
     const rows: PhaseCost[] = [];
-    rows.push(await measure(engine, 'ingest, 500 events a transaction', deliveries, () => ingest(deliveries, 500)));
+    rows.push(await measure(engine, 'ingest', 'ingest, 500 events a transaction', deliveries, () => ingest(deliveries, 500)));
     let claimed: ClaimedDelivery[] = [];
-    rows.push(await measure(engine, 'claim, 100 a claim', deliveries, async () => { claimed = await claimAll(store, 100); }));
+    rows.push(await measure(engine, 'claim', 'claim, 100 a claim', deliveries, async () => { claimed = await claimAll(store, 100); }));
     expect('deliveries claimed', claimed.length, deliveries);
-    rows.push(await measure(engine, 'record results, 100 a transaction', deliveries, () => completeAll(store, claimed, 100)));
+    rows.push(await measure(engine, 'results', 'record results, 100 a transaction', deliveries, () => completeAll(store, claimed, 100)));
     const few = Math.max(1, Math.floor(deliveries / 10));
-    rows.push(await measure(engine, 'ingest, 1 event a transaction', few, () => ingest(few, 1)));
+    rows.push(await measure(engine, 'ingest_single', 'ingest, 1 event a transaction', few, () => ingest(few, 1)));
     const single = await claimAll(store, 100);
     expect('deliveries of single ingests claimed', single.length, few);
     await completeAll(store, single, 100);
     // The hand-off path: stored already leased, so no claim at all.
     const leased: ClaimedDelivery[] = [];
-    rows.push(await measure(engine, 'ingest leased (hand-off), 500 a transaction', deliveries, async () => {
+    rows.push(await measure(engine, 'ingest_leased', 'ingest leased (hand-off), 500 a transaction', deliveries, async () => {
       for (let i = 0; i < deliveries; i += 500) {
         const lease = { leaseId: newLeaseId(), until: Date.now() + 600_000, take: (n: number) => n };
         const events = Array.from({ length: Math.min(500, deliveries - i) }, (_, k) => event(i + k));

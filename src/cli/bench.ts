@@ -41,15 +41,16 @@ export function benchCommand(name = 'bench'): Command {
     .option('--prefill <sizes>', 'run batch again with the store filled to each size first, "none" for no such row (10,000 and 1,000,000; --quick none)',
       (value: string) => (value === 'none' || value === '0' ? [] : list(count)(value, [])))
     .option('--raw <n>', 'requests that measure the raw limit (30,000; --quick 5,000)', count)
+    .option('--store <n>', 'deliveries the store alone is measured over for the ceiling, 0 for none (20,000; --quick 2,000)', (v: string) => (v === '0' ? 0 : count(v)))
     .option('--senders <n>', 'concurrent single-event requests (32)', count)
     .option('--batch-size <n>', 'events per batch request (500, at most 1,000)', count)
     .option('--out <path>', 'where to write the JSON (bench/results/latest.json)')
     .option('--cpu-prof [dir]', 'write a V8 CPU profile of each Relais process into dir (bench/results/profiles); read it with `npm run bench:profile`')
     .option('--quick', 'small sizes: the whole run within a minute')
-    .action(async (flags: BenchFlags & { engine?: Engine[]; scenario?: Kind[]; raw?: number; cpuProf?: string | true }) => {
-      const { engine: engines, scenario, raw, out, cpuProf, ...rest } = flags;
+    .action(async (flags: BenchFlags & { engine?: Engine[]; scenario?: Kind[]; raw?: number; store?: number; cpuProf?: string | true }) => {
+      const { engine: engines, scenario, raw, store, out, cpuProf, ...rest } = flags;
       const cpuProfDir = cpuProf === undefined ? undefined : resolve(cpuProf === true ? DEFAULT_PROFILES : cpuProf);
-      const options = resolveOptions({ ...rest, engines, kinds: scenario, rawRequests: raw, out: resolve(out ?? DEFAULT_OUT), cpuProfDir });
+      const options = resolveOptions({ ...rest, engines, kinds: scenario, rawRequests: raw, storeDeliveries: store, out: resolve(out ?? DEFAULT_OUT), cpuProfDir });
       const args = process.argv.slice(2).join(' ');
       const command = name === 'bench' ? `relais ${args}` : `${name}${args ? ` -- ${args}` : ''}`;
       const report = await runBench(options, command);

@@ -19,7 +19,7 @@ describe('relais bench, smoke run', () => {
 
   it('writes a row per engine and scenario, every delivery received and recorded', async () => {
     const args = ['bin/relais.js', 'bench', '--quick', '--events', '50', '--webhooks', '20', '--rounds', '1', '--rate', '50', '--seconds', '1',
-      '--serial-events', '30', '--prefill', '200', '--raw', '500', '--out', out];
+      '--serial-events', '30', '--prefill', '200', '--raw', '500', '--store', '40', '--out', out];
     const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (c: Buffer) => { output += c.toString('utf8'); });
@@ -55,6 +55,15 @@ describe('relais bench, smoke run', () => {
       assert.equal(rows.at(-1)!.stored_before, 200, `${engine}: the prefilled row starts from the filled store`);
       assert.equal(rows.find((r) => r.scenario === 'fanout-20')!.rounds_s!.length, 1);
     }
+    assert.deepEqual(report.ceilings.map((c) => [c.engine, c.deliveries, c.cores]), [['sqlite', 40, report.machine.cores], ['postgres', 40, report.machine.cores]]);
+    for (const c of report.ceilings) {
+      for (const b of [c.backlog, c.handed_off, c.single]) assert.ok(b.per_s > 0 && b.cpu_us > c.http_us && Number.isFinite(b.ratio), `${c.engine}: ${JSON.stringify(b)}`);
+      assert.ok(c.single.per_s < c.handed_off.per_s, `${c.engine}: a single event pays one more HTTP pair`);
+    }
+    for (const scenario of ['single', 'batch']) {
+      for (const engine of ['sqlite', 'postgres']) assert.ok(report.targets.some((t) => t.startsWith(`${engine} ${scenario}: `) && t.includes('the ceiling allows')), `${engine} ${scenario}: judged against the ceiling`);
+    }
     assert.match(output, /engine\s+scenario/);
+    assert.match(output, /ceiling: /);
   });
 });

@@ -9,8 +9,10 @@
 // process's NOTIFY — whichever comes first.
 // Before sending, each delivery passes its webhook's gate (gates.ts: concurrency cap, rate limit,
 // circuit breaker); one that may not go yet is parked in the webhook's lane (lanes.ts), its retry
-// schedule untouched, and claimed from there, in order, as the webhook has room. A breaker
-// opening also parks the webhook's other due deliveries, retries included, until its reopening.
+// schedule untouched, and claimed from there, in order, as the webhook has room. While a breaker
+// is open, the webhook's deliveries join its lane as they fall due and are claimed, retries
+// included, so it resumes in creation order; its opening itself touches no rows (parking them
+// all at once would read the webhook's whole history).
 // Fresh deliveries need no claim at all while the dispatcher keeps up: its free slots are
 // published as credits (credits.ts), ingest stores that many of its new deliveries already
 // leased here and hands them over with their event and webhook (accept). A pump takes the
@@ -212,17 +214,16 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
         return;
       }
       let status: number | null | undefined; // the receiver's answer; null for none, undefined if never asked
-      let turnEnded: Promise<void> | undefined;
+      let turnEnded = false;
       // The webhook's slot is free once its receiver has answered: the next delivery goes while
       // this one is recorded, which is what lets a serial webhook (max_concurrency 1) keep pace.
-      const endTurn = (): Promise<void> => turnEnded ??= (async () => {
+      const endTurn = (): void => {
+        if (turnEnded) return;
+        turnEnded = true;
         const opened = turn.done(status === undefined ? 'neutral' : outcomeOf(status), now());
         lanes.drain(webhook.id);
-        if (opened !== undefined) {
-          log.warn({ webhook: webhook.id, until: new Date(opened).toISOString() }, 'receiver failing: pausing its deliveries (circuit open)');
-          await lanes.parkWebhook(webhook.id, limits, opened);
-        }
-      })();
+        if (opened !== undefined) log.warn({ webhook: webhook.id, until: new Date(opened).toISOString() }, 'receiver failing: pausing its deliveries (circuit open)');
+      };
       try {
         const startedAt = now();
         let rendered: RenderedBody;
@@ -242,12 +243,10 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
           return;
         }
         status = outcome.response?.status ?? null;
-        const ending = endTurn();
-        ending.catch(() => undefined); // awaited below, after the record
+        endTurn();
         await record(claimed, webhook, request, outcome, startedAt);
-        await ending;
       } finally {
-        await endTurn();
+        endTurn();
       }
     } catch (err) {
       log.error({ err, delivery: delivery.id }, 'delivery crashed; it will be retried when its lease ends');

@@ -153,11 +153,6 @@ export function createLanes({ store, gates, leaseMs, log, now, freeSlots, runnin
       return parking(id, limits, () => parks.submit({ deliveryId: claimed.delivery.id, leaseId: claimed.leaseId, dueAt: deadline(until), parkedFor: id }));
     },
 
-    /** The webhook's breaker opened until `until`: its due deliveries join its lane, to go in creation order once it may close. */
-    parkWebhook(id: string, limits: Limits, until: number): Promise<void> {
-      return parking(id, limits, () => store.deliveries.parkWebhook(id, until, deadline(until), now()));
-    },
-
     /** A request to this webhook ended, or one of its deliveries was parked: claim from its lane if it has room. */
     drain(id: string): void {
       drain(id);

@@ -281,7 +281,7 @@ for (const engineName of ENGINES) {
       assert.equal((await store.deliveries.claim(10, 1000, t0 + 3, lease)).length, 2, 'and due to the queue');
     });
 
-    it('renews a lane\'s deadline, empties it on demand, and parks a webhook\'s due deliveries when its breaker opens', async () => {
+    it('renews a lane\'s deadline (never to an earlier one), claims it in creation order, and empties it on demand', async () => {
       await store.tenants.create({ id: 'lane2', name: 'Lane 2', notifyEmails: [] }, 1);
       const w = await webhook(store, 'lane2', ['l2']);
       const t0 = 4_500_000;
@@ -294,9 +294,8 @@ for (const engineName of ENGINES) {
       await store.deliveries.renewParked([w.id], t0 + 2000, t0 + 1);
       assert.equal((await store.deliveries.get('lane2', a!.delivery.id))?.delivery.dueAt, t0 + 5000, 'never brought forward');
 
-      // A retry due soon, and one later than the breaker's reopening.
-      await store.deliveries.release([{ deliveryId: b!.delivery.id, leaseId: b!.leaseId, dueAt: t0 + 100 }, { deliveryId: c!.delivery.id, leaseId: c!.leaseId, dueAt: t0 + 90_000 }], t0);
-      await store.deliveries.parkWebhook(w.id, t0 + 10_000, t0 + 70_000, t0 + 2);
+      // A retry parked as it fell due (its breaker open), and one due later, not parked.
+      await store.deliveries.release([{ deliveryId: b!.delivery.id, leaseId: b!.leaseId, dueAt: t0 + 70_000, parkedFor: w.id }, { deliveryId: c!.delivery.id, leaseId: c!.leaseId, dueAt: t0 + 90_000 }], t0 + 2);
       assert.equal((await store.deliveries.get('lane2', b!.delivery.id))?.delivery.dueAt, t0 + 70_000, 'due at the deadline');
       assert.equal((await store.deliveries.get('lane2', c!.delivery.id))?.delivery.dueAt, t0 + 90_000, 'a later retry keeps its time');
       const lane = await store.deliveries.claimParked(w.id, 10, 1000, t0 + 3, lease);

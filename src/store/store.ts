@@ -195,11 +195,6 @@ export interface Store {
     unpark(webhookIds: readonly string[], now: number): Promise<void>;
     /** Cancels a webhook's pending deliveries (not those being sent); returns how many. */
     cancelPending(tenantId: string, webhookId: string, now: number): Promise<number>;
-    /**
-     * Parks a webhook's pending deliveries due before `until` in its lane (its receiver's breaker
-     * opened), with `deadline` as their due time: the lane then sends them in creation order.
-     */
-    parkWebhook(webhookId: string, until: number, deadline: number, now: number): Promise<void>;
     /** The earliest due time in the queue, to sleep until then rather than poll. */
     nextDueAt(): Promise<number | undefined>;
   };

@@ -132,11 +132,6 @@ export function deliveryQueries({ db, queue, box, claimLock, lockRows }: QueuePa
       return Number(result.numUpdatedRows);
     },
 
-    async parkWebhook(webhookId, until, deadline, now) {
-      await queue.updateTable('deliveries').set({ due_at: deadline, parked_for: webhookId, updated_at: now })
-        .where('webhook_id', '=', webhookId).where('status', '=', 'pending').where('due_at', '<', until).execute();
-    },
-
     async nextDueAt() {
       const row = await queue.selectFrom('deliveries').select((eb) => eb.fn.min('due_at').as('next')).where(LIVE).executeTakeFirst();
       return row?.next === null || row?.next === undefined ? undefined : Number(row.next);

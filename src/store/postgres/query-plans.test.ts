@@ -4,7 +4,8 @@
 // that was never analysed, each one reaches its rows through an index, and the claim scans the
 // queue index in order and stops. Without those options, this very backlog had the claim sort
 // every due row (bitmap scan + sort) and the results' UPDATE … FROM (VALUES …) scan every delivery.
-// A saturated webhook's lane (dispatcher/lanes.ts) is read through its own partial index.
+// A saturated webhook's lane (dispatcher/lanes.ts) is read through its own partial index. None
+// reads the log's indexes (a webhook's, a tenant's, an event's deliveries): those hold history.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { CompiledQuery } from 'kysely';
@@ -18,6 +19,8 @@ import { postgresStore, QUEUE_OPTIONS } from './engine.ts';
 import { newWebhook } from '../../../test/helpers/webhooks.ts';
 
 const GROWING = /(Seq Scan|Bitmap Heap Scan) on (events|deliveries|attempts|webhooks)\b/;
+/** The log's indexes: a queue statement that reads one reads history, which only grows. */
+const HISTORY = /using (deliveries_webhook|deliveries_tenant|deliveries_event|attempts_\w+) /;
 const NOT_QUERIES = /^\s*(begin|commit|rollback|listen|notify|select pg_notify)\b/i;
 
 const match: Matcher = (webhooks, e) => webhooks.filter((w) => subscriptionMatches(w, e.type, e.data));
@@ -56,7 +59,6 @@ describe('PostgreSQL queue query plans', () => {
     await store.deliveries.release(more.map((c) => ({ deliveryId: c.delivery.id, leaseId: c.leaseId, dueAt: now + 30_000, parkedFor: webhook.id })), now);
     await store.deliveries.renewParked([webhook.id], now + 60_000, now);
     assert.equal((await store.deliveries.claimParked(webhook.id, 10, 30_000, now, () => newId('att'))).length, 10);
-    await store.deliveries.parkWebhook(webhook.id, now + 5_000, now + 65_000, now); // a breaker opening
     await store.deliveries.unpark([webhook.id], now);
 
     const client = new pg.Client({ connectionString: fixture.databaseUrl, options: QUEUE_OPTIONS });
@@ -70,7 +72,7 @@ describe('PostgreSQL queue query plans', () => {
         const { rows } = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${q.sql}`, [...q.parameters]);
         const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
         checked++;
-        if (GROWING.test(plan) || (/ORDER BY due_at/.test(q.sql) && /Sort/.test(plan))) bad.push(`${plan}\n    in: ${q.sql.replace(/\s+/g, ' ').slice(0, 300)}`);
+        if (GROWING.test(plan) || HISTORY.test(plan) || (/ORDER BY due_at/.test(q.sql) && /Sort/.test(plan))) bad.push(`${plan}\n    in: ${q.sql.replace(/\s+/g, ' ').slice(0, 300)}`);
         if (/ORDER BY due_at/.test(q.sql)) assert.match(plan, /Index Scan using deliveries_due on deliveries/, plan);
         if (/parked_for = \$\d+ AND status = 'pending' ORDER BY id/.test(q.sql)) {
           assert.match(plan, /Index Scan using deliveries_parked on deliveries/, plan);
@@ -80,7 +82,7 @@ describe('PostgreSQL queue query plans', () => {
       }
       assert.ok(checked >= 10, `only ${checked} statements seen`);
       assert.ok(lane, 'the lane\'s claim was checked');
-      assert.deepEqual(bad, [], 'scans of a whole growing table, or a sort of the backlog');
+      assert.deepEqual(bad, [], 'scans of a whole growing table, reads of the log\'s indexes, or a sort of the backlog');
     } finally {
       await client.end();
     }

@@ -132,6 +132,11 @@ export interface Delivery {
   attempts: number;
   /** When the next attempt is due (pending), or when the lease of the worker holding it ends. */
   dueAt: number | null;
+  /**
+   * Parked in its webhook's lane: the webhook cannot take it yet (its concurrency cap, rate limit
+   * or open circuit), and it goes, in order, as soon as it can; dueAt is then only the latest time.
+   */
+  waitingForWebhook: boolean;
   lastAttemptAt: number | null;
   lastStatusCode: number | null;
   createdAt: number;

@@ -266,13 +266,15 @@ for (const engineName of ENGINES) {
       const mine = claimed.filter((c) => c.delivery.webhookId === w.id).reverse();
       await store.deliveries.release(mine.map((c) => ({ deliveryId: c.delivery.id, leaseId: c.leaseId, dueAt: t0 + 60_000, parkedFor: w.id })), t0 + 1);
       const parked = await store.deliveries.get('lane', mine[0]!.delivery.id);
-      assert.deepEqual([parked?.delivery.status, parked?.delivery.dueAt, parked?.delivery.attempts], ['pending', t0 + 60_000, 0]);
+      assert.deepEqual([parked?.delivery.status, parked?.delivery.dueAt, parked?.delivery.attempts, parked?.delivery.waitingForWebhook], ['pending', t0 + 60_000, 0, true]);
+      assert.equal((await store.deliveries.list('lane', { webhookId: other.id, limit: 10 })).data[0]?.waitingForWebhook, false, 'leased, not parked');
       assert.equal((await store.deliveries.claim(10, 1000, t0 + 500, lease)).length, 0, 'the queue leaves a lane alone before its deadline');
       assert.deepEqual(await store.deliveries.claimParked(other.id, 10, 1000, t0 + 2, lease), [], 'another webhook\'s lane is empty');
 
       const firstTwo = await store.deliveries.claimParked(w.id, 2, 1000, t0 + 2, lease);
       assert.deepEqual(firstTwo.map((c) => c.event.id), ingested.slice(0, 2).map((r) => r.event.id), 'oldest first, whatever the deadline');
       assert.equal(firstTwo[0]?.delivery.status, 'delivering');
+      assert.equal((await store.deliveries.get('lane', firstTwo[0]!.delivery.id))?.delivery.waitingForWebhook, false, 'out of the lane once claimed');
       assert.equal(firstTwo[0]?.webhook?.secret, w.secret, 'ready to send');
       assert.equal((await store.deliveries.get('lane', firstTwo[0]!.delivery.id))?.delivery.dueAt, t0 + 1002, 'under a lease like any claim');
       assert.equal((await store.deliveries.claimParked(w.id, 10, 1000, t0 + 2, lease)).length, 2, 'the other two; the leased ones left the lane');

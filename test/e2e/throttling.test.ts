@@ -60,7 +60,20 @@ for (const engine of ENGINES) {
       receiver.respond = () => ({ status: 200 });
       await seed(t, `${receiver.url}/rated`, { tenant: 'rated', type: 'rated.event', webhook: { rate_limit: 10 } });
       await batch('rated', 'rated.event');
+      type Row = { status: string; waiting_for_webhook: boolean; next_attempt_at: string | null };
+      const deliveries = async (): Promise<Row[]> => (await t.call<{ data: Row[] }>('GET', '/v1/tenants/rated/deliveries?limit=200')).body.data;
+      // Out of tokens: the API says they wait for their webhook, not for a time of their own.
+      const waiting = await waitFor('deliveries shown waiting for their webhook', async () => {
+        const w = (await deliveries()).filter((d) => d.waiting_for_webhook);
+        return w.length > 0 && w;
+      });
+      assert.ok(waiting.every((d) => d.status === 'pending' && d.next_attempt_at !== null), 'pending, with the latest time they will go');
       await waitFor('every event delivered', () => new Set(numbers('/rated')).size === EVENTS, 20_000);
+      const done = await waitFor('every delivery recorded', async () => {
+        const rows = await deliveries();
+        return rows.every((d) => d.status === 'succeeded') && rows;
+      });
+      assert.ok(done.every((d) => !d.waiting_for_webhook), 'none waits once sent');
       const at = receiver.received.filter((r) => r.path === '/rated').map((r) => r.at).sort((a, b) => a - b);
       const spanMs = at.at(-1)! - at[0]!;
       assert.ok(spanMs >= 2_500, `30 requests at 10/s take about 3 s (took ${spanMs} ms)`);

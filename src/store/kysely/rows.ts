@@ -90,6 +90,7 @@ export function toDelivery(r: Selectable<DeliveriesTable>): Delivery {
     status: r.status as DeliveryStatus,
     attempts: num(r.attempts),
     dueAt: numOrNull(r.due_at),
+    waitingForWebhook: r.parked_for !== null && r.status === 'pending',
     lastAttemptAt: numOrNull(r.last_attempt_at),
     lastStatusCode: numOrNull(r.last_status_code),
     createdAt: num(r.created_at),

@@ -80,7 +80,7 @@ export function DeliveryLog({ path, query, webhookId, webhooks }: DeliveryLogPro
                 <tr key={d.id}>
                   <td class="cell-main"><a href={`#/deliveries/${d.id}`} class="strong"><code>{d.event_type}</code></a><div class="muted small mono">{d.id}</div></td>
                   {!webhookId && <td class="url small">{urlOf.get(d.webhook_id) ?? d.webhook_id}</td>}
-                  <td><DeliveryStatus status={d.status} />{d.next_attempt_at && <div class="muted small">next <Time iso={d.next_attempt_at} /></div>}</td>
+                  <td><DeliveryStatus status={d.status} />{d.waiting_for_webhook ? <div class="muted small">waiting for its webhook</div> : d.next_attempt_at && <div class="muted small">next <Time iso={d.next_attempt_at} /></div>}</td>
                   <td>{d.attempt_count}</td>
                   <td>{d.last_status_code !== null ? `HTTP ${d.last_status_code}` : d.attempt_count ? 'No answer' : <span class="muted">—</span>}</td>
                   <td><Time iso={d.created_at} /></td>

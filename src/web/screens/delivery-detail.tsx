@@ -70,7 +70,9 @@ export function DeliveryDetail({ id }: { id: string }) {
             <div class="dl-row"><dt>Event</dt><dd><code>{d.event.type}</code> <span class="muted mono small">{d.event.id}</span></dd></div>
             <div class="dl-row"><dt>Happened</dt><dd><Time iso={d.event.occurred_at} exact /></dd></div>
             <div class="dl-row"><dt>Attempts</dt><dd>{d.attempt_count}</dd></div>
-            <div class="dl-row"><dt>Next attempt</dt><dd><Time iso={d.next_attempt_at} exact none="None" /></dd></div>
+            <div class="dl-row"><dt>Next attempt</dt><dd>{d.waiting_for_webhook
+              ? <>As soon as its webhook can take it (at its concurrency limit, rate limit, or pausing a failing receiver); at the latest <Time iso={d.next_attempt_at} exact /></>
+              : <Time iso={d.next_attempt_at} exact none="None" />}</dd></div>
           </dl>
           <section class="section" aria-labelledby="attempts-title">
             <h2 id="attempts-title">Attempts</h2>

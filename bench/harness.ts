@@ -157,7 +157,8 @@ export async function runBench(options: BenchOptions, command: string): Promise<
     };
     // The store alone, first: on a machine as quiet as the raw limit's (after a session, PostgreSQL
     // would still be vacuuming and checkpointing the fill, and its CPU would count as the store's).
-    for (const engine of options.storeDeliveries > 0 ? options.engines : []) {
+    for (const engine of options.engines) {
+      if (options.storeDeliveries === 0) break;
       await part(`${engine} ceiling`, async () => {
         progress.show(`${engine}: the store alone, ${thousands(options.storeDeliveries)} deliveries a phase (ceiling)`);
         ceilings.push(ceilingOf(engine, await storeCost(engine, options.storeDeliveries), raw, host.cores));

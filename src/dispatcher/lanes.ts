@@ -80,15 +80,16 @@ export function createLanes({ store, gates, leaseMs, log, now, freeSlots, runnin
    */
   const deadline = (until: number): number => Math.max(until, now()) + leaseMs;
 
-  /** Opens the webhook's lane if need be and writes a park, counted while in flight (see Lane). */
-  async function parking(id: string, limits: Limits, write: () => Promise<void>): Promise<void> {
+  /** Opens the webhook's lane if need be and parks the delivery there, counted while in flight (see Lane). */
+  async function park(claimed: ClaimedDelivery, limits: Limits, until: number): Promise<void> {
+    const id = claimed.delivery.webhookId;
     let lane = lanes.get(id);
     if (!lane) lanes.set(id, lane = { limits, parking: 0, parked: 0, draining: false, timer: undefined });
     lane.limits = limits;
     gates.park(id, now());
     lane.parking++;
     try {
-      await write();
+      await parks.submit({ deliveryId: claimed.delivery.id, leaseId: claimed.leaseId, dueAt: deadline(until), parkedFor: id });
     } finally {
       lane.parking--;
       lane.parked++;
@@ -148,10 +149,7 @@ export function createLanes({ store, gates, leaseMs, log, now, freeSlots, runnin
     },
 
     /** Parks a leased delivery in its webhook's lane, not due before `until`; resolves once written. */
-    park(claimed: ClaimedDelivery, limits: Limits, until: number): Promise<void> {
-      const id = claimed.delivery.webhookId;
-      return parking(id, limits, () => parks.submit({ deliveryId: claimed.delivery.id, leaseId: claimed.leaseId, dueAt: deadline(until), parkedFor: id }));
-    },
+    park,
 
     /** A request to this webhook ended, or one of its deliveries was parked: claim from its lane if it has room. */
     drain(id: string): void {

@@ -8,9 +8,9 @@ export const ConditionCheckIn = z.strictObject({
 }).meta({ id: 'ConditionCheckIn' });
 
 export const ConditionCheckOut = z.object({
-  valid: z.boolean().describe('Whether the condition parses; a webhook with an invalid one cannot be saved'),
+  valid: z.boolean().describe('Whether a webhook can be saved with this condition: it parses, names only the event\'s variables (tenant, data, previous, changes, actor, resource), type-checks, its patterns are valid RE2, and its estimated cost is within the budget'),
   error: z.object({
-    message: z.string(),
+    message: z.string().describe('Why it cannot be saved: a syntax error, an unknown variable, a type error, a bad pattern, or a cost over the budget'),
     position: z.number().int().nullable().describe('0-based offset into the condition, when known'),
   }).nullable(),
   example: z.object({

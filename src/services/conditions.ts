@@ -1,6 +1,9 @@
-// Checking a condition while it is written: does it parse (and where not), and what would it
-// decide for the event type's example. The page's condition editor calls this as the user types.
-import { conditionContext, conditionSyntaxError, evaluateCondition } from '../core/conditions.ts';
+// Checking a condition while it is written: can it be saved (and if not why, and where), and
+// what would it decide for the event type's example. The page's condition editor calls this as
+// the user types. "Can be saved" is the save's own test (core/conditions.ts): syntax, known
+// variables, types, RE2 patterns and the static cost; the example is decided within the
+// run-time budget, as an event would be.
+import { conditionContext, conditionProblem, evaluateCondition } from '../core/conditions.ts';
 import { errors } from '../core/errors.ts';
 import type { EventTypeService } from './event-types.ts';
 
@@ -14,8 +17,8 @@ export function conditionService(eventTypes: EventTypeService) {
     async check(condition: string, eventType: string | undefined): Promise<ConditionCheck> {
       const type = eventType === undefined ? undefined : await eventTypes.find(eventType);
       if (eventType !== undefined && !type) throw errors.validation([{ field: 'event_type', message: `unknown event type "${eventType}"` }]);
-      const syntax = conditionSyntaxError(condition);
-      if (syntax) return { error: { message: syntax.message, position: syntax.position ?? null }, example: null };
+      const problem = conditionProblem(condition);
+      if (problem) return { error: { message: problem.message, position: problem.position ?? null }, example: null };
       if (!type) return { error: null, example: null };
       const data = type.example ?? {};
       const context = conditionContext({ type: type.name, tenantId: '', actor: null, resource: null, previous: null, changes: null }, data);

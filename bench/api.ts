@@ -11,7 +11,7 @@ const FILLER = 'The quick brown fox jumps over the lazy dog; pack my box with fi
 export const eventData = (n: number): { n: number; payload: string } => ({ n, payload: FILLER });
 
 export interface Api {
-  call<T>(method: 'GET' | 'POST', path: string, body: unknown, expect: number | readonly number[]): Promise<T>;
+  call<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body: unknown, expect: number | readonly number[]): Promise<T>;
   /** POST one event; resolves with how many deliveries it made. */
   send(tenant: string, n: number, idPrefix: string): Promise<number>;
   /** POST a batch of events numbered from..to-1; resolves with the deliveries they made. */
@@ -22,11 +22,11 @@ export interface Api {
 export function createApi(url: string, connections: number): Api {
   const pool = new Pool(url, { connections, pipelining: 1, keepAliveTimeout: 60_000 });
   const headers = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
-  async function call<T>(method: 'GET' | 'POST', path: string, body: unknown, expect: number | readonly number[]): Promise<T> {
+  async function call<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body: unknown, expect: number | readonly number[]): Promise<T> {
     const res = await pool.request({ path, method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     const text = await res.body.text();
     if (!([] as number[]).concat(expect).includes(res.statusCode)) throw new Error(`${method} ${path} answered ${res.statusCode} (expected ${expect}): ${text.slice(0, 500)}`);
-    return JSON.parse(text) as T;
+    return (text ? JSON.parse(text) : undefined) as T; // a 204 has no body
   }
   const event = (n: number, idPrefix: string) => ({ type: EVENT_TYPE, id: `${idPrefix}-${n}`, data: eventData(n) });
   return {

@@ -16,6 +16,7 @@ import { runScenario, type Row, type Session } from './scenarios.ts';
 import { makeStore, STORE_SIZE_METHOD, type Engine } from './stores.ts';
 import { ceilingOf, type Ceiling } from './ceiling.ts';
 import { storeCost } from './store-cost.ts';
+import { runTarpit } from './tarpit.ts';
 
 const PREFILL_TENANT = 'prefill';
 const PREFILL_TYPE = 'bench.prefill';
@@ -77,6 +78,10 @@ async function mainScenarios(s: Session, rows: Row[]): Promise<void> {
   await warmUp(s, 'warm-up');
   for (const kind of s.options.kinds) {
     const name = scenarioName(kind, s.options);
+    if (kind === 'tarpit') {
+      rows.push(await runTarpit(s, name));
+      continue;
+    }
     const webhooks = kind === 'fanout' ? s.options.webhooks : 1;
     s.progress.show(`${s.engine} ${name}: setting up ${thousands(webhooks)} webhook${webhooks > 1 ? 's' : ''}`);
     await setUpTenant(s.api, name, s.receiver.url, webhooks, undefined, kind === 'serial' ? { max_concurrency: 1 } : {});

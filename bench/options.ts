@@ -3,8 +3,10 @@ import { ENGINES } from '../test/helpers/engines.ts';
 import type { Engine } from './stores.ts';
 
 export { ENGINES };
-export const KINDS = ['single', 'batch', 'fanout', 'steady', 'serial'] as const;
+export const KINDS = ['single', 'batch', 'fanout', 'steady', 'serial', 'tarpit'] as const;
 export type Kind = (typeof KINDS)[number];
+/** What runs unless --scenario says otherwise: tarpit is asked for by name (it waits out request timeouts). */
+export const DEFAULT_KINDS: readonly Kind[] = KINDS.filter((k) => k !== 'tarpit');
 
 export interface BenchOptions {
   engines: Engine[];
@@ -47,7 +49,7 @@ export function resolveOptions(flags: BenchFlags & Pick<BenchOptions, 'out'>): B
   const defined = Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined)) as BenchFlags;
   return {
     engines: [...ENGINES],
-    kinds: [...KINDS],
+    kinds: [...DEFAULT_KINDS],
     batchSize: 500,
     senders: 32,
     webhooks: 1_000,

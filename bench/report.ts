@@ -93,6 +93,9 @@ export function targets(rows: readonly Row[], ceilings: readonly Ceiling[] = [])
     for (const r of of.filter((x) => x.scenario === 'serial')) {
       out.push(`${engine} serial: a max_concurrency 1 webhook's backlog at ${thousands(r.delivered_per_s)}/s, ${(r.ratio * 100).toFixed(0)}% of the serial raw limit (no target; it was about 25/s)`);
     }
+    for (const r of of.filter((x) => x.scenario === 'tarpit')) {
+      out.push(`${engine} tarpit: another tenant's p95 ${r.p95_ms.toFixed(1)} ms while one holds ${r.flood_open_requests ?? '?'} requests open to receivers that never answer (target < 1 s): ${mark(r.p95_ms < 1000)}`);
+    }
     const batches = of.filter((x) => x.scenario === 'batch').sort((a, b) => a.stored_before - b.stored_before);
     if (batches.length > 1) {
       const [first, last] = [batches[0]!, batches.at(-1)!];

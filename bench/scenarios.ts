@@ -9,6 +9,7 @@
 //   steady  single events paced at `rate` a second for `seconds`, one webhook
 //   serial  `serialEvents` in batches to one webhook with max_concurrency 1: its backlog goes
 //           through its lane one request at a time; compared with the serial raw limit
+//   tarpit  another tenant's latency while one floods receivers that never answer (tarpit.ts)
 import type { Api } from './api.ts';
 import { serverCpu, serverCpuSince } from './cpu.ts';
 import type { BenchOptions, Kind } from './options.ts';
@@ -67,6 +68,10 @@ export interface Row {
   not_succeeded: number;
   rss_start_mb: number;
   body_bytes: number;
+  /** Tarpit: the flooding tenant's deliveries, and its requests the tarpit held open once it had taken its slots, and at the end. */
+  flood_deliveries?: number;
+  flood_open_requests?: number;
+  flood_open_requests_at_end?: number;
 }
 
 export interface Session {
@@ -144,6 +149,7 @@ async function drive(kind: Kind, s: Session, run: Run, events: number): Promise<
     case 'batch':
     case 'serial': return { expected: await sendBatches(s, run, events), ingestEnd: now() };
     case 'steady': return { expected: await sendPaced(s, run, events), ingestEnd: now() };
+    case 'tarpit': throw new Error('the tarpit scenario runs on its own (tarpit.ts)');
     case 'fanout': {
       let expected = 0;
       let ingestEnd = 0;

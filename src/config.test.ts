@@ -15,6 +15,15 @@ describe('config', () => {
     assert.throws(() => loadConfig({ RELAIS_CONCURRENCY: '0' }), /RELAIS_CONCURRENCY must be an integer ≥ 1/);
   });
 
+  it('keeps an eighth of the dispatcher\'s slots in reserve, with room for four tenants\' guarantees', () => {
+    assert.deepEqual([loadConfig({}).tenantReserve, loadConfig({}).tenantGuarantee], [16, 4]);
+    const small = loadConfig({ RELAIS_CONCURRENCY: '16' });
+    assert.deepEqual([small.tenantReserve, small.tenantGuarantee], [2, 1]);
+    assert.equal(loadConfig({ RELAIS_CONCURRENCY: '1' }).tenantReserve, 0);
+    assert.equal(loadConfig({ RELAIS_TENANT_RESERVE: '0' }).tenantReserve, 0, 'off');
+    assert.throws(() => loadConfig({ RELAIS_CONCURRENCY: '8', RELAIS_TENANT_RESERVE: '8' }), /RELAIS_TENANT_RESERVE must be below RELAIS_CONCURRENCY \(8\)/);
+  });
+
   it('gives each process an id of its own, for its NOTIFYs', () => {
     assert.notEqual(loadConfig({}).processId, loadConfig({}).processId);
   });

@@ -32,6 +32,13 @@ export interface Config {
   webhookConcurrency: number;
   /** Deliveries in flight at once in this process. */
   concurrency: number;
+  /**
+   * Slots no tenant may borrow beyond its guarantee (dispatcher/tenant-shares.ts): kept for other
+   * tenants however long one tenant's requests hang. 0: slots go first come, first served.
+   */
+  tenantReserve: number;
+  /** Slots any tenant may hold, from the reserve if need be. */
+  tenantGuarantee: number;
   /** Which parts this process runs: the API (and page), the dispatcher, or both. */
   roles: { api: boolean; worker: boolean };
   /** With both roles: the dispatcher runs in a thread of its own, so the API and deliveries use two cores. */
@@ -83,6 +90,10 @@ function listVar(env: Env, name: string): string[] {
 
 export function loadConfig(env: Env = process.env): Config {
   const requestTimeoutMs = durationVar(env, 'RELAIS_REQUEST_TIMEOUT', '15s');
+  const concurrency = intVar(env, 'RELAIS_CONCURRENCY', 128, 1);
+  // An eighth of the slots (16 of 128), with room in it for four tenants' guarantees.
+  const tenantReserve = intVar(env, 'RELAIS_TENANT_RESERVE', Math.min(Math.ceil(concurrency / 8), concurrency - 1), 0);
+  if (tenantReserve >= concurrency) throw new Error(`RELAIS_TENANT_RESERVE must be below RELAIS_CONCURRENCY (${concurrency}), got "${tenantReserve}"`);
   const schedule = listVar(env, 'RELAIS_RETRY_SCHEDULE');
   const roles = listVar(env, 'RELAIS_ROLES');
   return {
@@ -112,7 +123,9 @@ export function loadConfig(env: Env = process.env): Config {
     disableAfterMs: durationVar(env, 'RELAIS_DISABLE_AFTER', '24h'),
     secretOverlapMs: durationVar(env, 'RELAIS_SECRET_OVERLAP', '24h'),
     shutdownGraceMs: durationVar(env, 'RELAIS_SHUTDOWN_GRACE', '10s'),
-    concurrency: intVar(env, 'RELAIS_CONCURRENCY', 128, 1),
+    concurrency,
+    tenantReserve,
+    tenantGuarantee: intVar(env, 'RELAIS_TENANT_GUARANTEE', Math.max(1, Math.ceil(tenantReserve / 4)), 1),
     webhookConcurrency: intVar(env, 'RELAIS_WEBHOOK_CONCURRENCY', 64, 1),
     roles: roles.length ? { api: roles.includes('api'), worker: roles.includes('worker') } : { api: true, worker: true },
     dispatchThread: boolVar(env, 'RELAIS_DISPATCH_THREAD', true),

@@ -1,7 +1,7 @@
 // Every error leaves as an RFC 9457 problem detail. Expected errors (the catalog's, request
 // validation, Fastify's own 4xx) name what was wrong; anything else is logged and answered
 // with a bare 500 that reveals nothing.
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { RelaisError, type FieldError } from '../core/errors.ts';
 
@@ -36,6 +36,12 @@ function fieldName(context: string | undefined, instancePath: string): string {
   const where = context === 'querystring' ? 'query' : context;
   if (where && where !== 'body') return path ? `${where}.${path}` : where;
   return path || 'body';
+}
+
+/** Errors Fastify meets before a route is found (a path segment too long or badly escaped): problems naming the path. */
+export function frameworkProblem(err: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const status = err.statusCode ?? 400;
+  void sendProblem(reply, { type: `${TYPE_BASE}bad-request`, title: 'Bad request', status, detail: err.message, code: err.code, errors: [{ field: 'params', message: err.message }] });
 }
 
 export function installProblemHandlers(app: FastifyInstance): void {

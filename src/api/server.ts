@@ -8,7 +8,8 @@ import type { Services } from '../services/index.ts';
 import type { Store } from '../store/store.ts';
 import { installAuth } from './auth.ts';
 import { pageBundle, pageRoutes } from './page.ts';
-import { installProblemHandlers } from './problems.ts';
+import { installInputLimits, MAX_URL_VALUE_CHARS } from './input-limits.ts';
+import { frameworkProblem, installProblemHandlers } from './problems.ts';
 import { accessRoutes } from './routes/access.ts';
 import { conditionRoutes } from './routes/conditions.ts';
 import { deliveryRoutes } from './routes/deliveries.ts';
@@ -27,10 +28,15 @@ export interface ServerDeps {
 }
 
 export async function buildServer({ services, store, log, bodyLimitBytes = 5 * 1024 * 1024, publicUrl }: ServerDeps): Promise<FastifyInstance> {
-  const app: FastifyInstance = Fastify({ loggerInstance: log as FastifyBaseLogger, bodyLimit: bodyLimitBytes, logController: new LogController({ disableRequestLogging: true }), return503OnClosing: true });
+  const app: FastifyInstance = Fastify({
+    loggerInstance: log as FastifyBaseLogger, bodyLimit: bodyLimitBytes, logController: new LogController({ disableRequestLogging: true }), return503OnClosing: true,
+    // Long path segments reach the input limits and the schemas, which name the parameter; past this, a 414 problem.
+    routerOptions: { maxParamLength: MAX_URL_VALUE_CHARS }, frameworkErrors: frameworkProblem,
+  });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installProblemHandlers(app);
+  installInputLimits(app);
 
   await app.register(swagger, {
     openapi: {

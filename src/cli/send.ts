@@ -1,6 +1,7 @@
 // `relais send <tenant> <type> [data]`: emit an event straight into the store, as the API would.
 import { loadConfig } from '../config.ts';
 import { RelaisError } from '../core/errors.ts';
+import { jsonProblem } from '../core/json-limits.ts';
 import { createLogger } from '../log.ts';
 import { EventIn } from '../schemas/events.ts';
 import { createServices } from '../services/index.ts';
@@ -19,6 +20,8 @@ export async function send(tenant: string, type: string, data: string | undefine
   } catch (err) {
     throw new Error(`data is not valid JSON: ${(err as Error).message}`);
   }
+  const limit = jsonProblem({ type, data: parsedData, id: options.id }); // as the API's body limits (api/input-limits.ts)
+  if (limit) throw new Error(`${limit.field}: ${limit.message}`);
   const input = EventIn.safeParse({ type, data: parsedData, id: options.id, occurred_at: options.occurredAt });
   if (!input.success) throw new Error(input.error.issues.map((i) => `${i.path.join('.') || 'event'}: ${i.message}`).join('; '));
 

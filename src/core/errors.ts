@@ -32,4 +32,7 @@ export const errors = {
     new RelaisError('RELAIS_ERR_NOT_FOUND', 404, 'Not found', `${what} "${id}" does not exist`),
   conflict: (detail: string, field?: string) =>
     new RelaisError('RELAIS_ERR_CONFLICT', 409, 'Conflict', detail, field ? [{ field, message: detail }] : []),
+  /** An idempotency id sent again with another type or data. */
+  idempotencyConflict: (errs: FieldError[]) =>
+    new RelaisError('RELAIS_ERR_IDEMPOTENCY_CONFLICT', 409, 'Conflict', errs.map((e) => `${e.field}: ${e.message}`).join('; '), errs),
 } as const;

@@ -145,6 +145,7 @@ export interface Delivery {
 
 export const ERROR_KINDS = [
   'timeout', 'connection_refused', 'connection_reset', 'dns', 'tls', 'blocked', 'network', 'template',
+  'internal', // Relais could not record the attempt (a value the store cannot hold): the delivery is failed, not sent again
 ] as const;
 export type ErrorKind = (typeof ERROR_KINDS)[number];
 

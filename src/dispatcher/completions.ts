@@ -1,8 +1,15 @@
 // Attempt results are group-committed (see group-commit.ts): a busy dispatcher records hundreds
 // of results per transaction, an idle one records each within a couple of milliseconds.
+// The transaction is shared by every tenant's results, so one result must never fail the
+// others: each is checked against what the store can hold before it joins (store/row-limits.ts),
+// and a write that fails anyway is retried apart, down to the result that broke it. A result
+// that cannot be recorded is recorded as what it is: the delivery failed, with an `internal`
+// attempt that says why. Left leased, it would be sent again at every lease's end, for ever.
 import type { Logger } from 'pino';
-import type { Completion, FailureRecord, Store } from '../store/store.ts';
+import type { AttemptRecord, Completion, FailureRecord, Store } from '../store/store.ts';
+import { completionProblems, isRowFault, jsonProblem, timeProblem, type RowProblem } from '../store/row-limits.ts';
 import { groupCommit } from '../group-commit.ts';
+import { newId } from '../ids.ts';
 
 /**
  * How long a result waits for others to share its transaction. Its webhook's turn has already
@@ -11,20 +18,85 @@ import { groupCommit } from '../group-commit.ts';
  * deliveries/s on SQLite), and single events gained a few percent.
  */
 const RECORD_LINGER_MS = 2;
+/**
+ * A result whose write fails alone for a reason that may pass (a lost connection, a deadlock) is
+ * left leased: it is sent again when its lease ends. Past this many such failures of one
+ * delivery, in a row, its result is taken for unrecordable after all.
+ */
+const MAX_STRIKES = 3;
+const MAX_TRACKED_STRIKES = 10_000;
+const MAX_REASON_CHARS = 1_000;
+
+const describe = (problems: RowProblem[]): string => problems.map((p) => `${p.field}: ${p.message}`).join('; ');
+const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/** The delivery failed, with an attempt that says why its result could not be recorded; keeps what of the attempt can be stored. */
+function failedCompletion(c: Completion, reason: string, at: number): Completion {
+  const a = c.attempt;
+  const startedAt = a && timeProblem(a.startedAt) === undefined ? a.startedAt : at;
+  const attempt: AttemptRecord = {
+    id: newId('att', startedAt), // not the original's: its id may be what was refused
+    startedAt,
+    durationMs: a && Number.isInteger(a.durationMs) && a.durationMs >= 0 && a.durationMs <= 2_147_483_647 ? a.durationMs : 0,
+    request: a && jsonProblem(a.request) === undefined ? a.request : { method: a?.request.method ?? 'POST', url: '', headers: {}, body: '' },
+    response: a && a.response && jsonProblem(a.response) === undefined && Number.isInteger(a.response.status) && Math.abs(a.response.status) < 1_000 ? a.response : null,
+    errorKind: 'internal',
+    errorMessage: `could not record this attempt's result: ${reason}`.replaceAll('\0', '\\0').slice(0, MAX_REASON_CHARS),
+    succeeded: false,
+  };
+  return { deliveryId: c.deliveryId, leaseId: c.leaseId, tenantId: c.tenantId, webhookId: c.webhookId, status: 'failed', dueAt: null, attempt };
+}
 
 export function completionWriter(store: Store, now: () => number, log: Logger, onRecords: (records: FailureRecord[]) => void) {
+  // A write that throws has recorded nothing (one transaction): group commit retries it apart.
   const writer = groupCommit<Completion, void>(async (batch) => {
+    const records = await store.deliveries.complete(batch, now());
     try {
-      onRecords(await store.deliveries.complete(batch, now()));
+      onRecords(records);
     } catch (err) {
-      // Nothing is lost: the deliveries stay leased and fall due again when the lease ends.
-      log.error({ err, count: batch.length }, 'could not record delivery results; they will be retried when their lease ends');
+      log.error({ err }, 'could not act on webhooks\' failure records'); // recorded already: must not be written again
     }
     return batch.map(() => undefined);
   }, 1_000, RECORD_LINGER_MS);
+
+  const strikes = new Map<string, number>(); // delivery id → its results' write failures in a row that may pass
+
+  function strike(deliveryId: string): number {
+    const n = (strikes.get(deliveryId) ?? 0) + 1;
+    strikes.delete(deliveryId); // re-inserted last: the map drops the oldest first
+    strikes.set(deliveryId, n);
+    if (strikes.size > MAX_TRACKED_STRIKES) strikes.delete(strikes.keys().next().value!);
+    return n;
+  }
+
+  async function recordFailed(c: Completion, reason: string): Promise<void> {
+    log.error({ delivery: c.deliveryId, tenant: c.tenantId, webhook: c.webhookId, reason }, 'could not record a delivery result: the delivery is marked failed');
+    try {
+      await writer.submit(failedCompletion(c, reason, now()));
+      strikes.delete(c.deliveryId);
+    } catch (err) {
+      log.error({ err, delivery: c.deliveryId }, 'could not record a delivery as failed either; it will be sent again when its lease ends');
+    }
+  }
+
+  /** Records a result; never rejects (what could not be recorded is logged, and failed or left to its lease). */
+  async function write(c: Completion): Promise<void> {
+    const problems = completionProblems(c);
+    if (problems.length) return recordFailed(c, describe(problems));
+    try {
+      await writer.submit(c);
+      strikes.delete(c.deliveryId);
+    } catch (err) {
+      if (isRowFault(err)) return recordFailed(c, messageOf(err));
+      const n = strike(c.deliveryId);
+      if (n >= MAX_STRIKES) return recordFailed(c, `failed ${n} times in a row: ${messageOf(err)}`);
+      log.error({ err, delivery: c.deliveryId, strikes: n }, 'could not record a delivery result; it will be sent again when its lease ends');
+    }
+  }
+
   return {
-    /** Resolves once the completion is written (or its write has failed and been logged). */
-    write: (completion: Completion): Promise<void> => writer.submit(completion),
+    /** Resolves once the completion is written (or its write has failed and been dealt with). */
+    write,
     drain: (): Promise<void> => writer.drain(),
   };
 }

@@ -17,8 +17,18 @@
 // published as credits (credits.ts), ingest stores that many of its new deliveries already
 // leased here and hands them over with their event and webhook (accept). A pump takes the
 // credits back before it claims, and publishes them again only when its claim came back short.
-// Stopping claims nothing more, lets in-flight sends finish for a grace period, then aborts
-// the rest and gives their leases back untouched, so another worker sends them at once.
+// Slots are shared between tenants (tenant-shares.ts): past a small guarantee, a tenant may take a
+// slot only while a reserve stays free for the others, so one whose receivers never answer holds
+// at most the slots outside the reserve. Every delivery passes that check on its way in (run()),
+// whether claimed, handed over or from a lane; one whose tenant may not take a slot waits, leased
+// but holding none, until one of its tenant's slots frees up (or half a lease has passed: then it
+// goes back to the store untouched). Claims step over the tenants with no room or with deliveries
+// waiting, so the oldest-due-first claim finds the other tenants' deliveries; a slot freed that
+// gives a stepped-over tenant room again wakes the pump. A delivery waiting at its webhook's gate
+// holds its slot, so it counts in its tenant's share too.
+// Stopping claims nothing more, gives back the deliveries waiting for their tenant's turn, lets
+// in-flight sends finish for a grace period, then aborts the rest and gives their leases back
+// untouched, so another worker sends them at once.
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import { buildRequest } from '../core/request.ts';
@@ -36,6 +46,7 @@ import type { Sender, SendOutcome } from './sender.ts';
 import { createGates, outcomeOf, type Limits, type Turn } from './gates.ts';
 import { createLanes } from './lanes.ts';
 import type { Credits } from './credits.ts';
+import { createTenantShares } from './tenant-shares.ts';
 
 const BATCH_MAX = 100;
 const ERROR_BACKOFF_MS = 1_000;
@@ -44,7 +55,7 @@ export interface DispatcherDeps {
   store: Store;
   sender: Sender;
   templates: TemplateRenderer;
-  config: Pick<Config, 'concurrency' | 'webhookConcurrency' | 'leaseMs' | 'pollMs' | 'retryScheduleMs' | 'disableAfterFailures' | 'disableAfterMs'>;
+  config: Pick<Config, 'concurrency' | 'tenantReserve' | 'tenantGuarantee' | 'webhookConcurrency' | 'leaseMs' | 'pollMs' | 'retryScheduleMs' | 'disableAfterFailures' | 'disableAfterMs'>;
   /** Disables a webhook (and tells its owner); injected so the loop holds no policy of its own. */
   disableWebhook: (tenantId: string, webhookId: string, reason: string) => Promise<void>;
   log: Logger;
@@ -55,6 +66,11 @@ export interface DispatcherDeps {
 }
 
 type Mode = 'stopped' | 'running' | 'stopping';
+/** A delivery waiting for a slot its tenant may take; `fromLane` as in run(). */
+interface Waiter {
+  claimed: ClaimedDelivery;
+  fromLane: boolean;
+}
 
 function templateFailure(webhook: Webhook, startedAt: number, message: string): AttemptRecord {
   return {
@@ -77,12 +93,20 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
   const freeSlots = (): number => config.concurrency - inFlight.size - outstanding - lanes.reserved;
   const limitsOf = (webhook: Webhook): Limits => ({ maxConcurrency: webhook.maxConcurrency ?? config.webhookConcurrency, rateLimit: webhook.rateLimit });
   const gates = createGates();
+  const shares = createTenantShares<Waiter>({ slots: config.concurrency, reserve: config.tenantReserve, guaranteed: config.tenantGuarantee, waitingMax: config.concurrency });
+  let skipping: readonly string[] = []; // the tenants the last claim stepped over
+  // The last claim that stepped over tenants found no other tenant's delivery due, nor any due
+  // before `until` (at most a poll interval later, for other processes' work): until then or until
+  // new work arrives (wake()), a claim stepping over the same tenants is not made.
+  let dry: { skip: readonly string[]; until: number } | undefined;
+  let expiry: NodeJS.Timeout | undefined; // gives back deliveries that waited too long for their tenant's turn
+  const returning = new Set<Promise<void>>(); // deliveries on their way back to the store
   const lanes = createLanes({
-    store, gates, leaseMs: config.leaseMs, log, now, running: () => mode === 'running', run: (claimed) => void run(claimed, true),
+    store, gates, leaseMs: config.leaseMs, log, now, running: () => mode === 'running', run: (claimed) => run(claimed, true),
     // The credits an idle dispatcher published come back for the lane: its deliveries go first.
-    freeSlots: () => {
+    freeSlots: (tenantId) => {
       withdrawCredits();
-      return freeSlots();
+      return Math.min(freeSlots(), shares.room(tenantId));
     },
     claimed: () => publishCredits(),
     limitsOf,
@@ -103,6 +127,12 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
   // Wakes arriving in the same turn of the event loop share one claim (the pump starts on
   // setImmediate): under a stream of single events, that is one claim per turn, not per event.
   function wake(): void {
+    dry = undefined; // new work may be due: ingest, NOTIFY, or the timer
+    refill();
+  }
+
+  /** Claims again for slots freed here: the store holds nothing new since the last claim. */
+  function refill(): void {
     if (mode !== 'running') return;
     if (pumping) {
       again = true;
@@ -135,7 +165,7 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
         .catch((err: unknown) => log.error({ err, count: batch.length }, 'could not release deliveries handed over while stopping; they fall due when their leases end'));
       return;
     }
-    for (const claimed of batch) void run(claimed);
+    for (const claimed of batch) run(claimed);
   }
 
   function arm(delayMs: number): void {
@@ -164,19 +194,33 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
           backlog = true; // a finishing send wakes us
           return;
         }
-        const batch = await store.deliveries.claim(room, config.leaseMs, now(), () => newId('att'));
+        const skip = shares.skipped();
+        if (dry && skip.length > 0 && now() < dry.until && dry.skip.every((t) => skip.includes(t))) {
+          // Stepping over the same tenants (or more) found nothing last time, and nothing has
+          // arrived since: do not read their backlog again for nothing.
+          skipping = skip;
+          backlog = false;
+          if (mode === 'running') arm(Math.max(0, Math.min(dry.until, soonest ?? Infinity) - now()));
+          soonest = undefined;
+          return;
+        }
+        const batch = await store.deliveries.claim(room, config.leaseMs, now(), () => newId('att'), skip);
+        skipping = skip;
         if (mode !== 'running') {
           await store.deliveries.release(batch.map((c) => ({ deliveryId: c.delivery.id, leaseId: c.leaseId })), now());
           return;
         }
-        for (const claimed of batch) void run(claimed);
+        for (const claimed of batch) run(claimed);
         backlog = batch.length === room;
         if (!backlog && !again) break;
       }
       soonest = undefined; // nextDueAt sees what was rescheduled before it; noteDue catches the rest
-      const next = await store.deliveries.nextDueAt();
+      const next = await store.deliveries.nextDueAt(skipping);
       const due = Math.min(next ?? Infinity, soonest ?? Infinity);
       soonest = undefined;
+      // The claim that stepped over tenants came back short: no other tenant has anything due before `next`.
+      // (Not if a wake came meanwhile: what it announced may not have been there to find.)
+      dry = skipping.length > 0 && !again ? { skip: skipping, until: Math.min(next ?? Infinity, now() + config.pollMs) } : undefined;
       // A wake that arrived while we looked counts: claim again at once rather than sleep on it.
       const delay = again ? 0 : due === Infinity ? config.pollMs : Math.max(0, Math.min(due - now(), config.pollMs));
       if (mode === 'running') arm(delay);
@@ -194,8 +238,47 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
     });
   }
 
-  /** Sends one delivery; `fromLane`: it was claimed from its webhook's lane, where it was next in line. */
-  async function run(claimed: ClaimedDelivery, fromLane = false): Promise<void> {
+  /**
+   * A delivery is here, leased (claimed, handed over, or from its lane: `fromLane`, it was next in
+   * line there): it goes if its tenant may take a slot, else waits for one, else goes back.
+   */
+  function run(claimed: ClaimedDelivery, fromLane = false): void {
+    if (mode !== 'running') return giveBack({ claimed, fromLane });
+    const verdict = shares.admit(claimed.delivery.tenantId, { claimed, fromLane }, now());
+    if (verdict === 'go') void send(claimed, fromLane);
+    else if (verdict === 'return') giveBack({ claimed, fromLane });
+    else expireLater();
+  }
+
+  /**
+   * Back to the store untouched, no attempt made: due now, where the next claim for its tenant
+   * finds it (its due time was now or earlier), or into its lane, where it keeps its place.
+   */
+  function giveBack({ claimed, fromLane }: Waiter): void {
+    const { delivery, leaseId, webhook } = claimed;
+    const back = fromLane && webhook
+      ? lanes.park(claimed, limitsOf(webhook), now()).then(() => lanes.drain(webhook.id))
+      : store.deliveries.release([{ deliveryId: delivery.id, leaseId }], now()).then(() => {
+        dry = undefined; // due again, to the next claim that does not step over its tenant
+      });
+    const done: Promise<void> = back
+      .catch((err: unknown) => log.error({ err, delivery: delivery.id }, 'could not give back a delivery waiting for its tenant\'s turn; it falls due when its lease ends'))
+      .finally(() => returning.delete(done));
+    returning.add(done);
+  }
+
+  /** Deliveries do not wait for their tenant's turn past half a lease, lest another worker take them over. */
+  function expireLater(): void {
+    if (expiry) return;
+    expiry = setTimeout(() => {
+      expiry = undefined;
+      for (const waiter of shares.expired(now() - config.leaseMs / 2)) giveBack(waiter);
+      if (shares.waiting > 0) expireLater();
+    }, config.leaseMs / 4).unref();
+  }
+
+  /** Sends one delivery, in a slot its tenant has taken (shares.admit or shares.next). */
+  async function send(claimed: ClaimedDelivery, fromLane: boolean): Promise<void> {
     const { delivery, leaseId, webhook, event } = claimed;
     inFlight.add(delivery.id);
     try {
@@ -252,13 +335,18 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
       log.error({ err, delivery: delivery.id }, 'delivery crashed; it will be retried when its lease ends');
     } finally {
       inFlight.delete(delivery.id);
+      shares.leave(delivery.tenantId);
       if (inFlight.size === 0) idle?.();
-      // Lanes first: their deliveries have waited longest.
+      // Deliveries waiting for their tenant's turn first (they are here, leased), then the lanes:
+      // their deliveries have waited longest.
+      for (let waiter = mode === 'running' ? shares.next() : undefined; waiter; waiter = shares.next()) void send(waiter.claimed, waiter.fromLane);
       lanes.drain(delivery.webhookId);
       lanes.drainStarved();
-      // Refill freed slots only while there is a backlog: new work wakes us anyway (ingest,
-      // NOTIFY, or the timer for what this process rescheduled).
-      if (mode === 'running' && backlog && (freeSlots() >= refillAt || inFlight.size === 0)) wake();
+      // Refill freed slots only while there is a backlog, or a tenant the last claim stepped over
+      // has room again: new work wakes us anyway (ingest, NOTIFY, or the timer for what this
+      // process rescheduled).
+      const more = (backlog && (freeSlots() >= refillAt || inFlight.size === 0)) || skipping.some(shares.mayTake);
+      if (mode === 'running' && more) refill();
       else publishCredits();
     }
   }
@@ -330,6 +418,9 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
       withdrawCredits();
       clearTimeout(timer);
       await pumping;
+      clearTimeout(expiry);
+      expiry = undefined;
+      for (const waiter of shares.clear()) giveBack(waiter);
       if (inFlight.size > 0) {
         const drained = new Promise<void>((resolve) => { idle = resolve; });
         const grace = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), graceMs).unref());
@@ -339,6 +430,7 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
           await drained;
         }
       }
+      await Promise.all(returning);
       await writer.drain();
       await lanes.close();
       mode = 'stopped';

@@ -7,6 +7,7 @@
 // claims before their deadline, so a busy webhook never fills the dispatcher's slots with
 // deliveries that must be handed back; the deadline, renewed while the lane is drained, only
 // matters if this worker dies. A lane found empty is closed and the gate lets deliveries in again.
+// A lane claims no more than its tenant may take of the dispatcher's slots (tenant-shares.ts).
 import type { Logger } from 'pino';
 import { newId } from '../ids.ts';
 import { groupCommit } from '../group-commit.ts';
@@ -19,6 +20,8 @@ const ERROR_BACKOFF_MS = 1_000;
 
 interface Lane {
   limits: Limits;
+  /** Whose webhook: its claims take no more slots than the tenant may (tenant-shares.ts). */
+  tenantId: string;
   /** Parks being written now, and parks written so far: a claim that came back short closes the lane only if neither moved. */
   parking: number;
   parked: number;
@@ -32,8 +35,8 @@ export interface LaneDeps {
   leaseMs: number;
   log: Logger;
   now: () => number;
-  /** Dispatcher slots free now (lanes' claims in flight already counted out: see reserved). */
-  freeSlots: () => number;
+  /** Dispatcher slots free now for this tenant's deliveries (lanes' claims in flight already counted out: see reserved). */
+  freeSlots: (tenantId: string) => number;
   running: () => boolean;
   /** Sends a delivery claimed from its lane. */
   run: (claimed: ClaimedDelivery) => void;
@@ -45,7 +48,7 @@ export interface LaneDeps {
 
 export function createLanes({ store, gates, leaseMs, log, now, freeSlots, running, run, claimed: afterClaim, limitsOf }: LaneDeps) {
   const lanes = new Map<string, Lane>();
-  const starved = new Set<string>(); // lanes with room at their gate but no free slot
+  const starved = new Set<string>(); // lanes with room at their gate but no free slot (for their tenant)
   const claims = new Set<Promise<void>>();
   let reserved = 0; // slots promised to lane claims in flight
   let renewal: NodeJS.Timeout | undefined;
@@ -84,7 +87,7 @@ export function createLanes({ store, gates, leaseMs, log, now, freeSlots, runnin
   async function park(claimed: ClaimedDelivery, limits: Limits, until: number): Promise<void> {
     const id = claimed.delivery.webhookId;
     let lane = lanes.get(id);
-    if (!lane) lanes.set(id, lane = { limits, parking: 0, parked: 0, draining: false, timer: undefined });
+    if (!lane) lanes.set(id, lane = { limits, tenantId: claimed.delivery.tenantId, parking: 0, parked: 0, draining: false, timer: undefined });
     lane.limits = limits;
     gates.park(id, now());
     lane.parking++;
@@ -104,7 +107,7 @@ export function createLanes({ store, gates, leaseMs, log, now, freeSlots, runnin
     lane.timer = undefined;
     const at = now();
     const gate = gates.room(id, lane.limits, at);
-    const free = freeSlots();
+    const free = freeSlots(lane.tenantId);
     const take = Math.min(gate.room, free, CLAIM_MAX);
     if (gate.room > 0 && free <= 0) starved.add(id);
     else starved.delete(id);
@@ -158,10 +161,7 @@ export function createLanes({ store, gates, leaseMs, log, now, freeSlots, runnin
 
     /** A slot freed up: lanes that had room but found no slot claim now. */
     drainStarved(): void {
-      for (const id of starved) {
-        if (freeSlots() <= 0) return;
-        drain(id);
-      }
+      for (const id of starved) drain(id);
     },
 
     /** On stop, once sends have ended: the lanes' deliveries become due to any worker at once. */

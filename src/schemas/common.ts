@@ -27,7 +27,14 @@ export function durationMsOrNaN(text: string): number {
   }
 }
 
-export const Duration = z.string().refine((v) => !Number.isNaN(durationMsOrNaN(v)), 'a duration such as 0, 250ms, 5s, 5m, 2h or 5d');
+export const Duration = z.string().max(40).refine((v) => !Number.isNaN(durationMsOrNaN(v)), 'a duration such as 0, 250ms, 5s, 5m, 2h or 5d');
+
+/** A duration from `minMs` to `maxMs`, as the bound's text says (e.g. "from 0 to 30d"). */
+export const durationWithin = (minMs: number, maxMs: number, bounds: string) =>
+  Duration.refine((d) => {
+    const ms = durationMsOrNaN(d); // zod runs this refinement even when Duration's own failed
+    return Number.isNaN(ms) || (ms >= minMs && ms <= maxMs);
+  }, bounds);
 
 export const TenantParams = z.object({ tenant: TenantId });
 

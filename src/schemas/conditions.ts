@@ -10,6 +10,7 @@ export const ConditionCheckIn = z.strictObject({
 export const ConditionCheckOut = z.object({
   valid: z.boolean().describe('Whether a webhook can be saved with this condition: it parses, names only the event\'s variables (tenant, data, previous, changes, actor, resource), type-checks, its patterns are valid RE2, and its estimated cost is within the budget'),
   error: z.object({
+    kind: z.enum(['syntax', 'refused']).describe('`syntax`: it does not parse; `refused`: it parses, but names an unknown variable, mistypes, has a bad pattern or costs too much'),
     message: z.string().describe('Why it cannot be saved: a syntax error, an unknown variable, a type error, a bad pattern, or a cost over the budget'),
     position: z.number().int().nullable().describe('0-based offset into the condition, when known'),
   }).nullable(),

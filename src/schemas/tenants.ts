@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import type { Notice, Tenant } from '../core/model.ts';
 import { PAGE_LINK_MAX_TTL_MS } from '../core/page-links.ts';
-import { Duration, durationMsOrNaN, Iso, iso, isoOrNull, TenantId } from './common.ts';
+import { MAX_TOKEN_TTL_MS } from '../core/duration.ts';
+import { durationWithin, Iso, iso, isoOrNull, TenantId } from './common.ts';
 
 export const TenantIn = z.strictObject({
   id: TenantId.optional().describe('Your own id for this customer (e.g. company_id); generated when absent'),
   name: z.string().min(1).max(200),
-  notify_emails: z.array(z.email()).max(20).optional().describe('Who is emailed when a webhook is disabled'),
+  notify_emails: z.array(z.email().max(254)).max(20).optional().describe('Who is emailed when a webhook is disabled'),
 }).meta({ id: 'TenantIn' });
 export type TenantIn = z.infer<typeof TenantIn>;
 
@@ -32,7 +33,8 @@ export const TenantPage = z.object({
 }).meta({ id: 'TenantPage' });
 
 export const TokenIn = z.strictObject({
-  expires_in: Duration.optional().describe('Lifetime of the token, e.g. 1h; no expiry when absent'),
+  expires_in: durationWithin(1_000, MAX_TOKEN_TTL_MS, 'between 1s and 1825d (5 years)').optional()
+    .describe('Lifetime of the token, e.g. 1h, at most 1825d; no expiry when absent'),
 }).meta({ id: 'TokenIn' });
 export type TokenIn = z.infer<typeof TokenIn>;
 
@@ -42,10 +44,7 @@ export const TokenOut = z.object({
 }).meta({ id: 'TokenOut' });
 
 export const PageLinkIn = z.strictObject({
-  expires_in: Duration.refine((d) => {
-    const ms = durationMsOrNaN(d); // zod runs this refinement even when Duration's own failed
-    return ms > 0 && ms <= PAGE_LINK_MAX_TTL_MS;
-  }, 'between 1s and 24h').optional().describe('How long the link works, e.g. 15m; 1h when absent, 24h at most'),
+  expires_in: durationWithin(1_000, PAGE_LINK_MAX_TTL_MS, 'between 1s and 24h').optional().describe('How long the link works, e.g. 15m; 1h when absent, 24h at most'),
 }).meta({ id: 'PageLinkIn' });
 
 export const PageLinkOut = z.object({

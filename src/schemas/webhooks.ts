@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { formatDurationMs } from '../core/duration.ts';
+import { formatDurationMs, MAX_RETRY_DELAY_MS } from '../core/duration.ts';
 import { HTTP_METHODS, PAYLOAD_FORMATS, type Webhook } from '../core/model.ts';
 import { redactHeaders } from '../core/redaction.ts';
 import { secretProblem } from '../core/signing.ts';
 import { CONDITION_MAX_CHARS } from '../core/conditions.ts';
 import { TEMPLATE_MAX_SOURCE_CHARS } from '../render/renderer.ts';
-import { Duration, EventPattern, Iso, iso, isoOrNull } from './common.ts';
+import { durationWithin, EventPattern, Iso, iso, isoOrNull } from './common.ts';
 
 // Headers Relais sets itself, or that only the connection may set.
 const RESERVED_HEADERS = new Set([
@@ -14,27 +14,36 @@ const RESERVED_HEADERS = new Set([
   'webhook-id', 'webhook-timestamp', 'webhook-signature',
 ]);
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/;
+// What undici can send: latin-1 (a ByteString), tab and visible characters only. An emoji or a
+// control character would make every delivery fail, or split the header.
+const HEADER_VALUE = /^[\t\x20-\x7e\xa0-\xff]{0,2000}$/;
+// WHATWG URL parsing strips tabs and newlines, trims spaces and control characters, and reads
+// `http:///host` as `http://host`: refuse instead of storing a URL other than the one written.
 // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
-const HEADER_VALUE = /^[^\x00-\x08\x0a-\x1f\x7f]{0,2000}$/;
+const URL_UNSAFE_CHARS = /[\x00-\x20\x7f]/;
+const URL_HOST_FIRST = /^https?:\/\/[^/\\?#]/i;
 
-export const WebhookUrl = z.url({ protocol: /^https?$/, hostname: z.regexes.hostname })
-  .max(2048)
-  .refine((u) => !URL.canParse(u) || (!new URL(u).username && !new URL(u).password), 'credentials in the URL are not allowed: send them in headers')
-  .describe('Where deliveries are sent (http or https)');
+// The text as written is checked first: z.url() hands on its trimmed, stripped version.
+export const WebhookUrl = z.string().max(2048)
+  .refine((u) => !URL_UNSAFE_CHARS.test(u), 'spaces and control characters (tab, CR, LF, NUL) are not allowed: percent-encode them')
+  .refine((u) => URL_UNSAFE_CHARS.test(u) || !/^https?:/i.test(u) || URL_HOST_FIRST.test(u), 'write the host right after http:// or https://')
+  .pipe(z.url({ protocol: /^https?$/, hostname: z.regexes.hostname })
+    .refine((u) => !URL.canParse(u) || (!new URL(u).username && !new URL(u).password), 'credentials in the URL are not allowed: send them in headers'))
+  .meta({ format: 'uri', description: 'Where deliveries are sent (http or https)' });
 
 export const Headers = z.record(z.string(), z.string()).superRefine((headers, ctx) => {
-  if (Object.keys(headers).length > 30) ctx.addIssue({ code: 'custom', message: 'at most 30 headers' });
+  if (Object.keys(headers).length > 30) return ctx.addIssue({ code: 'custom', message: 'at most 30 headers' });
   for (const [name, value] of Object.entries(headers)) {
     if (!HEADER_NAME.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: 'not a valid header name' });
     else if (RESERVED_HEADERS.has(name.toLowerCase())) ctx.addIssue({ code: 'custom', path: [name], message: 'this header is set by Relais or the connection and cannot be overridden' });
-    if (!HEADER_VALUE.test(value)) ctx.addIssue({ code: 'custom', path: [name], message: 'header values may not contain control characters or exceed 2000 characters' });
+    if (!HEADER_VALUE.test(value)) ctx.addIssue({ code: 'custom', path: [name], message: 'header values are at most 2000 latin-1 characters, no control characters or emoji (HTTP cannot send them)' });
   }
 }).describe('Extra request headers, e.g. an API key the receiver expects');
 
 export const Filters = z.record(
-  z.string().regex(/^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/, 'a dotted path into data'),
-  z.array(z.union([z.string(), z.number(), z.boolean(), z.null()])).max(500),
-).describe('field → allowed values; an event is delivered only when every field has an allowed value');
+  z.string().max(200).regex(/^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/, 'a dotted path into data'),
+  z.array(z.union([z.string().max(1000), z.number(), z.boolean(), z.null()])).max(500),
+).refine((f) => Object.keys(f).length <= 50, 'at most 50 fields').describe('field → allowed values; an event is delivered only when every field has an allowed value');
 
 export const Secret = z.string().superRefine((s, ctx) => {
   const problem = secretProblem(s);
@@ -43,7 +52,7 @@ export const Secret = z.string().superRefine((s, ctx) => {
 
 export const RetryIn = z.discriminatedUnion('mode', [
   z.strictObject({ mode: z.literal('default') }),
-  z.strictObject({ mode: z.literal('custom'), schedule: z.array(Duration).min(1).max(30).describe('Delay before each attempt, the first attempt\'s first (usually "0")') }),
+  z.strictObject({ mode: z.literal('custom'), schedule: z.array(durationWithin(0, MAX_RETRY_DELAY_MS, 'from 0 to 30d')).min(1).max(30).describe('Delay before each attempt, the first attempt\'s first (usually "0")') }),
   z.strictObject({ mode: z.literal('none') }),
 ]).describe('When to retry a failed delivery: the server\'s schedule, your own delays, or never');
 
@@ -64,7 +73,7 @@ const webhookFields = {
     .describe('format "template": a Jinja template rendering the body; it sees data (alias doc), previous, changes, actor, event, tenant'),
   content_type: z.string().max(200).regex(/^[\w!#$&^.+-]+\/[\w!#$&^.+-]+(\s*;\s*[\w.-]+=("[^"]*"|[\w.-]+))*$/, 'a media type such as application/json').nullable().optional()
     .describe('format "template": the body\'s content type (application/json by default; JSON output is checked)'),
-  form_fields: z.array(z.string().regex(/^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/, 'a dotted path into data')).min(1).max(100).nullable().optional()
+  form_fields: z.array(z.string().max(200).regex(/^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/, 'a dotted path into data')).min(1).max(100).nullable().optional()
     .describe('format "form": the fields of data sent as application/x-www-form-urlencoded'),
   export_key: z.string().max(200).nullable().optional().describe('format "audit": a value of your choosing the receiver can check'),
   max_concurrency: z.number().int().min(1).max(1000).nullable().optional().describe('Requests in flight at once to this URL (default: the server\'s RELAIS_WEBHOOK_CONCURRENCY)'),

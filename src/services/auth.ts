@@ -2,6 +2,7 @@
 // its own tenant. Tenant tokens are stored as SHA-256 hashes: a leaked database leaks no token.
 // Sign-in links (core/page-links.ts) carry a third kind: stateless, signed, expiring, one tenant.
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { MAX_TOKEN_TTL_MS } from '../core/duration.ts';
 import { errors } from '../core/errors.ts';
 import { PAGE_LINK_PREFIX, signPageLink, verifyPageLink } from '../core/page-links.ts';
 import { newId } from '../ids.ts';
@@ -65,6 +66,8 @@ export function authService({ store, config, now }: ServiceDeps) {
     },
 
     async createTenantToken(tenantId: string, ttlMs: number | undefined): Promise<{ token: string; expiresAt: number | null }> {
+      // The API's schema bounds it too; this keeps every caller from minting a token dated past what a Date can hold.
+      if (ttlMs !== undefined && !(ttlMs > 0 && ttlMs <= MAX_TOKEN_TTL_MS)) throw errors.validation([{ field: 'expires_in', message: 'between 1ms and 1825d (5 years)' }]);
       await mustExist(tenantId);
       const token = newToken('tnt');
       const expiresAt = ttlMs === undefined ? null : now() + ttlMs;

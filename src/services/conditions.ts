@@ -8,7 +8,7 @@ import { errors } from '../core/errors.ts';
 import type { EventTypeService } from './event-types.ts';
 
 export interface ConditionCheck {
-  error: { message: string; position: number | null } | null;
+  error: { kind: 'syntax' | 'refused'; message: string; position: number | null } | null;
   example: { eventType: string; matches: boolean | null; error: string | null } | null;
 }
 
@@ -18,7 +18,7 @@ export function conditionService(eventTypes: EventTypeService) {
       const type = eventType === undefined ? undefined : await eventTypes.find(eventType);
       if (eventType !== undefined && !type) throw errors.validation([{ field: 'event_type', message: `unknown event type "${eventType}"` }]);
       const problem = conditionProblem(condition);
-      if (problem) return { error: { message: problem.message, position: problem.position ?? null }, example: null };
+      if (problem) return { error: { kind: problem.kind, message: problem.message, position: problem.position ?? null }, example: null };
       if (!type) return { error: null, example: null };
       const data = type.example ?? {};
       const context = conditionContext({ type: type.name, tenantId: '', actor: null, resource: null, previous: null, changes: null }, data);

@@ -6,12 +6,16 @@ import { subscriptionMatches } from '../core/matching.ts';
 import type { Json } from '../core/model.ts';
 import { isSystemEventType } from '../core/system-events.ts';
 import { newId } from '../ids.ts';
+import { refuseConflictingDuplicates, refuseReusedIds } from './idempotency.ts';
 import { validateData } from './schema-validator.ts';
 import type { EventIn } from '../schemas/events.ts';
 import type { ClaimedDelivery, IngestResult, Matcher, NewEvent } from '../store/store.ts';
 import type { ServiceDeps } from './deps.ts';
 import type { EventTypeService } from './event-types.ts';
-import { groupCommit } from '../group-commit.ts';
+import { groupCommit, writeApart, type ItemOutcome } from '../group-commit.ts';
+import { eventProblems } from '../store/row-limits.ts';
+
+interface IngestCall { tenantId: string; events: NewEvent[] }
 
 const newDeliveryId = (): string => newId('dlv');
 
@@ -69,21 +73,36 @@ export function eventService(deps: ServiceDeps, eventTypes: EventTypeService) {
     };
   }
 
-  // Concurrent ingests share transactions (group commit): one per tenant per batch. Each call
-  // still gets exactly its own events' results, and is answered only once they are stored.
-  const writer = groupCommit<{ tenantId: string; events: NewEvent[] }, IngestResult[]>(async (calls) => {
-    const byTenant = new Map<string, NewEvent[]>();
-    for (const c of calls) byTenant.set(c.tenantId, [...(byTenant.get(c.tenantId) ?? []), ...c.events]);
-    const stored = new Map<string, IngestResult[]>();
+  // Concurrent ingests share a write (group commit): one transaction per tenant per batch. Each
+  // call is answered with its own events' results once they are stored, or with its own error:
+  // a tenant's transaction that fails is retried apart, down to the call that broke it, and no
+  // other tenant's call hears of it (theirs are committed: an error would make them send again).
+  const writer = groupCommit<IngestCall, IngestResult[]>(async (calls) => {
+    const byTenant = new Map<string, IngestCall[]>();
+    for (const c of calls) {
+      const mine = byTenant.get(c.tenantId);
+      if (mine) mine.push(c);
+      else byTenant.set(c.tenantId, [c]);
+    }
+    const answers = new Map<IngestCall, ItemOutcome<IngestResult[]>>();
     let queued = 0; // deliveries left for the dispatcher to claim
-    for (const [tenantId, events] of byTenant) {
-      const { results, leased } = await storeLeasing(tenantId, events);
-      stored.set(tenantId, results);
-      queued += results.reduce((n, r) => n + (r.created ? r.event.deliveriesCount : 0), 0) - leased.length;
+    for (const [tenantId, tenantCalls] of byTenant) {
+      const outcomes = await writeApart(tenantCalls, async (part) => {
+        const { results, leased } = await storeLeasing(tenantId, part.flatMap((c) => c.events));
+        queued += results.reduce((n, r) => n + (r.created ? r.event.deliveriesCount : 0), 0) - leased.length;
+        return part.map((c) => results.splice(0, c.events.length));
+      });
+      tenantCalls.forEach((c, i) => answers.set(c, outcomes[i]!));
     }
     if (queued > 0) wake();
-    return calls.map((c) => stored.get(c.tenantId)!.splice(0, c.events.length));
+    return calls.map((c) => answers.get(c)!);
   });
+
+  /** Refuses, before it joins a shared write, an event with a value the store cannot hold (row-limits.ts). */
+  function refuseUnstorable(events: readonly NewEvent[], fieldPrefix: (i: number) => string): void {
+    const problems = events.flatMap((e, i) => eventProblems(e).map((p) => ({ field: `${fieldPrefix(i)}${p.field}`, message: p.message })));
+    if (problems.length) throw errors.validation(problems);
+  }
 
   /** Stores the events; the deliveries this process's dispatcher has room for go to it at once, already leased. */
   async function storeLeasing(tenantId: string, events: NewEvent[]): Promise<{ results: IngestResult[]; leased: ClaimedDelivery[] }> {
@@ -105,7 +124,12 @@ export function eventService(deps: ServiceDeps, eventTypes: EventTypeService) {
   async function ingest(tenantId: string, inputs: readonly EventIn[], fieldPrefix: (i: number) => string): Promise<IngestResult[]> {
     await check(inputs, fieldPrefix);
     const receivedAt = now();
-    return writer.submit({ tenantId, events: inputs.map((i) => toNewEvent(i, receivedAt)) });
+    const events = inputs.map((i) => toNewEvent(i, receivedAt));
+    refuseUnstorable(events, fieldPrefix); // before any query: an id with a NUL fails even a SELECT on PostgreSQL
+    if (inputs.length > 1) await refuseReusedIds(store, tenantId, inputs, fieldPrefix);
+    const results = await writer.submit({ tenantId, events });
+    refuseConflictingDuplicates(results, inputs, fieldPrefix);
+    return results;
   }
 
   return {

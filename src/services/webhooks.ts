@@ -7,7 +7,7 @@ import type { Json, RetryPolicy, Webhook } from '../core/model.ts';
 import { REDACTED } from '../core/redaction.ts';
 import { secretFromBytes } from '../core/signing.ts';
 import { idFloor, newId } from '../ids.ts';
-import { conditionSyntaxError } from '../core/conditions.ts';
+import { conditionProblem, conditionProblemMessage } from '../core/conditions.ts';
 import { templateSyntaxError } from '../render/renderer.ts';
 import type { WebhookIn, WebhookPatch } from '../schemas/webhooks.ts';
 import type { WebhookChanges } from '../store/store.ts';
@@ -75,8 +75,8 @@ export function webhookService(deps: ServiceDeps, eventTypes: EventTypeService, 
   function checkShape(w: Pick<Webhook, 'format' | 'template' | 'formFields' | 'condition'>): void {
     const problems: FieldError[] = [];
     if (w.condition !== null) {
-      const err = conditionSyntaxError(w.condition);
-      if (err) problems.push({ field: 'condition', message: `syntax error${err.position === undefined ? '' : ` at position ${err.position}`}: ${err.message}` });
+      const err = conditionProblem(w.condition); // syntax, unknown variables, types, patterns, cost
+      if (err) problems.push({ field: 'condition', message: conditionProblemMessage(err) });
     }
     if (w.format === 'template') {
       if (w.template === null) problems.push({ field: 'template', message: 'the template format needs a template' });

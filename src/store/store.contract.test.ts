@@ -347,6 +347,26 @@ for (const engineName of ENGINES) {
       assert.deepEqual(claimed.map((c) => c.event.id), ingested.map((r) => r.event.id), 'oldest first');
     });
 
+    it('claims around the tenants it is told to skip: their rows keep their place, attempts and due time', async () => {
+      for (const id of ['flood', 'flood2', 'calm']) await store.tenants.create({ id, name: id, notifyEmails: [] }, 1);
+      for (const id of ['flood', 'flood2', 'calm']) await webhook(store, id, ['sk']);
+      const t0 = 5_500_000;
+      await drain(t0);
+      const flood = await store.events.ingest('flood', [event('sk'), event('sk'), event('sk')], match, dlv, t0);
+      await store.events.ingest('flood2', [event('sk')], match, dlv, t0 + 1);
+      const calm = await store.events.ingest('calm', [event('sk'), event('sk')], match, dlv, t0 + 2);
+      await store.events.ingest('calm', [event('sk')], match, dlv, t0 + 50); // due later
+      assert.equal(await store.deliveries.nextDueAt(['flood', 'flood2']), t0 + 2, 'the first due row of another tenant');
+      const claimed = await store.deliveries.claim(10, 1000, t0 + 10, lease, ['flood', 'flood2']);
+      assert.deepEqual(claimed.map((c) => c.event.id), calm.map((r) => r.event.id), 'only the others\' due rows');
+      assert.equal(await store.deliveries.nextDueAt(['flood', 'flood2']), t0 + 50, 'skipped rows are not due to a skipping claim');
+      assert.equal(await store.deliveries.nextDueAt(), t0, 'but are still due');
+      const later = await store.deliveries.claim(10, 1000, t0 + 10, lease, ['flood2']);
+      assert.deepEqual(later.map((c) => c.event.id), flood.map((r) => r.event.id), 'in their place, oldest first');
+      assert.deepEqual(later.map((c) => c.delivery.attempts), [0, 0, 0]);
+      assert.equal((await store.deliveries.claim(10, 1000, t0 + 10, lease)).length, 1, 'flood2\'s, once not skipped');
+    });
+
     it('pages the log newest first and filters it', async () => {
       await store.tenants.create({ id: 'log', name: 'Log', notifyEmails: [] }, 1);
       const w = await webhook(store, 'log', ['*']);

@@ -153,6 +153,8 @@ export interface Store {
     ingestLeasing(tenantId: string, events: readonly NewEvent[], match: Matcher, newDeliveryId: IdMaker, now: number, lease: IngestLease):
       Promise<{ results: IngestResult[]; leased: ClaimedDelivery[] }>;
     get(tenantId: string, id: string): Promise<RelaisEvent | undefined>;
+    /** The events stored under these idempotency keys, by key (a batch checks for reused ids before it is stored). */
+    byKeys(tenantId: string, keys: readonly string[]): Promise<Map<string, RelaisEvent>>;
   };
 
   notices: {
@@ -174,8 +176,12 @@ export interface Store {
     /** A new delivery of a stored event to one of the tenant's webhooks, due now (resend, test). */
     create(tenantId: string, d: { id: string; eventId: string; eventType: string; webhookId: string }, now: number): Promise<Delivery>;
     list(tenantId: string, query: DeliveryQuery): Promise<Page<Delivery>>;
-    /** Leases up to `limit` due deliveries (pending and due, or leased and expired). */
-    claim(limit: number, leaseMs: number, now: number, newLeaseId: IdMaker): Promise<ClaimedDelivery[]>;
+    /**
+     * Leases up to `limit` due deliveries (pending and due, or leased and expired), oldest due
+     * first, none of the `skipTenants`' (tenants with no room in the dispatcher: their rows keep
+     * their place and are claimed once they are not skipped).
+     */
+    claim(limit: number, leaseMs: number, now: number, newLeaseId: IdMaker, skipTenants?: readonly string[]): Promise<ClaimedDelivery[]>;
     /**
      * Records attempts, moves deliveries on and updates their webhooks' failure records (a success
      * resets it), in one transaction; a lost lease is skipped. Returns the records that changed.
@@ -195,7 +201,7 @@ export interface Store {
     unpark(webhookIds: readonly string[], now: number): Promise<void>;
     /** Cancels a webhook's pending deliveries (not those being sent); returns how many. */
     cancelPending(tenantId: string, webhookId: string, now: number): Promise<number>;
-    /** The earliest due time in the queue, to sleep until then rather than poll. */
-    nextDueAt(): Promise<number | undefined>;
+    /** The earliest due time in the queue (of tenants other than `skipTenants`), to sleep until then rather than poll. */
+    nextDueAt(skipTenants?: readonly string[]): Promise<number | undefined>;
   };
 }

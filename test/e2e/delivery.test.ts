@@ -120,7 +120,7 @@ for (const engine of ENGINES) {
       suite.receiver.respond = () => ({ status: 200 });
       await seed(suite.t, `${suite.receiver.url}/idem`, { tenant: 'idem', type: 'idem.event' });
       const first = await suite.t.call<{ id: string; deliveries: number; duplicate: boolean }>('POST', '/v1/tenants/idem/events', { type: 'idem.event', id: 'order-7', data: { v: 1 } });
-      const second = await suite.t.call<{ id: string; deliveries: number; duplicate: boolean }>('POST', '/v1/tenants/idem/events', { type: 'idem.event', id: 'order-7', data: { v: 2 } });
+      const second = await suite.t.call<{ id: string; deliveries: number; duplicate: boolean }>('POST', '/v1/tenants/idem/events', { type: 'idem.event', id: 'order-7', data: { v: 1 } }); // same content (other content: 409, test/e2e/problems.test.ts)
       assert.equal(first.status, 202);
       assert.equal(second.status, 202);
       assert.equal(second.body.id, first.body.id);
@@ -141,7 +141,7 @@ for (const engine of ENGINES) {
       await suite.t.call('POST', '/v1/tenants/batch/webhooks', { url: `${suite.receiver.url}/batch-b`, events: ['batch.*'] });
       await suite.t.call('POST', '/v1/tenants/batch/webhooks', { url: `${suite.receiver.url}/batch-c`, events: ['*'], enabled: false });
       const res = await suite.t.call<{ events: { id: string; deliveries: number; duplicate: boolean }[] }>('POST', '/v1/tenants/batch/events/batch', {
-        events: [{ type: 'batch.one', data: { i: 1 } }, { type: 'batch.two', data: { i: 2 } }, { type: 'batch.one', data: { i: 3 }, id: 'b3' }, { type: 'batch.one', data: { i: 4 }, id: 'b3' }],
+        events: [{ type: 'batch.one', data: { i: 1 } }, { type: 'batch.two', data: { i: 2 } }, { type: 'batch.one', data: { i: 3 }, id: 'b3' }, { type: 'batch.one', data: { i: 3 }, id: 'b3' }],
       });
       assert.equal(res.status, 202);
       assert.deepEqual(res.body.events.map((e) => [e.deliveries, e.duplicate]), [[2, false], [1, false], [2, false], [2, true]]);

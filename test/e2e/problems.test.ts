@@ -93,6 +93,50 @@ for (const engine of ENGINES) {
       await expectProblem('GET', '/v1/nowhere', undefined, 404);
     });
 
+    it('bounds input: nesting, NUL, numbers, durations, URLs and header values, on this engine', async () => {
+      const events = '/v1/tenants/acme/events';
+      const deep = (n: number) => `{"type":"order.paid","data":${'['.repeat(n)}${']'.repeat(n)}}`;
+      await expectProblem('POST', events, deep(10_000), 422, /^data/);
+      assert.equal((await t.call('POST', events, deep(60))).status, 202, 'nesting within the bound is accepted');
+      await expectProblem('POST', events, { type: 'order.paid', data: { note: 'a\u0000b' } }, 422, 'data.note');
+      await expectProblem('POST', events, { type: 'order.paid', data: {}, id: 'a\u0000b' }, 422, 'id');
+      await expectProblem('POST', events, '{"type":"order.paid","data":{"n":1e309}}', 422, 'data.n');
+      await expectProblem('POST', '/v1/tenants', { name: 'a\u0000b' }, 422, 'name');
+      await expectProblem('GET', '/v1/tenants/acme/deliveries?webhook=a%00b', undefined, 422, 'query.webhook');
+      await expectProblem('POST', '/v1/tenants/acme/webhooks/wh_a%00b/test', undefined, 422, 'params.webhook');
+      await expectProblem('POST', '/v1/tenants/acme/tokens', { expires_in: '0' }, 422, 'expires_in');
+      await expectProblem('POST', '/v1/tenants/acme/tokens', { expires_in: '99999999999999999999d' }, 422, 'expires_in');
+      await expectProblem('POST', '/v1/tenants/acme/tokens', { expires_in: '1826d' }, 422, 'expires_in');
+      assert.equal((await t.call('POST', '/v1/tenants/acme/tokens', { expires_in: '1825d' })).status, 201);
+      await expectProblem('POST', hooks, webhook({ url: 'http:///nohost' }), 422, 'url');
+      await expectProblem('POST', hooks, webhook({ url: 'http://example.com/a\r\nb' }), 422, 'url');
+      await expectProblem('POST', hooks, webhook({ headers: { 'X-Emoji': '\u{1F600}' } }), 422, 'headers.X-Emoji');
+      await expectProblem('POST', hooks, webhook({ retry: { mode: 'custom', schedule: ['0', '99999999999999999999d'] } }), 422, 'retry.schedule[1]');
+      await expectProblem('POST', hooks, webhook({ retry: { mode: 'custom', schedule: ['31d'] } }), 422, 'retry.schedule[0]');
+      const saved = await t.call<{ retry: { schedule: string[] }; headers: Record<string, string> }>('POST', hooks,
+        webhook({ retry: { mode: 'custom', schedule: ['0', '1.5s', '30d'] }, headers: { 'X-Latin': 'caf\u00e9' } }));
+      assert.equal(saved.status, 201);
+      assert.deepEqual(saved.body.retry.schedule, ['0ms', '1500ms', '30d']);
+      assert.equal(saved.body.headers['X-Latin'], 'caf\u00e9');
+    });
+
+    it('answers 409 naming the id when an idempotency id comes back with another type or data', async () => {
+      const events = '/v1/tenants/acme/events';
+      const first = await t.call<{ id: string; duplicate: boolean }>('POST', events, { id: 'order-7', type: 'order.paid', data: { a: 1, b: { c: [1, 2] } } });
+      assert.deepEqual([first.status, first.body.duplicate], [202, false]);
+      const again = await t.call<{ id: string; duplicate: boolean }>('POST', events, { data: { b: { c: [1, 2] }, a: 1 }, type: 'order.paid', id: 'order-7' });
+      assert.deepEqual([again.status, again.body.id, again.body.duplicate], [202, first.body.id, true], 'same content, keys in another order: a duplicate');
+      await expectProblem('POST', events, { id: 'order-7', type: 'order.paid', data: { a: 2, b: { c: [1, 2] } } }, 409, 'id');
+      await expectProblem('POST', events, { id: 'order-7', type: 'order.shipped', data: { a: 1, b: { c: [1, 2] } } }, 409, 'id');
+      const before = (await t.call<{ data: unknown[] }>('GET', '/v1/tenants/acme/deliveries?limit=200')).body.data.length;
+      await expectProblem('POST', `${events}/batch`, { events: [{ id: 'order-8', type: 'order.paid', data: {} }, { id: 'order-7', type: 'order.paid', data: { a: 3 } }] }, 409, 'events[1].id');
+      await expectProblem('POST', `${events}/batch`, { events: [{ id: 'order-9', type: 'order.paid', data: { a: 1 } }, { id: 'order-9', type: 'order.paid', data: { a: 2 } }] }, 409, 'events[1].id');
+      const after = (await t.call<{ data: unknown[] }>('GET', '/v1/tenants/acme/deliveries?limit=200')).body.data.length;
+      assert.equal(after, before, 'a batch refused for a reused id stores nothing');
+      const batch = await t.call<{ events: { id: string; duplicate: boolean }[] }>('POST', `${events}/batch`, { events: [{ id: 'order-7', type: 'order.paid', data: { b: { c: [1, 2] }, a: 1 } }] });
+      assert.deepEqual([batch.status, batch.body.events[0]?.id, batch.body.events[0]?.duplicate], [202, first.body.id, true]);
+    });
+
     it('serves the OpenAPI document built from the same schemas, a docs page and a health check', async () => {
       const doc = (await t.call<{ openapi: string; paths: Record<string, Record<string, unknown>>; components: { schemas: Record<string, unknown> } }>('GET', '/openapi.json', undefined, null)).body;
       assert.match(doc.openapi, /^3\.1/);

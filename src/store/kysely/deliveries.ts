@@ -21,13 +21,21 @@ const LIVE = sql<boolean>`status IN ('pending', 'delivering')`;
 export type ClaimLock = RawBuilder<unknown>;
 
 /**
- * Leases the first `limit` due deliveries, in due order, until `until`; returns their rows. With
- * `lane`, leases that webhook's parked deliveries instead, in creation order, whatever their due
- * time (their due time is only a deadline: see release).
+ * Tenants the dispatcher has no room for (dispatcher/tenant-shares.ts): their rows are stepped
+ * over in the queue index, which holds no tenant, so a claim reads every due row of theirs before
+ * it finds another's. That costs what those tenants have due now, never what the log holds.
  */
-export function claimStatement(c: { limit: number; until: number; leaseId: string; now: number; claimLock: ClaimLock; lane?: string }): RawBuilder<DeliveriesTable> {
+const skipping = (tenants: readonly string[] | undefined): RawBuilder<unknown> =>
+  tenants && tenants.length > 0 ? sql` AND tenant_id NOT IN (${sql.join(tenants.map((t) => sql`${t}`))})` : sql``;
+
+/**
+ * Leases the first `limit` due deliveries, in due order, until `until`, stepping over the `skip`
+ * tenants' rows; returns their rows. With `lane`, leases that webhook's parked deliveries instead,
+ * in creation order, whatever their due time (their due time is only a deadline: see release).
+ */
+export function claimStatement(c: { limit: number; until: number; leaseId: string; now: number; claimLock: ClaimLock; lane?: string; skip?: readonly string[] }): RawBuilder<DeliveriesTable> {
   const pick = c.lane === undefined
-    ? sql`WHERE ${LIVE} AND due_at <= ${c.now} ORDER BY due_at, id`
+    ? sql`WHERE ${LIVE} AND due_at <= ${c.now}${skipping(c.skip)} ORDER BY due_at, id`
     : sql`WHERE parked_for = ${c.lane} AND status = 'pending' ORDER BY id`;
   return sql<DeliveriesTable>`
     UPDATE deliveries SET status = 'delivering', due_at = ${c.until}, lease_id = ${c.leaseId}, updated_at = ${c.now}, parked_for = NULL
@@ -92,8 +100,8 @@ export function deliveryQueries({ db, queue, box, claimLock, lockRows }: QueuePa
       return { data: page, nextCursor: rows.length > q.limit ? (page.at(-1)?.id ?? null) : null };
     },
 
-    claim(limit, leaseMs, now, newLeaseId) {
-      return claimWith({ limit, until: now + leaseMs, leaseId: newLeaseId(), now, claimLock });
+    claim(limit, leaseMs, now, newLeaseId, skipTenants) {
+      return claimWith({ limit, until: now + leaseMs, leaseId: newLeaseId(), now, claimLock, skip: skipTenants });
     },
 
     claimParked(webhookId, limit, leaseMs, now, newLeaseId) {
@@ -132,7 +140,14 @@ export function deliveryQueries({ db, queue, box, claimLock, lockRows }: QueuePa
       return Number(result.numUpdatedRows);
     },
 
-    async nextDueAt() {
+    async nextDueAt(skipTenants) {
+      if (skipTenants && skipTenants.length > 0) {
+        // The queue index in order, stopping at the first row of another tenant (min() with the
+        // extra filter would read every live row on SQLite). Held rows (no due time) are not due.
+        const { rows } = await sql<{ due_at: number | string }>`
+          SELECT due_at FROM deliveries WHERE ${LIVE} AND due_at IS NOT NULL${skipping(skipTenants)} ORDER BY due_at, id LIMIT 1`.execute(queue);
+        return rows[0] === undefined ? undefined : Number(rows[0].due_at);
+      }
       const row = await queue.selectFrom('deliveries').select((eb) => eb.fn.min('due_at').as('next')).where(LIVE).executeTakeFirst();
       return row?.next === null || row?.next === undefined ? undefined : Number(row.next);
     },

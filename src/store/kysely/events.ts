@@ -20,7 +20,7 @@ async function enabledWebhooks(trx: Transaction<Database>, tenantId: string): Pr
   return { webhooks: rows.map((r) => toWebhook(r, '')), rows: new Map(rows.map((r) => [r.id, r])) };
 }
 
-async function eventsByKey(trx: Transaction<Database>, tenantId: string, keys: readonly string[]): Promise<Map<string, RelaisEvent>> {
+async function eventsByKey(trx: Kysely<Database>, tenantId: string, keys: readonly string[]): Promise<Map<string, RelaisEvent>> {
   const found = new Map<string, RelaisEvent>();
   for (const part of chunks(keys, INSERT_CHUNK)) {
     const rows = await trx.selectFrom('events').selectAll()
@@ -97,6 +97,7 @@ export function eventQueries(db: Kysely<Database>, box: SecretBox): Store['event
         return { results, leased: leasedDeliveries(deliveries.slice(0, leasing), results, webhookRows, box, lease.leaseId) };
       });
     },
+    byKeys: (tenantId, keys) => eventsByKey(db, tenantId, keys),
     async get(tenantId, id) {
       const row = await db.selectFrom('events').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
       return row && toEvent(row);

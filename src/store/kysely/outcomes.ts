@@ -5,6 +5,7 @@
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { Database } from '../schema.ts';
 import type { Completion, FailureRecord } from '../store.ts';
+import { completionProblems, RowValueError } from '../row-limits.ts';
 import { chunks, json, jsonOrNull } from './rows.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -22,8 +23,8 @@ function outcomesByWebhook(completions: readonly Completion[]): Outcome[] {
   const outcomes = new Map<string, Outcome>();
   for (const c of completions) {
     const a = c.attempt;
-    // A template that fails is the owner's doing, not the receiver's: it does not count.
-    if (!a || a.errorKind === 'template') continue;
+    // A template that fails is the owner's doing, and a result we could not record ours, not the receiver's: neither counts.
+    if (!a || a.errorKind === 'template' || a.errorKind === 'internal') continue;
     const o = outcomes.get(c.webhookId) ?? { webhookId: c.webhookId, tenantId: c.tenantId, lastSuccessAt: null, failuresAfter: 0, firstFailureAfter: null };
     if (a.succeeded) Object.assign(o, { lastSuccessAt: a.startedAt, failuresAfter: 0, firstFailureAfter: null });
     else Object.assign(o, { failuresAfter: o.failuresAfter + 1, firstFailureAfter: o.firstFailureAfter ?? a.startedAt });
@@ -92,9 +93,17 @@ async function insertAttempts(trx: Db, completions: readonly Completion[], updat
   for (const part of chunks(rows)) await trx.insertInto('attempts').values(part).execute();
 }
 
-/** Records attempts and moves deliveries on, in one transaction; returns the touched webhooks' failure records. */
+/**
+ * Records attempts and moves deliveries on, in one transaction; returns the touched webhooks' failure
+ * records. A completion with a value the store cannot hold is refused (RowValueError) before the
+ * transaction begins: the writer is to record it apart (see dispatcher/completions.ts).
+ */
 export async function recordCompletions(db: Kysely<Database>, completions: readonly Completion[], now: number, lockRows: boolean): Promise<FailureRecord[]> {
   if (completions.length === 0) return [];
+  for (const c of completions) {
+    const problems = completionProblems(c);
+    if (problems.length) throw new RowValueError(problems.map((p) => ({ ...p, field: `${c.deliveryId}.${p.field}` })));
+  }
   return db.transaction().execute(async (trx) => {
     const records = await updateFailureRecords(trx, outcomesByWebhook(completions), lockRows);
     const updated = await updateDeliveries(trx, completions, now);

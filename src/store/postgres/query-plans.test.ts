@@ -54,6 +54,9 @@ describe('PostgreSQL queue query plans', () => {
     }], now);
     await store.deliveries.release([{ deliveryId: second!.delivery.id, leaseId: second!.leaseId, dueAt: now + 500 }], now);
     await store.deliveries.nextDueAt();
+    // Tenants at their share are stepped over, in the queue index still (tenant-shares.ts).
+    await store.deliveries.nextDueAt(['globex', 'initech']);
+    await store.deliveries.claim(10, 30_000, now, () => newId('att'), ['globex', 'initech']);
     // A saturated webhook's lane: parks, the lane's claim, its renewal, and emptying it on stop.
     const more = await store.deliveries.claim(100, 30_000, now, () => newId('att'));
     await store.deliveries.release(more.map((c) => ({ deliveryId: c.delivery.id, leaseId: c.leaseId, dueAt: now + 30_000, parkedFor: webhook.id })), now);

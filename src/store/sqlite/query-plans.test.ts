@@ -71,6 +71,9 @@ describe('SQLite query plans', () => {
     await store.deliveries.release([{ deliveryId: parked!.delivery.id, leaseId: parked!.leaseId, dueAt: now + 500 }], now);
     await store.deliveries.unpark([webhook.id], now);
     assert.equal(await store.deliveries.nextDueAt(), now + 500);
+    // Tenants at their share are stepped over, in the queue index still (tenant-shares.ts).
+    assert.equal(await store.deliveries.nextDueAt(['acme', 'globex']), undefined);
+    assert.equal((await store.deliveries.claim(10, 30_000, now + 500, () => newId('att'), ['acme', 'globex'])).length, 0);
     dispatching = false;
     await store.deliveries.get('acme', first!.delivery.id);
     await store.deliveries.list('acme', { limit: 10, webhookId: webhook.id, status: 'pending', eventType: 'order.paid', before: 'dlv_zzz' });

@@ -18,7 +18,7 @@ function Verdict({ check, condition }: { check: ConditionCheck; condition: strin
     const pos = check.error.position;
     return (
       <div class="check-result check-bad">
-        <p><strong>Syntax error{pos === null ? '' : ` at position ${pos}`}:</strong> {check.error.message}</p>
+        <p><strong>{check.error.kind === 'syntax' ? 'Syntax error' : 'Not accepted'}{pos === null ? '' : ` at position ${pos}`}:</strong> {check.error.message}</p>
         {pos !== null && <pre class="caret" aria-hidden="true">{`${condition}\n${' '.repeat(Math.max(0, pos))}^`}</pre>}
       </div>
     );
@@ -45,7 +45,7 @@ export function ConditionEditor({ value, eventType, error, onChange }: Condition
       <TextAreaField
         id={controlId('condition')} label="Condition (optional)" rows={2} class="mono" value={value} onValue={onChange} error={error}
         placeholder='data.applicant.score > 10 && data.candidate.consent'
-        hint={<>A <a href="https://cel.dev" target="_blank" rel="noreferrer">CEL</a> expression on the event (<code>data</code>, <code>previous</code>, <code>changes</code>, <code>actor</code>, <code>resource</code>, <code>type</code>): the event is sent only when it is true.</>}
+        hint={<>A <a href="https://cel.dev" target="_blank" rel="noreferrer">CEL</a> expression on the event (<code>data</code>, <code>previous</code>, <code>changes</code>, <code>actor</code>, <code>resource</code>, <code>tenant</code>): the event is sent only when it is true.</>}
       />
       <div aria-live="polite" class="check-live">
         {condition && check.data && condition === value.trim() && <Verdict check={check.data} condition={condition} />}

@@ -38,7 +38,10 @@ describe('row limits', () => {
     assert.deepEqual(eventProblems({ ...event, occurredAt: NaN }).map((p) => p.field), ['occurred_at']);
     const attempt = { ...completion.attempt!, errorMessage: 'bad\u0000', durationMs: 2 ** 31 };
     assert.deepEqual(completionProblems({ ...completion, attempt }).map((p) => p.field), ['attempt.durationMs', 'attempt.errorMessage']);
-    assert.match(textProblem('x'.repeat(MAX_TEXT_BYTES + 1)) ?? '', /longer than/);
+    const huge = 'x'.repeat(MAX_TEXT_BYTES + 1);
+    assert.match(textProblem(huge) ?? '', /longer than/);
+    const response = { ...completion.attempt!.response!, body: huge };
+    assert.deepEqual(completionProblems({ ...completion, attempt: { ...completion.attempt!, response } }).map((p) => p.field), ['attempt.response']);
     assert.equal(textProblem('é'.repeat(MAX_TEXT_BYTES / 3)), undefined, 'counted in UTF-8 bytes, exactly near the limit');
   });
 

@@ -14,7 +14,7 @@
 // per loop level, and the caller reports it stopped whatever the value. The printer
 // parenthesises everything, so no precedence is ever re-decided. Pure: no I/O, no clock.
 import { serialize, type ASTNode, type Environment } from '@marcbachmann/cel-js';
-import { regexUnits, sizeUnits } from './condition-cost.ts';
+import { regexUnits } from './condition-cost.ts';
 import { patternMatches } from './condition-regex.ts';
 
 /**
@@ -35,11 +35,17 @@ function charge(units: number): void {
   if (left < 0) throw new BudgetSpent('the run-time budget is spent');
 }
 
-/** A run-time value's size in cost units, shallow: its elements are charged when they are visited. */
+/**
+ * A run-time value's size in cost units, shallow: its elements are charged when they are visited.
+ * Text is charged a unit per character here, not per CHARS_PER_UNIT as the estimate counts it:
+ * `size()` on a string counts code points at about 10 ns each, so a 1 MiB string would hold the
+ * thread for 10 ms within a per-10-characters budget. The estimate stays lenient (a condition on
+ * an event's strings can be saved); a string too long to scan within the budget stops at run time.
+ */
 function units(value: unknown): number {
-  if (typeof value === 'string') return sizeUnits({ items: 0, chars: value.length });
+  if (typeof value === 'string') return 1 + value.length;
   if (Array.isArray(value)) return 1 + value.length;
-  if (value instanceof Uint8Array) return sizeUnits({ items: 0, chars: value.length });
+  if (value instanceof Uint8Array) return 1 + value.length;
   if (value instanceof Map || value instanceof Set) return 1 + value.size;
   if (value !== null && typeof value === 'object') {
     let n = 1;

@@ -3,7 +3,7 @@
 // type created by another process is found at once.
 import { errors } from '../core/errors.ts';
 import type { EventType } from '../core/model.ts';
-import { schemaProblem, validateOnce } from './schema-validator.ts';
+import { schemaProblems, validateOnce } from './schema-validator.ts';
 import { SYSTEM_EVENT_TYPES } from '../core/system-events.ts';
 import type { EventTypeIn } from '../schemas/event-types.ts';
 import type { ServiceDeps } from './deps.ts';
@@ -27,8 +27,8 @@ export function eventTypeService({ store, now }: ServiceDeps) {
   return {
     async upsert(input: EventTypeIn): Promise<{ eventType: EventType; created: boolean }> {
       if (input.schema !== undefined) {
-        const problem = schemaProblem(input.schema);
-        if (problem) throw errors.validation([{ field: 'schema', message: `not a valid JSON Schema: ${problem}` }]);
+        const problems = schemaProblems(input.schema);
+        if (problems.length) throw errors.validation(problems);
         if (input.example !== undefined) {
           const broken = validateOnce(input.schema, input.example, 'example');
           if (broken.length) throw errors.validation(broken, 'the example does not match the schema');

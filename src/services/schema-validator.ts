@@ -1,20 +1,25 @@
 // JSON Schema for event data (draft 2020-12, via Ajv). Schemas come from the product's backend
-// (admin token only); validators are compiled once per event type version.
+// (admin token only); validators are compiled once per event type version. Their patterns run on
+// RE2 and their cost is bounded at registration (schema-bounds.ts).
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import type { FieldError } from '../core/errors.ts';
+import { PATTERN_SUBJECT_MAX_CHARS, regExpEngine, schemaBoundsProblems } from './schema-bounds.ts';
 
 // A fresh Ajv per compile: one instance refuses a second schema with the same $id, which an
 // updated event type would be. Compiles are rare (once per type version).
-const compile = (schema: unknown): ValidateFunction => new Ajv2020({ strict: false, allErrors: true, validateFormats: false }).compile(schema as object);
+const compile = (schema: unknown): ValidateFunction =>
+  new Ajv2020({ strict: false, allErrors: true, validateFormats: false, code: { regExp: regExpEngine } }).compile(schema as object);
 const compiled = new Map<string, { version: number; validate: ValidateFunction }>();
 
-/** Why a schema is unusable, or undefined when it compiles. */
-export function schemaProblem(schema: unknown): string | undefined {
+/** Why a schema is unusable (each problem naming where, under `field`), or none when it compiles within bounds. */
+export function schemaProblems(schema: unknown, field = 'schema'): FieldError[] {
+  const bounds = schemaBoundsProblems(schema, field);
+  if (bounds.length) return bounds;
   try {
     compile(schema);
-    return undefined;
+    return [];
   } catch (err) {
-    return (err as Error).message;
+    return [{ field, message: `not a valid JSON Schema: ${(err as Error).message}` }];
   }
 }
 
@@ -26,19 +31,36 @@ function path(prefix: string, e: ErrorObject): string {
   return parts.reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : `${acc}.${p}`), prefix);
 }
 
+/** The value an error's instancePath points at. */
+function valueAt(data: unknown, instancePath: string): unknown {
+  return instancePath.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce<unknown>((v, key) => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined), data);
+}
+
+function message(e: ErrorObject, data: unknown): string {
+  if (e.keyword === 'required') return 'is required by the event type\'s schema';
+  const value = e.keyword === 'pattern' ? valueAt(data, e.instancePath) : undefined;
+  if (typeof value === 'string' && value.length > PATTERN_SUBJECT_MAX_CHARS) {
+    return `is longer than ${PATTERN_SUBJECT_MAX_CHARS.toLocaleString('en-US')} characters, the most a schema's pattern is tested on (schema ${e.schemaPath})`;
+  }
+  return `${e.message ?? 'is invalid'} (schema ${e.schemaPath})`;
+}
+
 function fieldErrors(validate: ValidateFunction, data: unknown, prefix: string): FieldError[] {
   if (validate(data)) return [];
-  return (validate.errors ?? []).map((e) => ({
-    field: path(prefix, e),
-    message: e.keyword === 'required' ? 'is required by the event type\'s schema' : `${e.message ?? 'is invalid'} (schema ${e.schemaPath})`,
-  }));
+  return (validate.errors ?? []).map((e) => ({ field: path(prefix, e), message: message(e, data) }));
 }
 
 /** Field errors for an event's data against its type's schema, compiled once per type version. */
 export function validateData(typeName: string, version: number, schema: object, data: unknown, prefix: string): FieldError[] {
   let entry = compiled.get(typeName);
   if (!entry || entry.version !== version) {
-    entry = { version, validate: compile(schema) };
+    try {
+      entry = { version, validate: compile(schema) };
+    } catch (err) {
+      // A schema stored before today's bounds (a pattern RE2 cannot run): refuse the event, not 500.
+      return [{ field: prefix, message: `the event type's schema cannot be used: ${(err as Error).message}; register the type again` }];
+    }
     compiled.set(typeName, entry);
   }
   return fieldErrors(entry.validate, data, prefix);

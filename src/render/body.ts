@@ -19,7 +19,7 @@ export async function renderBody(webhook: Shape, event: RelaisEvent, templates: 
     case 'form': return form(event, webhook.formFields ?? []);
     case 'template': {
       const contentType = webhook.contentType ?? DEFAULT_TEMPLATE_CONTENT_TYPE;
-      const body = await templates.render(webhook.template ?? '', templateContext(event));
+      const body = await templates.render(webhook.template ?? '', templateContext(event), event.tenantId);
       if (isJsonContentType(contentType)) {
         try {
           JSON.parse(body);

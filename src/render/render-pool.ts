@@ -3,9 +3,21 @@
 // it held; either way a new child is forked for the next request. Written for the job after
 // workerpool lost requests: a child that died of its heap limit while being cleaned up after a
 // timeout stayed counted in the pool, and the requests queued behind it never ran.
+//
+// Children are shared fairly between tenants: each tenant has its own queue, and a free child
+// takes the next render of the next tenant in turn (round robin) that has one queued, so a tenant
+// with many slow templates has one render at a time ahead of another's at most. And a tenant may
+// hold at most maxChildren − 1 children (when there are two or more): the last is kept for the
+// other tenants, so one whose every render runs to the timeout never makes another's wait for it.
 import { fork, type ChildProcess } from 'node:child_process';
 
-export interface RenderRequest { source: string; context: Record<string, unknown>; maxBytes: number }
+export interface RenderRequest {
+  /** Whose render: children are shared fairly between tenants. */
+  tenant: string;
+  source: string;
+  context: Record<string, unknown>;
+  maxBytes: number;
+}
 export type RenderAnswer = { output: string } | { error: string };
 
 /** Why a render ended without an answer from its child. */
@@ -36,7 +48,11 @@ export interface RenderPoolOptions {
 
 export function createRenderPool({ script, maxChildren, timeoutMs, execArgv }: RenderPoolOptions) {
   const children = new Set<Child>();
-  const queue: Task[] = [];
+  /** Each tenant's queued renders; a Map keeps the tenants' turn order (the next in turn is first). */
+  const queues = new Map<string, Task[]>();
+  /** Children each tenant holds. */
+  const holding = new Map<string, number>();
+  const perTenantMax = maxChildren > 1 ? maxChildren - 1 : 1;
   let lastId = 0;
   let closed = false;
 
@@ -68,7 +84,25 @@ export function createRenderPool({ script, maxChildren, timeoutMs, execArgv }: R
   function settle(child: Child): void {
     clearTimeout(child.timer);
     child.timer = undefined;
+    if (child.task) {
+      const held = (holding.get(child.task.tenant) ?? 1) - 1;
+      if (held > 0) holding.set(child.task.tenant, held);
+      else holding.delete(child.task.tenant);
+    }
     child.task = undefined;
+  }
+
+  /** The next render to start: the first tenant in turn with one queued and a child to spare; it goes to the back of the turn. */
+  function take(): Task | undefined {
+    for (const [tenant, tasks] of queues) {
+      if ((holding.get(tenant) ?? 0) >= perTenantMax) continue;
+      const task = tasks.shift()!;
+      queues.delete(tenant);
+      if (tasks.length) queues.set(tenant, tasks);
+      holding.set(tenant, (holding.get(tenant) ?? 0) + 1);
+      return task;
+    }
+    return undefined;
   }
 
   function start(child: Child, task: Task): void {
@@ -84,26 +118,35 @@ export function createRenderPool({ script, maxChildren, timeoutMs, execArgv }: R
   }
 
   function next(): void {
-    while (!closed && queue.length > 0) {
+    while (!closed && queues.size > 0) {
       let idle = [...children].find((c) => c.task === undefined);
-      if (!idle && children.size < maxChildren) idle = spawn();
-      if (!idle) return;
-      start(idle, queue.shift()!);
+      if (!idle && children.size >= maxChildren) return;
+      const task = take();
+      if (!task) return;
+      idle ??= spawn();
+      start(idle, task);
     }
+    // A spare child started ahead: forking one takes 50 ms to most of a second on a busy machine,
+    // which the tenant the reserve is kept for would otherwise wait.
+    if (!closed && children.size < maxChildren && [...children].every((c) => c.task !== undefined)) spawn();
   }
 
   return {
     render(request: RenderRequest): Promise<RenderAnswer> {
       if (closed) return Promise.reject(new RenderStopped('closed', 'the renderer is closed'));
       return new Promise<RenderAnswer>((resolve, reject) => {
-        queue.push({ ...request, id: ++lastId, resolve, reject });
+        const task = { ...request, id: ++lastId, resolve, reject };
+        const queued = queues.get(request.tenant);
+        if (queued) queued.push(task);
+        else queues.set(request.tenant, [task]);
         next();
       });
     },
     /** Kills the children; queued and running renders fail. */
     close(): void {
       closed = true;
-      for (const task of queue.splice(0)) task.reject(new RenderStopped('closed', 'the renderer is closed'));
+      for (const task of [...queues.values()].flat()) task.reject(new RenderStopped('closed', 'the renderer is closed'));
+      queues.clear();
       for (const child of [...children]) {
         const task = child.task;
         settle(child);

@@ -7,12 +7,12 @@ describe('template renderer', () => {
   after(() => renderer.close());
 
   it('renders with the context it is given, and nothing of the host', async () => {
-    assert.equal(await renderer.render('{{ doc.a }}-{{ doc.b | length }}', { doc: { a: 'x', b: [1, 2] } }), 'x-2');
-    assert.equal(await renderer.render('[{{ process }}{{ require }}{{ globalThis }}]', {}), '[]');
+    assert.equal(await renderer.render('{{ doc.a }}-{{ doc.b | length }}', { doc: { a: 'x', b: [1, 2] } }, 't'), 'x-2');
+    assert.equal(await renderer.render('[{{ process }}{{ require }}{{ globalThis }}]', {}, 't'), '[]');
   });
 
   it('caps the output', async () => {
-    await assert.rejects(renderer.render('{% for i in range(500) %}xxxx{% endfor %}', {}), (err: Error) => err instanceof TemplateError && /more than 1000 bytes/.test(err.message));
+    await assert.rejects(renderer.render('{% for i in range(500) %}xxxx{% endfor %}', {}, 't'), (err: Error) => err instanceof TemplateError && /more than 1000 bytes/.test(err.message));
   });
 });
 
@@ -26,12 +26,49 @@ describe('template renderer after hostile templates', () => {
     const renderer = createTemplateRenderer({ timeoutMs: 300, maxOutputBytes: 1_000, maxHeapMb: 64 });
     try {
       for (let round = 0; round < 12; round++) {
-        await assert.rejects(renderer.render(ENDLESS, {}), (err: Error) => err instanceof TemplateError && /longer than 300 ms|more than 64 MB/.test(err.message));
-        assert.equal(await renderer.render('{{ 1 + n }}', { n: round }), String(1 + round), `round ${round}`);
+        await assert.rejects(renderer.render(ENDLESS, {}, 't'), (err: Error) => err instanceof TemplateError && /longer than 300 ms|more than 64 MB/.test(err.message));
+        assert.equal(await renderer.render('{{ 1 + n }}', { n: round }, 't'), String(1 + round), `round ${round}`);
       }
-      await assert.rejects(renderer.render('{{ doc.constructor.constructor("return process")().exit(1) }}', { doc: {} }), (err: Error) => err instanceof TemplateError && /template failed/.test(err.message));
-      const both = await Promise.all([renderer.render('{{ 2 }}', {}), renderer.render('{{ 3 }}', {}), renderer.render('{{ 4 }}', {})]);
+      await assert.rejects(renderer.render('{{ doc.constructor.constructor("return process")().exit(1) }}', { doc: {} }, 't'), (err: Error) => err instanceof TemplateError && /template failed/.test(err.message));
+      const both = await Promise.all([renderer.render('{{ 2 }}', {}, 't'), renderer.render('{{ 3 }}', {}, 't'), renderer.render('{{ 4 }}', {}, 't')]);
       assert.deepEqual(both, ['2', '3', '4'], 'more requests than children queue for one');
+    } finally {
+      await renderer.close();
+    }
+  });
+});
+
+// One tenant's slow templates must not make another's wait for them: 16 renders that each run to
+// the timeout from tenant A, then one quick render from tenant B.
+describe('template renderer shared between tenants', () => {
+  const SLOW = '{% for i in range(100000000) %}{% for j in range(100000000) %}{{ i }}{% endfor %}{% endfor %}';
+
+  it('renders another tenant\'s template at once while one tenant floods the pool', { timeout: 60_000 }, async () => {
+    const timeoutMs = 1_000;
+    const renderer = createTemplateRenderer({ timeoutMs, maxOutputBytes: 1_000, maxHeapMb: 64 });
+    try {
+      await renderer.render('{{ 1 }}', {}, 'warm-up'); // the first child's start is not what is measured
+      const flood = Array.from({ length: 16 }, () => renderer.render(SLOW, {}, 'a').catch((err: unknown) => err));
+      await new Promise((resolve) => setTimeout(resolve, 100)); // A holds every child it may
+      const started = performance.now();
+      assert.equal(await renderer.render('{{ 2 + 2 }}', {}, 'b'), '4');
+      const waitedMs = performance.now() - started;
+      // First come, first served, B would wait for A's 16 renders on 2 children: 8 timeouts.
+      assert.ok(waitedMs < timeoutMs / 2, `tenant b waited ${Math.round(waitedMs)} ms behind tenant a's renders`);
+      for (const outcome of await Promise.all(flood)) assert.ok(outcome instanceof TemplateError, 'each slow render was stopped');
+    } finally {
+      await renderer.close();
+    }
+  });
+
+  it('takes turns between tenants that both have renders queued', { timeout: 60_000 }, async () => {
+    const renderer = createTemplateRenderer({ timeoutMs: 2_000, maxOutputBytes: 1_000, maxHeapMb: 64 });
+    try {
+      const order: string[] = [];
+      const render = (tenant: string, i: number) => renderer.render(`{{ "${tenant}${i}" }}`, {}, tenant).then((out) => { order.push(out); });
+      await Promise.all([...Array.from({ length: 6 }, (_, i) => render('a', i)), ...Array.from({ length: 2 }, (_, i) => render('b', i))]);
+      // B's two renders are among the first four done, not behind A's six.
+      assert.ok(order.slice(0, 4).filter((o) => o.startsWith('b')).length === 2, `order: ${order.join(' ')}`);
     } finally {
       await renderer.close();
     }

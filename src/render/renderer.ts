@@ -34,16 +34,20 @@ export function createTemplateRenderer(limits: TemplateLimits = DEFAULT_TEMPLATE
   let pool: ReturnType<typeof createRenderPool> | undefined;
   const getPool = () => (pool ??= createRenderPool({
     script: new URL('./render-worker.mjs', import.meta.url).pathname,
+    // A tenant may hold all but one (render-pool.ts). Two, not more: renders are CPU-bound, and
+    // with three a tenant's two endless templates took both of this machine's cores, so the third
+    // child, kept for the others, still ran slowly.
     maxChildren: 2,
     timeoutMs: limits.timeoutMs,
     execArgv: [`--max-old-space-size=${limits.maxHeapMb}`],
   }));
 
   return {
-    async render(source: string, context: Record<string, unknown>): Promise<string> {
+    /** `tenant`: whose template, so that the pool shares its children fairly between tenants. */
+    async render(source: string, context: Record<string, unknown>, tenant: string): Promise<string> {
       let result: RenderAnswer;
       try {
-        result = await getPool().render({ source, context, maxBytes: limits.maxOutputBytes });
+        result = await getPool().render({ tenant, source, context, maxBytes: limits.maxOutputBytes });
       } catch (err) {
         if (!(err instanceof RenderStopped)) throw err;
         if (err.reason === 'died') throw new TemplateError(`the template used more than ${limits.maxHeapMb} MB and was stopped`);

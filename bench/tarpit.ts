@@ -6,8 +6,7 @@
 // event sent to delivery received, measured while the flood holds its slots. With the slots
 // shared first come, first served (RELAIS_TENANT_RESERVE=0 in the environment of the run) they
 // waited for the flood's requests to time out.
-import { createServer, type Server, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { startTarpit } from '../test/helpers/tarpit.ts';
 import { setUpTenant } from './api.ts';
 import { thousands } from './progress.ts';
 import type { Row, Session } from './scenarios.ts';
@@ -27,25 +26,6 @@ const ARRIVAL_TIMEOUT_MS = 180_000;
 const now = (): number => performance.timeOrigin + performance.now();
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** A loopback server that accepts connections, reads them and never answers; counts them. */
-async function startTarpit(): Promise<{ url: string; open: () => number; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('data', () => {});
-    socket.on('error', () => {});
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    open: () => sockets.size,
-    close: () => new Promise((resolve) => {
-      for (const socket of sockets) socket.destroy();
-      server.close(() => resolve());
-    }),
-  };
-}
 
 export async function runTarpit(s: Session, name: string): Promise<Row> {
   // One tarpit per webhook: Relais opens at most 64 connections per origin, and the flood is

@@ -5,12 +5,11 @@
 // healthy receiver in well under a second. With RELAIS_TENANT_RESERVE=0 (slots first come, first
 // served) B's waited behind A's requests and their timeouts: p95 about 20 s.
 import assert from 'node:assert/strict';
-import { createServer, type Server, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { ENGINES } from '../helpers/engines.ts';
 import { startReceiver, type Receiver } from '../helpers/receiver.ts';
 import { seed, startRelais, type TestRelais } from '../helpers/relais.ts';
+import { startTarpit } from '../helpers/tarpit.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const FLOOD_EVENTS = 75; // × 4 webhooks: 300 deliveries
@@ -18,27 +17,6 @@ const CALM_EVENTS = 20;
 const CALM_GAP_MS = 100;
 const P95_BOUND_MS = 2_000;
 
-/** A loopback server that accepts connections, reads them, and never answers. */
-async function startTarpit(): Promise<{ url: string; accepted: () => number; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  let accepted = 0;
-  const server: Server = createServer((socket) => {
-    accepted++;
-    sockets.add(socket);
-    socket.on('data', () => {});
-    socket.on('error', () => {});
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    accepted: () => accepted,
-    close: () => new Promise((resolve) => {
-      for (const socket of sockets) socket.destroy();
-      server.close(() => resolve());
-    }),
-  };
-}
 
 const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 

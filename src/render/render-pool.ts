@@ -11,6 +11,9 @@
 // other tenants, so one whose every render runs to the timeout never makes another's wait for it.
 import { fork, type ChildProcess } from 'node:child_process';
 
+/** How much longer than a render's time a child that is still loading gets for its first render. */
+const BOOT_ALLOWANCE_MS = 10_000;
+
 export interface RenderRequest {
   /** Whose render: children are shared fairly between tenants. */
   tenant: string;
@@ -37,6 +40,8 @@ interface Child {
   process: ChildProcess;
   task: Task | undefined;
   timer: NodeJS.Timeout | undefined;
+  /** It has loaded (its `ready` message): a render's time starts once it has. */
+  ready: boolean;
 }
 
 export interface RenderPoolOptions {
@@ -59,9 +64,17 @@ export function createRenderPool({ script, maxChildren, timeoutMs, execArgv }: R
   function spawn(): Child {
     // An empty environment: even a template that escaped the interpreter would find no database
     // URL, admin token or encryption key in its process.
-    const child: Child = { process: fork(script, [], { execArgv, env: {}, stdio: ['ignore', 'ignore', 'ignore', 'ipc'] }), task: undefined, timer: undefined };
+    const child: Child = { process: fork(script, [], { execArgv, env: {}, stdio: ['ignore', 'ignore', 'ignore', 'ipc'] }), task: undefined, timer: undefined, ready: false };
     children.add(child);
-    child.process.on('message', (answer: RenderAnswer & { id: number }) => {
+    child.process.on('message', (answer: (RenderAnswer & { id: number }) | { ready: true }) => {
+      if ('ready' in answer) {
+        child.ready = true;
+        if (child.task) {
+          clearTimeout(child.timer);
+          startTimer(child, child.task, timeoutMs);
+        }
+        return;
+      }
       const task = child.task;
       if (!task || task.id !== answer.id) return;
       settle(child);
@@ -107,14 +120,20 @@ export function createRenderPool({ script, maxChildren, timeoutMs, execArgv }: R
 
   function start(child: Child, task: Task): void {
     child.task = task;
+    // A child still loading gets BOOT_ALLOWANCE_MS more, restarted at `ready`: one that never
+    // loads still has its render stopped.
+    startTimer(child, task, child.ready ? timeoutMs : timeoutMs + BOOT_ALLOWANCE_MS);
+    child.process.send({ id: task.id, source: task.source, context: task.context, maxBytes: task.maxBytes });
+  }
+
+  function startTimer(child: Child, task: Task, ms: number): void {
     child.timer = setTimeout(() => {
       settle(child);
       children.delete(child); // its exit must not fail a later task
       child.process.kill('SIGKILL');
       task.reject(new RenderStopped('timeout', `the template ran longer than ${timeoutMs} ms and was stopped`));
       next();
-    }, timeoutMs);
-    child.process.send({ id: task.id, source: task.source, context: task.context, maxBytes: task.maxBytes });
+    }, ms);
   }
 
   function next(): void {

@@ -43,7 +43,7 @@ describe('template renderer after hostile templates', () => {
 describe('template renderer shared between tenants', () => {
   const SLOW = '{% for i in range(100000000) %}{% for j in range(100000000) %}{{ i }}{% endfor %}{% endfor %}';
 
-  it('renders another tenant\'s template at once while one tenant floods the pool', { timeout: 60_000 }, async () => {
+  it('renders another tenant\'s template at once while one tenant floods the pool', { timeout: 60_000 }, async (t) => {
     const timeoutMs = 1_000;
     const renderer = createTemplateRenderer({ timeoutMs, maxOutputBytes: 1_000, maxHeapMb: 64 });
     try {
@@ -53,22 +53,10 @@ describe('template renderer shared between tenants', () => {
       const started = performance.now();
       assert.equal(await renderer.render('{{ 2 + 2 }}', {}, 'b'), '4');
       const waitedMs = performance.now() - started;
+      t.diagnostic(`tenant b waited ${Math.round(waitedMs)} ms`);
       // First come, first served, B would wait for A's 16 renders on 2 children: 8 timeouts.
       assert.ok(waitedMs < timeoutMs / 2, `tenant b waited ${Math.round(waitedMs)} ms behind tenant a's renders`);
       for (const outcome of await Promise.all(flood)) assert.ok(outcome instanceof TemplateError, 'each slow render was stopped');
-    } finally {
-      await renderer.close();
-    }
-  });
-
-  it('takes turns between tenants that both have renders queued', { timeout: 60_000 }, async () => {
-    const renderer = createTemplateRenderer({ timeoutMs: 2_000, maxOutputBytes: 1_000, maxHeapMb: 64 });
-    try {
-      const order: string[] = [];
-      const render = (tenant: string, i: number) => renderer.render(`{{ "${tenant}${i}" }}`, {}, tenant).then((out) => { order.push(out); });
-      await Promise.all([...Array.from({ length: 6 }, (_, i) => render('a', i)), ...Array.from({ length: 2 }, (_, i) => render('b', i))]);
-      // B's two renders are among the first four done, not behind A's six.
-      assert.ok(order.slice(0, 4).filter((o) => o.startsWith('b')).length === 2, `order: ${order.join(' ')}`);
     } finally {
       await renderer.close();
     }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { PATTERN_SUBJECT_MAX_CHARS } from './schema-bounds.ts';
+import { PATTERN_BUDGET_CHARS, PATTERN_SUBJECT_MAX_CHARS } from './schema-bounds.ts';
 import { schemaProblems, validateData } from './schema-validator.ts';
 
 const fields = (problems: { field: string }[]): string[] => problems.map((p) => p.field).sort();
@@ -42,6 +42,31 @@ describe('event type schemas are bounded', () => {
     assert.deepEqual(fields(schemaProblems(huge)), ['schema']);
   });
 
+  it('checks uniqueItems in one pass, not pairwise', () => {
+    const schema = { type: 'array', uniqueItems: true, maxItems: 1_000 };
+    const items = Array.from({ length: 20_000 }, (_, i) => ({ name: 'x'.repeat(20), i }));
+    const started = performance.now();
+    assert.deepEqual(fields(validateData('t.unique', 1, schema, items, 'data')), ['data']); // too many, and checked at once
+    assert.ok(performance.now() - started < 5_000, 'pairwise comparison took 24 s');
+    assert.deepEqual(validateData('t.unique', 1, schema, [{ a: 1, b: 2 }, { b: 2, a: 1 }], 'data').length, 1, 'equal objects, keys in any order');
+    assert.deepEqual(validateData('t.unique', 1, schema, [{ a: 1 }, { a: 2 }, 1, '1'], 'data'), []);
+  });
+
+  it('refuses branches that multiply on one value, and $ref loops that never descend', () => {
+    const defs: Record<string, unknown> = { d22: { type: 'string' } };
+    for (let i = 0; i < 22; i++) defs[`d${i}`] = { anyOf: [{ $ref: `#/$defs/d${i + 1}` }, { $ref: `#/$defs/d${i + 1}` }] };
+    const started = performance.now();
+    assert.deepEqual(fields(schemaProblems({ $defs: defs, $ref: '#/$defs/d0' })), ['schema']); // validating it took 20 s
+    assert.ok(performance.now() - started < 2_000, 'the check did not expand the branches');
+    const loop = schemaProblems({ $defs: { a: { anyOf: [{ $ref: '#/$defs/a' }] } }, $ref: '#/$defs/a' });
+    assert.deepEqual(fields(loop), ['schema.$defs.a.anyOf[0].$ref']);
+    assert.deepEqual(fields(schemaProblems({ $ref: 'https://example.com/other.json' })), ['schema.$ref']);
+    // Recursion through the data is fine: a tree.
+    const tree = { $defs: { node: { $ref: '#' } }, type: 'object', properties: { name: { type: 'string' }, children: { type: 'array', items: { $ref: '#/$defs/node' } }, parent: { $ref: '#' } } };
+    assert.deepEqual(schemaProblems(tree), []);
+    assert.deepEqual(fields(validateData('t.tree', 1, tree, { name: 'a', children: [{ name: 'b', children: [{ name: 3 }] }] }, 'data')), ['data.children[0].children[0].name']);
+  });
+
   it('never tests a pattern on a text longer than the bound, and says so', () => {
     const schema = { type: 'object', properties: { s: { type: 'string', pattern: '^a*$' } } };
     const long = 'a'.repeat(PATTERN_SUBJECT_MAX_CHARS + 1);
@@ -55,5 +80,18 @@ describe('event type schemas are bounded', () => {
     const [error] = validateData('t.old', 1, { type: 'string', pattern: '(a)\\1' }, 'aa', 'data');
     assert.equal(error?.field, 'data');
     assert.match(error?.message ?? '', /register the type again/);
+  });
+});
+
+describe('one validation\'s pattern work', () => {
+  it('tests at most PATTERN_BUDGET_CHARS characters against patterns in all, and says which values were left', () => {
+    const schema = { type: 'array', items: { type: 'string', pattern: '^(\\w+\\s?)*$' } };
+    const item = 'word '.repeat(1_000).trim(); // 4,999 characters, each within the per-value bound
+    const fits = Array.from({ length: Math.floor(PATTERN_BUDGET_CHARS / item.length) }, () => item);
+    assert.deepEqual(validateData('t.budget', 1, schema, fits, 'data'), []);
+    const errors = validateData('t.budget', 1, schema, [...fits, item, item], 'data');
+    assert.deepEqual(fields(errors), ['data[10]', 'data[11]']);
+    assert.match(errors[0]!.message, /exceed 50,000 characters in all/);
+    assert.deepEqual(validateData('t.budget', 1, schema, [item], 'data'), [], 'the budget is per validation');
   });
 });

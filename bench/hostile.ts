@@ -1,7 +1,8 @@
 // `npm run bench:hostile`: how long /healthz takes while one tenant sends the worst inputs that
 // run — a costly condition, an endless template, a backtracking schema pattern — on each engine.
 // Relais runs as `relais serve` (a real child); each case runs alone, then all three together,
-// for `--seconds` each, while a second connection asks /healthz every 10 ms.
+// for `--seconds` each, while a second connection asks /healthz every 10 ms; a baseline first runs
+// a harmless condition at the same pace, for what the load alone costs /healthz.
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
 import { ADMIN_TOKEN } from './api.ts';
@@ -29,6 +30,9 @@ async function post(pool: Pool, path: string, body: unknown): Promise<number> {
   await res.body.dump();
   return res.statusCode;
 }
+
+/** The same load with harmless input: what /healthz costs under that many requests at all. */
+const BASELINE: Case = { name: 'baseline (a plain condition)', request: (pool) => post(pool, '/v1/conditions/check', { condition: 'data.name == "x"', event_type: 'hostile.schema' }) };
 
 const CASES: Case[] = [
   { name: 'condition', request: (pool) => post(pool, '/v1/conditions/check', { condition: NESTED_EXISTS, event_type: 'hostile.schema' }) },
@@ -84,7 +88,7 @@ for (const engine of engines) {
     await post(setup, '/v1/tenants', { id: 'mallory', name: 'Mallory' });
     await post(setup, '/v1/event-types', { name: 'hostile.schema', schema: BACKTRACKING, example: { name: 'aaa' } });
     await setup.close();
-    for (const cases of [...CASES.map((c) => [c]), CASES]) {
+    for (const cases of [[BASELINE], ...CASES.map((c) => [c]), CASES]) {
       const { healthz, requests, statuses } = await measure(relais.url, cases);
       const p = percentiles(Float64Array.from(healthz));
       const ms = (v: number): string => v.toFixed(1);

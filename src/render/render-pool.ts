@@ -10,9 +10,12 @@
 // hold at most maxChildren − 1 children (when there are two or more): the last is kept for the
 // other tenants, so one whose every render runs to the timeout never makes another's wait for it.
 import { fork, type ChildProcess } from 'node:child_process';
+import { setPriority } from 'node:os';
 
 /** How much longer than a render's time a child that is still loading gets for its first render. */
 const BOOT_ALLOWANCE_MS = 10_000;
+/** Scheduling priority of the render children (19 is the lowest). */
+const RENDER_NICENESS = 10;
 
 export interface RenderRequest {
   /** Whose render: children are shared fairly between tenants. */
@@ -66,6 +69,15 @@ export function createRenderPool({ script, maxChildren, timeoutMs, execArgv }: R
     // URL, admin token or encryption key in its process.
     const child: Child = { process: fork(script, [], { execArgv, env: {}, stdio: ['ignore', 'ignore', 'ignore', 'ipc'] }), task: undefined, timer: undefined, ready: false };
     children.add(child);
+    // Below the server's own priority: an endless template spins its child's core until the
+    // timeout, and must not take it from the API's or the dispatcher's threads meanwhile.
+    if (child.process.pid !== undefined) {
+      try {
+        setPriority(child.process.pid, RENDER_NICENESS);
+      } catch {
+        // not allowed here (some containers): the timeout still bounds it
+      }
+    }
     child.process.on('message', (answer: (RenderAnswer & { id: number }) | { ready: true }) => {
       if ('ready' in answer) {
         child.ready = true;

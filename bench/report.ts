@@ -1,4 +1,4 @@
-// What a run prints (a table, the machine, the targets of issue 6) and the JSON it writes.
+// What a run prints (a table, the machine, the targets of issues 6 and 16) and the JSON it writes.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem, type as osType, release } from 'node:os';
@@ -161,7 +161,7 @@ export function printReport(report: Report, out: NodeJS.WritableStream = process
     `latency: event sent → delivery at the receiver; delivered/s: deliveries / (first event sent → last attempt recorded)`,
     ...ceilingLines(report.ceilings, m.cores),
     '',
-    'targets (issue 6):',
+    'targets (issues 6 and 16):',
     ...report.targets.map((t) => `  ${t}`),
     ...(report.ok ? [] : ['', 'FAILED: deliveries lost or not recorded, or a session failed (see above and the JSON)']),
     '',

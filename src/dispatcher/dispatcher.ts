@@ -47,6 +47,7 @@ import { createGates, outcomeOf, type Limits, type Turn } from './gates.ts';
 import { createLanes } from './lanes.ts';
 import type { Credits } from './credits.ts';
 import { createTenantShares } from './tenant-shares.ts';
+import { createTenantTurns, type Waiter } from './tenant-turns.ts';
 
 const BATCH_MAX = 100;
 const ERROR_BACKOFF_MS = 1_000;
@@ -66,11 +67,6 @@ export interface DispatcherDeps {
 }
 
 type Mode = 'stopped' | 'running' | 'stopping';
-/** A delivery waiting for a slot its tenant may take; `fromLane` as in run(). */
-interface Waiter {
-  claimed: ClaimedDelivery;
-  fromLane: boolean;
-}
 
 function templateFailure(webhook: Webhook, startedAt: number, message: string): AttemptRecord {
   return {
@@ -99,8 +95,6 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
   // before `until` (at most a poll interval later, for other processes' work): until then or until
   // new work arrives (wake()), a claim stepping over the same tenants is not made.
   let dry: { skip: readonly string[]; until: number } | undefined;
-  let expiry: NodeJS.Timeout | undefined; // gives back deliveries that waited too long for their tenant's turn
-  const returning = new Set<Promise<void>>(); // deliveries on their way back to the store
   const lanes = createLanes({
     store, gates, leaseMs: config.leaseMs, log, now, running: () => mode === 'running', run: (claimed) => run(claimed, true),
     // The credits an idle dispatcher published come back for the lane: its deliveries go first.
@@ -110,6 +104,10 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
     },
     claimed: () => publishCredits(),
     limitsOf,
+  });
+  const turns = createTenantTurns({
+    store, lanes, shares, limitsOf, leaseMs: config.leaseMs, log, now,
+    released: () => { dry = undefined; }, // due again, to the next claim that does not step over its tenant
   });
   const policy = { failures: config.disableAfterFailures, minDurationMs: config.disableAfterMs };
   const disable = (tenantId: string, webhookId: string, reason: string): void => {
@@ -243,38 +241,11 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
    * line there): it goes if its tenant may take a slot, else waits for one, else goes back.
    */
   function run(claimed: ClaimedDelivery, fromLane = false): void {
-    if (mode !== 'running') return giveBack({ claimed, fromLane });
+    if (mode !== 'running') return turns.giveBack({ claimed, fromLane });
     const verdict = shares.admit(claimed.delivery.tenantId, { claimed, fromLane }, now());
     if (verdict === 'go') void send(claimed, fromLane);
-    else if (verdict === 'return') giveBack({ claimed, fromLane });
-    else expireLater();
-  }
-
-  /**
-   * Back to the store untouched, no attempt made: due now, where the next claim for its tenant
-   * finds it (its due time was now or earlier), or into its lane, where it keeps its place.
-   */
-  function giveBack({ claimed, fromLane }: Waiter): void {
-    const { delivery, leaseId, webhook } = claimed;
-    const back = fromLane && webhook
-      ? lanes.park(claimed, limitsOf(webhook), now()).then(() => lanes.drain(webhook.id))
-      : store.deliveries.release([{ deliveryId: delivery.id, leaseId }], now()).then(() => {
-        dry = undefined; // due again, to the next claim that does not step over its tenant
-      });
-    const done: Promise<void> = back
-      .catch((err: unknown) => log.error({ err, delivery: delivery.id }, 'could not give back a delivery waiting for its tenant\'s turn; it falls due when its lease ends'))
-      .finally(() => returning.delete(done));
-    returning.add(done);
-  }
-
-  /** Deliveries do not wait for their tenant's turn past half a lease, lest another worker take them over. */
-  function expireLater(): void {
-    if (expiry) return;
-    expiry = setTimeout(() => {
-      expiry = undefined;
-      for (const waiter of shares.expired(now() - config.leaseMs / 2)) giveBack(waiter);
-      if (shares.waiting > 0) expireLater();
-    }, config.leaseMs / 4).unref();
+    else if (verdict === 'return') turns.giveBack({ claimed, fromLane });
+    else turns.waiting();
   }
 
   /** Sends one delivery, in a slot its tenant has taken (shares.admit or shares.next). */
@@ -418,9 +389,7 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
       withdrawCredits();
       clearTimeout(timer);
       await pumping;
-      clearTimeout(expiry);
-      expiry = undefined;
-      for (const waiter of shares.clear()) giveBack(waiter);
+      turns.giveBackAll();
       if (inFlight.size > 0) {
         const drained = new Promise<void>((resolve) => { idle = resolve; });
         const grace = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), graceMs).unref());
@@ -430,7 +399,7 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
           await drained;
         }
       }
-      await Promise.all(returning);
+      await turns.settled();
       await writer.drain();
       await lanes.close();
       mode = 'stopped';

@@ -1,13 +1,13 @@
 // Attempt results are group-committed (see group-commit.ts): a busy dispatcher records hundreds
 // of results per transaction, an idle one records each within a couple of milliseconds.
 // The transaction is shared by every tenant's results, so one result must never fail the
-// others: each is checked against what the store can hold before it joins (store/row-limits.ts),
-// and a write that fails anyway is retried apart, down to the result that broke it. A result
+// others: the store checks each against what it can hold before the transaction begins
+// (store/row-limits.ts), and a write that fails is retried apart, down to the result that broke it. A result
 // that cannot be recorded is recorded as what it is: the delivery failed, with an `internal`
 // attempt that says why. Left leased, it would be sent again at every lease's end, for ever.
 import type { Logger } from 'pino';
 import type { AttemptRecord, Completion, FailureRecord, Store } from '../store/store.ts';
-import { completionProblems, isRowFault, jsonProblem, timeProblem, type RowProblem } from '../store/row-limits.ts';
+import { isRowFault, jsonProblem, timeProblem } from '../store/row-limits.ts';
 import { groupCommit } from '../group-commit.ts';
 import { newId } from '../ids.ts';
 
@@ -27,7 +27,6 @@ const MAX_STRIKES = 3;
 const MAX_TRACKED_STRIKES = 10_000;
 const MAX_REASON_CHARS = 1_000;
 
-const describe = (problems: RowProblem[]): string => problems.map((p) => `${p.field}: ${p.message}`).join('; ');
 const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 /** The delivery failed, with an attempt that says why its result could not be recorded; keeps what of the attempt can be stored. */
@@ -81,8 +80,8 @@ export function completionWriter(store: Store, now: () => number, log: Logger, o
 
   /** Records a result; never rejects (what could not be recorded is logged, and failed or left to its lease). */
   async function write(c: Completion): Promise<void> {
-    const problems = completionProblems(c);
-    if (problems.length) return recordFailed(c, describe(problems));
+    // The store checks each result against what it can hold before its transaction begins
+    // (recordCompletions): a bad one fails its write, which is then retried apart down to it.
     try {
       await writer.submit(c);
       strikes.delete(c.deliveryId);

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { ENGINES } from '../helpers/engines.ts';
 import { relaisWithReceiver } from '../helpers/relais.ts';
+import { probeHealthz } from '../helpers/healthz.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 interface Problem { status: number; errors: { field: string; message: string }[] }
@@ -91,26 +92,13 @@ for (const engine of ENGINES) {
       // Ingest the big event 20 times while a second client asks /healthz every 5 ms: first of a
       // type no condition looks at (what a 10,000-item event costs by itself), then this one.
       const measure = async (type: string) => {
-        const healthz: number[] = [];
-        let sending = true;
-        const probing = (async () => {
-          while (sending) {
-            const started = performance.now();
-            const answer = await fetch(`${suite.t.url}/healthz`);
-            await answer.arrayBuffer();
-            healthz.push(performance.now() - started);
-            await new Promise((r) => setTimeout(r, 5));
-          }
-        })();
+        const probe = probeHealthz(suite.t.url);
         const started = performance.now();
         const deliveries: number[] = [];
         for (let i = 0; i < 20; i++) deliveries.push(await send(type, BIG));
         const ingestMs = (performance.now() - started) / 20;
-        sending = false;
-        await probing;
-        healthz.sort((a, b) => a - b);
-        const line = `${healthz.length} answers, worst ${healthz.at(-1)!.toFixed(1)} ms, median ${healthz[healthz.length >> 1]!.toFixed(1)} ms; ${ingestMs.toFixed(1)} ms per event`;
-        return { deliveries, worst: healthz.at(-1)!, line };
+        const { worst, summary } = await probe.stop();
+        return { deliveries, worst, line: `${summary}; ${ingestMs.toFixed(1)} ms per event` };
       };
       await suite.t.call('POST', '/v1/event-types', { name: 'order.plain' });
       const plain = await measure('order.plain');

@@ -5,7 +5,7 @@ import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { secretProblem, sign, signatureHeader, verify } from './signing.ts';
 
 interface Vector { secret: string; id: string; timestamp: number; payload: string; signature: string }
-// Copied from ../shared/vectors: the tests stand alone on a clone with nothing beside it.
+// A copy of the Standard Webhooks known-good vectors: the tests stand alone on a clone with nothing beside it.
 const vectors = (JSON.parse(readFileSync(new URL('../../test/fixtures/standard-webhooks.json', import.meta.url), 'utf8')) as { vectors: Vector[] }).vectors;
 
 describe('signing', () => {

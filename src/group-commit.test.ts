@@ -128,4 +128,15 @@ describe('group commit', () => {
     assert.equal(out[2], 3);
     assert.deepEqual(out[3], itemFailed('four'));
   });
+
+  it('writeApart fails everyone at once on an error that is no item\'s fault (the database down), without splitting', async () => {
+    let writes = 0;
+    const down = new Error('database down');
+    const out = await writeApart([1, 2, 3, 4, 5, 6, 7, 8], async () => {
+      writes++;
+      throw down;
+    }, (err) => err !== down);
+    assert.equal(writes, 1, 'one write, not 2n-1');
+    assert.deepEqual(out, Array.from({ length: 8 }, () => itemFailed(down)));
+  });
 });

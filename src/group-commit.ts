@@ -23,24 +23,27 @@ export const itemFailed = (error: unknown): ItemFailed => new ItemFailed(error);
 /** What `write` answers for each item, in order. */
 export type ItemOutcome<R> = R | ItemFailed;
 
+/** Whether a failed write may be an item's fault (split to find it), or is everyone's (the database is down: fail them all at once). */
+export type Splits = (err: unknown) => boolean;
+
 /**
  * Writes `items` with `write`; when it throws, writes them again in halves, down to single items,
  * so that everything that can be written is and only the item that broke the write fails, with
  * its own error. `write` must be all-or-nothing when it throws (one transaction): the halves are
- * written again. k bad items among n cost about k·log2(n) extra writes; n items that all fail
- * (the database is down) cost 2n-1.
+ * written again. k bad items among n cost about k·log2(n) extra writes. An error `splits` says is
+ * no item's fault fails every item at once: with the database down, halves would fail as well.
  */
-export async function writeApart<T, R>(items: readonly T[], write: (items: T[]) => Promise<ItemOutcome<R>[]>): Promise<ItemOutcome<R>[]> {
+export async function writeApart<T, R>(items: readonly T[], write: (items: T[]) => Promise<ItemOutcome<R>[]>, splits: Splits = () => true): Promise<ItemOutcome<R>[]> {
   if (items.length === 0) return [];
   let results: ItemOutcome<R>[];
   try {
     results = await write([...items]);
   } catch (err) {
-    if (items.length === 1) return [itemFailed(err)];
+    if (items.length === 1 || !splits(err)) return items.map(() => itemFailed(err));
     const half = Math.ceil(items.length / 2);
     // In order, one half after the other: items of one caller keep their order.
-    const first = await writeApart(items.slice(0, half), write);
-    return [...first, ...(await writeApart(items.slice(half), write))];
+    const first = await writeApart(items.slice(0, half), write, splits);
+    return [...first, ...(await writeApart(items.slice(half), write, splits))];
   }
   // A bug in the writer, not a bad item: it may have written them, so never write them again.
   if (results.length !== items.length) return items.map(() => itemFailed(new Error(`group commit: write answered ${results.length} results for ${items.length} items`)));
@@ -56,7 +59,7 @@ interface Waiting<T, R> { item: T; resolve: (r: R) => void; reject: (err: unknow
  * throws is retried apart (writeApart).
  * `lingerMs`: a batch waits this long after its first item rather than a turn of the event loop.
  */
-export function groupCommit<T, R>(write: (items: T[]) => Promise<ItemOutcome<R>[]>, maxBatch = 1_000, lingerMs = 0): GroupCommit<T, R> {
+export function groupCommit<T, R>(write: (items: T[]) => Promise<ItemOutcome<R>[]>, maxBatch = 1_000, lingerMs = 0, splits?: Splits): GroupCommit<T, R> {
   let queue: Waiting<T, R>[] = [];
   let flushing: Promise<void> | undefined;
 
@@ -64,7 +67,7 @@ export function groupCommit<T, R>(write: (items: T[]) => Promise<ItemOutcome<R>[
     while (queue.length > 0) {
       const batch = queue.slice(0, maxBatch);
       queue = queue.slice(batch.length);
-      const outcomes = await writeApart(batch.map((w) => w.item), write);
+      const outcomes = await writeApart(batch.map((w) => w.item), write, splits);
       batch.forEach((w, i) => {
         const outcome = outcomes[i];
         if (outcome instanceof ItemFailed) w.reject(outcome.error);

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import { buildServer } from './api/server.ts';
+import type { ProcessHealth } from './api/health.ts';
 import { createDispatcher, type Dispatcher } from './dispatcher/dispatcher.ts';
 import { createSender } from './dispatcher/sender.ts';
 import { sharedCredits } from './dispatcher/credits.ts';
@@ -14,6 +15,26 @@ import { createServices, type Services } from './services/index.ts';
 import type { Handoff } from './services/deps.ts';
 import { openStore } from './store/open.ts';
 import type { Store } from './store/store.ts';
+import { unavailableReason } from './store/faults.ts';
+
+const START_RETRY_MS = 1_000;
+
+/**
+ * A process started while its database is away (a worker restarted during an outage, the whole
+ * stack started in any order) waits for it rather than exit; any other error ends the start.
+ */
+async function migrateWhenReachable(store: Store, log: Logger): Promise<void> {
+  for (let told = false; ; told = true) {
+    try {
+      return await store.migrate();
+    } catch (err) {
+      const reason = unavailableReason(err);
+      if (reason === undefined) throw err;
+      if (!told) log.warn({ engine: store.engine, reason }, 'waiting for the database before starting');
+      await new Promise((resolve) => setTimeout(resolve, START_RETRY_MS));
+    }
+  }
+}
 
 export interface Relais {
   config: Config;
@@ -42,7 +63,7 @@ export async function createRelais(config: Config, log: Logger, options: RelaisO
     log.warn({ leaseMs: config.leaseMs, requestTimeoutMs: config.requestTimeoutMs }, 'RELAIS_LEASE should exceed RELAIS_REQUEST_TIMEOUT, or deliveries may be sent twice');
   }
   const store = openStore(config, log);
-  await store.migrate();
+  await migrateWhenReachable(store, log);
   const dispatching = !config.roles.worker ? 'off' : config.roles.api && config.dispatchThread ? 'thread' : 'here';
   const sender = dispatching === 'here' ? createSender({ timeoutMs: config.requestTimeoutMs, allowTargets: config.allowTargets }) : undefined;
   const templates = createTemplateRenderer();
@@ -62,7 +83,13 @@ export async function createRelais(config: Config, log: Logger, options: RelaisO
     store.dueSignal.notify();
   };
   const services = createServices({ store, config, now: Date.now, wake, handoff, log, templates });
-  const server = config.roles.api ? await buildServer({ services, store, log, publicUrl: config.publicUrl }) : undefined;
+  const processHealth = (): ProcessHealth => {
+    if (dispatching === 'here') return { dispatcher: { status: 'up' }, listening: store.dueSignal.listening };
+    if (dispatching === 'off' || !thread) return {};
+    const { running, listening } = thread.status();
+    return { dispatcher: running ? { status: 'up' } : { status: 'down', reason: 'its thread ended and is being started again' }, listening };
+  };
+  const server = config.roles.api ? await buildServer({ services, store, log, publicUrl: config.publicUrl, processHealth }) : undefined;
   let stopping: Promise<void> | undefined;
 
   return {

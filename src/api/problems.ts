@@ -4,8 +4,11 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { RelaisError, type FieldError } from '../core/errors.ts';
+import { StoreUnavailableError } from '../store/faults.ts';
 
 const TYPE_BASE = 'https://relais.dev/problems/';
+/** Seconds a client is told to wait while the database is away: about what a PostgreSQL restart takes. */
+export const UNAVAILABLE_RETRY_AFTER_S = 5;
 
 interface ProblemBody {
   type: string;
@@ -47,6 +50,15 @@ export function frameworkProblem(err: FastifyError, _request: FastifyRequest, re
 export function installProblemHandlers(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     if (err instanceof RelaisError) return sendProblem(reply, fromRelais(err));
+    if (err instanceof StoreUnavailableError) {
+      // Nothing the request did is at fault: the same request, sent again once the database is
+      // back, is answered as it would have been (an event sent again with its id is stored once).
+      reply.header('retry-after', String(UNAVAILABLE_RETRY_AFTER_S));
+      return sendProblem(reply, {
+        type: `${TYPE_BASE}unavailable`, title: 'Service unavailable', status: 503, code: 'RELAIS_ERR_UNAVAILABLE',
+        detail: `${err.message}: send the request again in ${UNAVAILABLE_RETRY_AFTER_S} s`,
+      });
+    }
     if (hasZodFastifySchemaValidationErrors(err)) {
       const errors = err.validation.flatMap((v) => {
         // An unknown key is reported on its parent object: name each key instead.

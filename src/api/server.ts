@@ -10,6 +10,7 @@ import { installAuth } from './auth.ts';
 import { pageBundle, pageRoutes } from './page.ts';
 import { installInputLimits, MAX_URL_VALUE_CHARS } from './input-limits.ts';
 import { frameworkProblem, installProblemHandlers } from './problems.ts';
+import { health, type ProcessHealth } from './health.ts';
 import { accessRoutes } from './routes/access.ts';
 import { conditionRoutes } from './routes/conditions.ts';
 import { deliveryRoutes } from './routes/deliveries.ts';
@@ -20,14 +21,16 @@ import { webhookRoutes } from './routes/webhooks.ts';
 
 export interface ServerDeps {
   services: Services;
-  store: Pick<Store, 'ping' | 'engine'>;
+  store: Pick<Store, 'ping' | 'engine' | 'health'>;
+  /** The process's own parts, for /healthz. */
+  processHealth?: () => ProcessHealth;
   log: Logger;
   bodyLimitBytes?: number;
   /** Where users reach the page, for sign-in links (RELAIS_PUBLIC_URL); else each request's own address. */
   publicUrl?: string | undefined;
 }
 
-export async function buildServer({ services, store, log, bodyLimitBytes = 5 * 1024 * 1024, publicUrl }: ServerDeps): Promise<FastifyInstance> {
+export async function buildServer({ services, store, log, bodyLimitBytes = 5 * 1024 * 1024, publicUrl, processHealth = () => ({}) }: ServerDeps): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
     loggerInstance: log as FastifyBaseLogger, bodyLimit: bodyLimitBytes, logController: new LogController({ disableRequestLogging: true }), return503OnClosing: true,
     // Long path segments reach the input limits and the schemas, which name the parameter; past this, a 414 problem.
@@ -52,14 +55,7 @@ export async function buildServer({ services, store, log, bodyLimitBytes = 5 * 1
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   installAuth(app, services);
-  app.get('/healthz', { schema: { hide: true } }, async (_req, reply) => {
-    try {
-      await store.ping();
-      return { status: 'ok', engine: store.engine };
-    } catch {
-      return reply.code(503).send({ status: 'unavailable', engine: store.engine });
-    }
-  });
+  app.get('/healthz', { schema: { hide: true } }, (_req, reply) => health(store, reply, processHealth()));
 
   tenantRoutes(app, services);
   eventTypeRoutes(app, services);

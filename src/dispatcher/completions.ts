@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import type { AttemptRecord, Completion, FailureRecord, Store } from '../store/store.ts';
 import { isRowFault, jsonProblem, timeProblem } from '../store/row-limits.ts';
 import { groupCommit } from '../group-commit.ts';
+import { mayBeItemFault, StoreUnavailableError } from '../store/faults.ts';
 import { newId } from '../ids.ts';
 
 /**
@@ -26,6 +27,8 @@ const RECORD_LINGER_MS = 2;
 const MAX_STRIKES = 3;
 const MAX_TRACKED_STRIKES = 10_000;
 const MAX_REASON_CHARS = 1_000;
+/** While the database is away, a result is written again after these waits (jittered), the last repeated. */
+const UNAVAILABLE_WAITS_MS = [100, 250, 500, 1_000, 2_000, 5_000];
 
 const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
@@ -56,7 +59,22 @@ export function completionWriter(store: Store, now: () => number, log: Logger, o
       log.error({ err }, 'could not act on webhooks\' failure records'); // recorded already: must not be written again
     }
     return batch.map(() => undefined);
-  }, 1_000, RECORD_LINGER_MS);
+  }, 1_000, RECORD_LINGER_MS, mayBeItemFault);
+
+  // Results waiting for the database to come back, each in its pause; abandon() ends them all.
+  let abandoned = false;
+  const pauses = new Set<() => void>();
+  function pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        pauses.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms * (0.75 + Math.random() / 2));
+      pauses.add(done);
+    });
+  }
 
   const strikes = new Map<string, number>(); // delivery id → its results' write failures in a row that may pass
 
@@ -78,24 +96,50 @@ export function completionWriter(store: Store, now: () => number, log: Logger, o
     }
   }
 
-  /** Records a result; never rejects (what could not be recorded is logged, and failed or left to its lease). */
+  /**
+   * Records a result; never rejects (what could not be recorded is logged, and failed or left to its lease).
+   * While the database is away the result is kept and written once it is back: the receiver has
+   * answered, and a delivery left to its lease would be sent again. Its lease may run out
+   * meanwhile; the write still lands unless another worker has taken the delivery since.
+   */
   async function write(c: Completion): Promise<void> {
     // The store checks each result against what it can hold before its transaction begins
     // (recordCompletions): a bad one fails its write, which is then retried apart down to it.
-    try {
-      await writer.submit(c);
-      strikes.delete(c.deliveryId);
-    } catch (err) {
-      if (isRowFault(err)) return recordFailed(c, messageOf(err));
-      const n = strike(c.deliveryId);
-      if (n >= MAX_STRIKES) return recordFailed(c, `failed ${n} times in a row: ${messageOf(err)}`);
-      log.error({ err, delivery: c.deliveryId, strikes: n }, 'could not record a delivery result; it will be sent again when its lease ends');
+    for (let waits = 0; ; waits++) {
+      try {
+        await writer.submit(c);
+        strikes.delete(c.deliveryId);
+        return;
+      } catch (err) {
+        if (err instanceof StoreUnavailableError && !abandoned) {
+          await pause(UNAVAILABLE_WAITS_MS[Math.min(waits, UNAVAILABLE_WAITS_MS.length - 1)]!);
+          continue;
+        }
+        return failedWrite(c, err);
+      }
     }
+  }
+
+  async function failedWrite(c: Completion, err: unknown): Promise<void> {
+    if (isRowFault(err)) return recordFailed(c, messageOf(err));
+    if (err instanceof StoreUnavailableError) {
+      // Stopping with the database away: no fault of this result's, so no strike against it.
+      log.warn({ delivery: c.deliveryId, reason: err.reason }, 'stopping before the database came back: this result is not recorded, and the delivery is sent again when its lease ends');
+      return;
+    }
+    const n = strike(c.deliveryId);
+    if (n >= MAX_STRIKES) return recordFailed(c, `failed ${n} times in a row: ${messageOf(err)}`);
+    log.error({ err, delivery: c.deliveryId, strikes: n }, 'could not record a delivery result; it will be sent again when its lease ends');
   }
 
   return {
     /** Resolves once the completion is written (or its write has failed and been dealt with). */
     write,
     drain: (): Promise<void> => writer.drain(),
+    /** Stops waiting for the database (a stop past its grace): results not yet written are left to their leases. */
+    abandon(): void {
+      abandoned = true;
+      for (const done of [...pauses]) done();
+    },
   };
 }

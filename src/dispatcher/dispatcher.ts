@@ -42,6 +42,7 @@ import { signingSecrets, type AttemptRequest, type Webhook } from '../core/model
 import { TemplateError, type TemplateRenderer } from '../render/renderer.ts';
 import { renderBody } from '../render/body.ts';
 import { completionWriter } from './completions.ts';
+import { StoreUnavailableError } from '../store/faults.ts';
 import type { Sender, SendOutcome } from './sender.ts';
 import { createGates, outcomeOf, type Limits, type Turn } from './gates.ts';
 import { createLanes } from './lanes.ts';
@@ -50,7 +51,8 @@ import { createTenantShares } from './tenant-shares.ts';
 import { createTenantTurns, type Waiter } from './tenant-turns.ts';
 
 const BATCH_MAX = 100;
-const ERROR_BACKOFF_MS = 1_000;
+const ERROR_BACKOFF_MS = 250;
+const ERROR_BACKOFF_MAX_MS = 5_000;
 
 export interface DispatcherDeps {
   store: Store;
@@ -83,6 +85,7 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
   let timerAt: number | undefined; // when the armed timer fires
   let soonest: number | undefined; // earliest due time this process set while a pump was running
   let backlog = false; // the last claim came back full: there may be more due right now
+  let claimFailures = 0; // in a row: the pause before the next claim grows with them
   const inFlight = new Set<string>(); // delivery ids
   let outstanding = 0; // credits published and not yet back: unspent, or spent on deliveries on their way here
   /** Slots a claim (or ingest, through credits) may fill now. */
@@ -222,9 +225,12 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
       // A wake that arrived while we looked counts: claim again at once rather than sleep on it.
       const delay = again ? 0 : due === Infinity ? config.pollMs : Math.max(0, Math.min(due - now(), config.pollMs));
       if (mode === 'running') arm(delay);
+      claimFailures = 0;
     } catch (err) {
-      log.error({ err }, 'dispatcher could not claim deliveries; trying again shortly');
-      if (mode === 'running') arm(ERROR_BACKOFF_MS);
+      // The database away (told once, by the store) or a fault: claim again after a growing pause.
+      if (!(err instanceof StoreUnavailableError)) log.error({ err }, 'dispatcher could not claim deliveries; trying again shortly');
+      const backoff = Math.min(ERROR_BACKOFF_MAX_MS, ERROR_BACKOFF_MS * 2 ** claimFailures++);
+      if (mode === 'running') arm(backoff * (0.75 + random() / 2));
     }
   }
 
@@ -396,6 +402,7 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
         if ((await Promise.race([drained, grace])) === 'timeout') {
           log.warn({ count: inFlight.size }, 'aborting deliveries still in flight; their leases are released');
           sender.abortAll();
+          writer.abandon(); // results waiting for the database to come back
           await drained;
         }
       }

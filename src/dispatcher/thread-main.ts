@@ -19,6 +19,12 @@ try {
     if (message.type === 'stop') void relais.stop(message.graceMs).then(() => send({ type: 'stopped' }), (err: unknown) => send({ type: 'failed', message: String(err) }));
   });
   send({ type: 'started' });
+  // The LISTEN connection's state, for the main thread's /healthz: looked at twice a second, sent when it changes.
+  let listening: boolean | undefined;
+  setInterval(() => {
+    const now = relais.store.dueSignal.listening;
+    if (now !== undefined && now !== listening) send({ type: 'listening', up: (listening = now) });
+  }, 500).unref();
 } catch (err) {
   send({ type: 'failed', message: (err as Error).stack ?? String(err) });
 }

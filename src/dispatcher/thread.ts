@@ -15,7 +15,9 @@ export type FromThread =
   | { type: 'started' }
   | { type: 'stopped' }
   | { type: 'failed'; message: string }
-  | { type: 'log'; line: string };
+  | { type: 'log'; line: string }
+  /** Whether the thread's store hears other processes' NOTIFY (PostgreSQL), sent when it changes. */
+  | { type: 'listening'; up: boolean };
 
 const RESTART_MS = 1_000;
 const ENTRY = new URL('./thread-entry.mjs', import.meta.url);
@@ -23,6 +25,8 @@ const ENTRY = new URL('./thread-entry.mjs', import.meta.url);
 export interface DispatchThread {
   /** Finishes deliveries in flight (up to graceMs, as the dispatcher's stop()), then ends the thread. */
   stop(graceMs: number): Promise<void>;
+  /** Whether the thread runs now (false between a crash and its restart), and whether it hears NOTIFY (undefined: it does not listen). */
+  status(): { running: boolean; listening: boolean | undefined };
 }
 
 /** Where `log` writes: the thread's lines (already JSON, already redacted) are written there as they are. */
@@ -45,6 +49,8 @@ export async function startDispatchThread(config: Config, log: Logger, { credits
   let exited: Promise<void>; // the current worker's end
   let restart: NodeJS.Timeout | undefined;
   let stopped: (() => void) | undefined;
+  let running = false;
+  let listening: boolean | undefined;
 
   function spawn(): Promise<void> {
     return new Promise<void>((resolve, reject) => {
@@ -53,8 +59,9 @@ export async function startDispatchThread(config: Config, log: Logger, { credits
       exited = new Promise<void>((ended) => worker.once('exit', () => ended()));
       worker.on('message', (m: FromThread) => {
         if (m.type === 'log') out.write(m.line);
+        else if (m.type === 'listening') listening = m.up;
         else if (m.type === 'started') {
-          started = true;
+          started = running = true;
           resolve();
         } else if (m.type === 'stopped') stopped?.();
         else if (m.type === 'failed') {
@@ -65,6 +72,8 @@ export async function startDispatchThread(config: Config, log: Logger, { credits
       });
       worker.on('error', (err) => log.error({ err }, 'the dispatcher thread crashed'));
       worker.on('exit', (code) => {
+        running = false;
+        listening = undefined;
         if (credits) sharedCredits(credits).withdraw();
         if (!started) return reject(new Error(`the dispatcher thread exited at start (code ${code})`));
         if (stopping) return;
@@ -79,6 +88,7 @@ export async function startDispatchThread(config: Config, log: Logger, { credits
 
   await spawn();
   return {
+    status: () => ({ running, listening }),
     async stop(graceMs) {
       stopping = true;
       clearTimeout(restart); // a thread that died is not started again; one that is starting is stopped

@@ -14,6 +14,7 @@ import type { ServiceDeps } from './deps.ts';
 import type { EventTypeService } from './event-types.ts';
 import { groupCommit, writeApart, type ItemOutcome } from '../group-commit.ts';
 import { eventProblems } from '../store/row-limits.ts';
+import { mayBeItemFault } from '../store/faults.ts';
 
 interface IngestCall { tenantId: string; events: NewEvent[] }
 
@@ -91,7 +92,7 @@ export function eventService(deps: ServiceDeps, eventTypes: EventTypeService) {
         const { results, leased } = await storeLeasing(tenantId, part.flatMap((c) => c.events));
         queued += results.reduce((n, r) => n + (r.created ? r.event.deliveriesCount : 0), 0) - leased.length;
         return part.map((c) => results.splice(0, c.events.length));
-      });
+      }, mayBeItemFault);
       tenantCalls.forEach((c, i) => answers.set(c, outcomes[i]!));
     }
     if (queued > 0) wake();
@@ -109,7 +110,12 @@ export function eventService(deps: ServiceDeps, eventTypes: EventTypeService) {
     const at = now();
     if (!handoff) return { results: await store.events.ingest(tenantId, events, matcher(tenantId), newDeliveryId, at), leased: [] };
     let taken = 0;
-    const lease = { leaseId: newId('att'), until: at + config.leaseMs, take: (n: number) => (taken = handoff.take(n)) };
+    // A transaction that collided is run again by the store, and takes again: what the first run took goes back first.
+    const take = (n: number): number => {
+      handoff.giveBack(taken);
+      return (taken = handoff.take(n));
+    };
+    const lease = { leaseId: newId('att'), until: at + config.leaseMs, take };
     try {
       const stored = await store.events.ingestLeasing(tenantId, events, matcher(tenantId), newDeliveryId, at, lease);
       handoff.giveBack(taken - stored.leased.length);

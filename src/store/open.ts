@@ -10,5 +10,5 @@ export function openStore(config: Pick<Config, 'databaseUrl' | 'sqlitePath' | 'e
   const box = secretBox(config.encryptionKey);
   // The error carries its pg client (with connection details): log only what it says.
   const onIdleError = (err: Error & { code?: string }): void => log?.warn({ code: err.code, reason: err.message }, 'a PostgreSQL connection failed; it is replaced');
-  return config.databaseUrl ? postgresStore(config.databaseUrl, box, { onIdleError, processId: config.processId }) : sqliteStore(config.sqlitePath, box);
+  return config.databaseUrl ? postgresStore(config.databaseUrl, box, { onIdleError, processId: config.processId, log }) : sqliteStore(config.sqlitePath, box, undefined, log);
 }

@@ -99,15 +99,22 @@ export interface DueSignal {
   /** Calls onDue when another process signals (and once after each (re)connection). */
   listen(onDue: () => void): Promise<void>;
   close(): Promise<void>;
+  /** Whether the listening connection is up now; undefined when this process does not listen (or its engine needs none). */
+  readonly listening?: boolean | undefined;
 }
+
+/** Whether the database answered its last call (store/guard.ts). */
+export type StoreHealth = { engine: Engine; up: true } | { engine: Engine; up: false; since: number; reason: string };
 
 export interface Store {
   readonly engine: Engine;
   readonly dueSignal: DueSignal;
   migrate(): Promise<void>;
   close(): Promise<void>;
-  /** Throws when the database cannot be reached. */
+  /** Throws (StoreUnavailableError) when the database cannot be reached. */
   ping(): Promise<void>;
+  /** As of the last call: a call that finds the database unreachable throws StoreUnavailableError (store/faults.ts). */
+  health(): StoreHealth;
 
   settings: {
     get(key: string): Promise<string | undefined>;

@@ -154,8 +154,10 @@ for (const engine of ENGINES) {
       const docs = await fetch(`${t.url}/docs`);
       assert.equal(docs.status, 200);
       assert.match(await docs.text(), /<html/i);
-      const health = await t.call<{ status: string; engine: string }>('GET', '/healthz', undefined, null);
-      assert.deepEqual([health.status, health.body], [200, { status: 'ok', engine }]);
+      const health = await t.call<{ status: string; engine: string; dependencies: Record<string, { status: string }> }>('GET', '/healthz', undefined, null);
+      assert.deepEqual([health.status, health.body.status, health.body.engine], [200, 'ok', engine]);
+      assert.equal(health.body.dependencies.database?.status, 'up');
+      assert.equal(health.body.dependencies.dispatcher?.status, 'up');
     });
   });
 }

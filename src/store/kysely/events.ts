@@ -51,7 +51,8 @@ export function eventQueries(db: Kysely<Database>, box: SecretBox): Store['event
             if (batchKeys.has(e.idempotencyKey)) continue;
             batchKeys.add(e.idempotencyKey);
           }
-          const targets = match(webhooks, e);
+          // In id order whatever order the matcher answers in: the inserts lock webhooks in this order (lock order: store.ts).
+          const targets = match(webhooks, e).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
           fresh.push({
             event: e,
             targets,

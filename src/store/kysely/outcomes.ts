@@ -35,14 +35,15 @@ function outcomesByWebhook(completions: readonly Completion[]): Outcome[] {
 
 /**
  * Updates the webhooks' failure records and returns them. On PostgreSQL the rows are locked
- * first, in id order: a webhook's deletion locks it and then its deliveries, so taking
- * deliveries (or webhooks in another order) first could deadlock with it or with another worker.
+ * first, in id order (the lock order: kysely/store.ts). FOR NO KEY UPDATE, the lock the UPDATE
+ * takes anyway: it leaves ingest's foreign-key checks (FOR KEY SHARE on the same webhooks) free
+ * to go on, where FOR UPDATE made ingest and the workers wait on each other, and deadlock.
  */
 async function updateFailureRecords(trx: Db, outcomes: Outcome[], lockRows: boolean): Promise<FailureRecord[]> {
   const records: FailureRecord[] = [];
   for (const part of chunks(outcomes)) {
     const ids = part.map((o) => o.webhookId);
-    if (lockRows) await sql`SELECT id FROM webhooks WHERE id IN (${sql.join(ids)}) ORDER BY id FOR UPDATE`.execute(trx);
+    if (lockRows) await sql`SELECT id FROM webhooks WHERE id IN (${sql.join(ids)}) ORDER BY id FOR NO KEY UPDATE`.execute(trx);
     const values = sql.join(part.map((o) => sql`(${o.webhookId}, ${bigint(o.lastSuccessAt)}, ${integer(o.failuresAfter)}, ${bigint(o.firstFailureAfter)})`));
     const result = await sql<{ id: string; tenant_id: string; enabled: number | boolean; consecutive_failures: number; failing_since: number | null }>`
       WITH v(w_id, w_success, w_failures, w_first) AS (VALUES ${values})
@@ -65,7 +66,9 @@ async function updateFailureRecords(trx: Db, outcomes: Outcome[], lockRows: bool
 /** Moves the deliveries on; returns the ids still leased by these completions (a lost lease means another worker owns it now). */
 async function updateDeliveries(trx: Db, completions: readonly Completion[], now: number): Promise<Set<string>> {
   const updated = new Set<string>();
-  for (const part of chunks(completions)) {
+  // In id order, as every transaction takes delivery rows (kysely/store.ts).
+  const ordered = [...completions].sort((a, b) => (a.deliveryId < b.deliveryId ? -1 : a.deliveryId > b.deliveryId ? 1 : 0));
+  for (const part of chunks(ordered)) {
     const values = sql.join(part.map((c) => sql`(${c.deliveryId}, ${c.leaseId}, ${c.status}, ${bigint(c.dueAt)}, ${integer(c.attempt ? 1 : 0)}, ${bigint(c.attempt?.startedAt ?? null)}, ${integer(c.attempt?.response?.status ?? 0)})`));
     const result = await sql<{ id: string }>`
       WITH v(d_id, d_lease, d_status, d_due, d_tried, d_at, d_code) AS (VALUES ${values})

@@ -1,6 +1,21 @@
 // Assembles the Store from the per-table queries. The engines differ only in how they connect
 // and how a claim locks rows; everything else is this one query codebase.
+//
+// Lock order (PostgreSQL; SQLite has one writer). A transaction that locks rows of several
+// tables takes them in this order, and rows of one table in id order, so that two transactions
+// never each hold what the other waits for:
+//   1. webhooks, by id: ingest's foreign-key checks (FOR KEY SHARE), the result writer's FOR NO
+//      KEY UPDATE, updating or disabling a webhook (NO KEY UPDATE), deleting one (FOR UPDATE);
+//      KEY SHARE and NO KEY UPDATE do not conflict, so ingest and the workers never wait on
+//      each other here;
+//   2. events (ingest inserts them before their deliveries);
+//   3. deliveries, by id: the result writer, holding and releasing a webhook's deliveries; claims
+//      skip locked rows rather than wait (SKIP LOCKED);
+//   4. attempts (inserted last).
+// A deadlock or serialization failure that happens anyway is retried by the store (guard.ts).
 import { sql, type Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import { guardStore, storeHealth } from '../guard.ts';
 import { migrateToLatest } from '../migrations/index.ts';
 import type { Database } from '../schema.ts';
 import type { DueSignal, Engine, Store } from '../store.ts';
@@ -19,13 +34,15 @@ export interface EngineParts {
   dueSignal?: DueSignal;
   /** Connections for the dispatcher's claims and results; `db` unless the engine has its own. */
   queueDb?: Kysely<Database>;
+  /** Where the database's going and coming back is told. */
+  log?: Logger | undefined;
 }
 
 /** One process delivers (SQLite's single writer): its dispatcher is woken in-process. */
 const localOnly: DueSignal = { notify() {}, async listen() {}, async close() {} };
 
-export function kyselyStore({ engine, db, claimLock, box, dueSignal = localOnly, queueDb = db }: EngineParts): Store {
-  return {
+export function kyselyStore({ engine, db, claimLock, box, dueSignal = localOnly, queueDb = db, log }: EngineParts): Store {
+  return guardStore({
     engine,
     dueSignal,
     async migrate() {
@@ -48,5 +65,5 @@ export function kyselyStore({ engine, db, claimLock, box, dueSignal = localOnly,
     notices: noticeQueries(db),
     attempts: attemptQueries(db),
     deliveries: deliveryQueries({ db, queue: queueDb, box, claimLock, lockRows: engine === 'postgres' }),
-  };
+  }, storeHealth(engine, log));
 }

@@ -17,6 +17,8 @@ export function postgresDueSignal(pool: pg.Pool, connectionString: string, onErr
   let client: pg.Client | undefined;
   let closed = false;
   let reconnect: NodeJS.Timeout | undefined;
+  let listening: boolean | undefined; // undefined until listen() is called
+  let reported = false; // a lost connection is logged once, not at every failed reconnection
 
   function send(): void {
     if (sending) {
@@ -33,14 +35,18 @@ export function postgresDueSignal(pool: pg.Pool, connectionString: string, onErr
   }
 
   async function listen(onDue: () => void): Promise<void> {
+    listening ??= false;
     const c = new pg.Client({ connectionString });
     const lost = (err?: Error): void => {
       if (client !== c) return;
       client = undefined;
+      listening = false;
       c.removeAllListeners();
+      c.on('error', () => {}); // ending it may still report the broken socket
       c.end().catch(() => {});
       if (closed) return;
-      if (err) onError(err);
+      if (err && !reported) onError(err);
+      reported = true;
       reconnect = setTimeout(() => { listen(onDue).catch(onError); }, RECONNECT_MS);
       reconnect.unref();
     };
@@ -51,6 +57,8 @@ export function postgresDueSignal(pool: pg.Pool, connectionString: string, onErr
     try {
       await c.connect();
       await c.query(`LISTEN ${CHANNEL}`);
+      listening = true;
+      reported = false;
       onDue(); // anything notified while (re)connecting
     } catch (err) {
       lost(err as Error);
@@ -60,6 +68,9 @@ export function postgresDueSignal(pool: pg.Pool, connectionString: string, onErr
   return {
     notify: send,
     listen,
+    get listening() {
+      return listening;
+    },
     async close() {
       while (sending) await sending; // a short-lived `relais send` must not exit before its notify
       closed = true;

@@ -2,6 +2,7 @@
 // locked, so workers never wait on each other or take the same delivery twice.
 import { Kysely, PostgresDialect, sql, type CompiledQuery } from 'kysely';
 import pg from 'pg';
+import type { Logger } from 'pino';
 import type { Database } from '../schema.ts';
 import type { Store } from '../store.ts';
 import type { SecretBox } from '../kysely/secrets.ts';
@@ -39,22 +40,32 @@ export interface PostgresOptions {
   poolSize?: number;
   /** Sees each statement the queue's connections run (its query-plan test reads them). */
   onQueueQuery?: (query: CompiledQuery) => void;
+  log?: Logger | undefined;
 }
 
-export function postgresStore(connectionString: string, box: SecretBox, { onIdleError = () => {}, processId, poolSize = 10, onQueueQuery }: PostgresOptions = {}): Store {
+// A request waits at most this long for a connection (the server unreachable, no answer at all)
+// before it is answered 503: a down database must not hold requests until the client gives up.
+const CONNECT_TIMEOUT_MS = 5_000;
+
+export function postgresStore(connectionString: string, box: SecretBox, { onIdleError = () => {}, processId, poolSize = 10, onQueueQuery, log }: PostgresOptions = {}): Store {
   // Pools connect on first use: an API-only process never opens the queue's connections.
-  const pool = new pg.Pool({ connectionString, max: poolSize, types });
-  const queuePool = new pg.Pool({ connectionString, max: QUEUE_POOL_SIZE, types, options: QUEUE_OPTIONS });
-  // An idle connection that dies (server restart, network blip) is dropped and replaced by the
-  // pool; without a listener its 'error' event would crash the process. Queries in flight
-  // report their own errors.
-  pool.on('error', onIdleError);
-  queuePool.on('error', onIdleError);
+  const settings = { connectionString, types, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true };
+  const pool = new pg.Pool({ ...settings, max: poolSize });
+  const queuePool = new pg.Pool({ ...settings, max: QUEUE_POOL_SIZE, options: QUEUE_OPTIONS });
+  for (const p of [pool, queuePool]) {
+    // An idle connection that dies (server restart, network blip) is dropped and replaced by the
+    // pool. A connection checked out of it has no such listener: one the server ends between two
+    // statements of a transaction (a restart says so to every session) emits 'error' with no
+    // query to fail, which, unheard, would end the process. Its statements fail on their own
+    // (the transaction's next one, as unavailable), and the pool drops it when it comes back.
+    p.on('error', onIdleError);
+    p.on('connect', (client) => client.on('error', () => {}));
+  }
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const queueDb = new Kysely<Database>({
     dialect: new PostgresDialect({ pool: queuePool }),
     ...(onQueueQuery && { log: (event) => { if (event.level === 'query') onQueueQuery(event.query); } }),
   });
   const dueSignal = postgresDueSignal(pool, connectionString, onIdleError, processId);
-  return kyselyStore({ engine: 'postgres', db, queueDb, claimLock: sql`FOR UPDATE SKIP LOCKED`, box, dueSignal });
+  return kyselyStore({ engine: 'postgres', db, queueDb, claimLock: sql`FOR UPDATE SKIP LOCKED`, box, dueSignal, log });
 }

@@ -1,6 +1,7 @@
 // The embedded default: one SQLite file, no server. WAL lets readers run beside the single
 // writer, and other processes (a second worker, `relais send`) may open the same file.
 import BetterSqlite3 from 'better-sqlite3';
+import type { Logger } from 'pino';
 import { Kysely, sql, type SqliteDatabase } from 'kysely';
 import type { Database } from '../schema.ts';
 import type { Store } from '../store.ts';
@@ -34,12 +35,12 @@ function withStatementCache(database: BetterSqlite3.Database, onPrepare?: (sql: 
 }
 
 /** `onPrepare` sees each statement's text as it is first prepared (the query-plan test reads them). */
-export function sqliteStore(path: string, box: SecretBox, onPrepare?: (sql: string) => void): Store {
+export function sqliteStore(path: string, box: SecretBox, onPrepare?: (sql: string) => void, log?: Logger): Store {
   const database = new BetterSqlite3(path);
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = NORMAL'); // durable across process crashes; WAL checkpoint on power loss
   database.pragma('busy_timeout = 0'); // busy statements are retried without blocking: busy-retry.ts
   database.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: new PatientSqliteDialect({ database: withStatementCache(database, onPrepare) }) });
-  return kyselyStore({ engine: 'sqlite', db, claimLock: sql``, box });
+  return kyselyStore({ engine: 'sqlite', db, claimLock: sql``, box, log });
 }

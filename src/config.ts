@@ -95,6 +95,8 @@ export function loadConfig(env: Env = process.env): Config {
   const tenantReserve = intVar(env, 'RELAIS_TENANT_RESERVE', Math.min(Math.ceil(concurrency / 8), concurrency - 1), 0);
   if (tenantReserve >= concurrency) throw new Error(`RELAIS_TENANT_RESERVE must be below RELAIS_CONCURRENCY (${concurrency}), got "${tenantReserve}"`);
   const schedule = listVar(env, 'RELAIS_RETRY_SCHEDULE');
+  const leaseMs = durationVar(env, 'RELAIS_LEASE', env.DATABASE_URL ? '10s' : '4s');
+  if (leaseMs < 1_000) throw new Error(`RELAIS_LEASE must be at least 1s (it is renewed every third of it), got "${env.RELAIS_LEASE}"`);
   const roles = listVar(env, 'RELAIS_ROLES');
   return {
     port: intVar(env, 'RELAIS_PORT', 8080, 0),
@@ -117,7 +119,9 @@ export function loadConfig(env: Env = process.env): Config {
       : [...DEFAULT_SCHEDULE_MS],
     smtpUrl: env.RELAIS_SMTP_URL || undefined,
     mailFrom: env.RELAIS_MAIL_FROM || 'relais@localhost',
-    leaseMs: durationVar(env, 'RELAIS_LEASE', `${Math.ceil((requestTimeoutMs + 30_000) / 1000)}s`),
+    // Renewed every third of it while the worker lives (dispatcher/lease-keeper.ts): how soon a
+    // dead worker's deliveries are taken back. SQLite's writes are local and cheap: shorter there.
+    leaseMs,
     pollMs: durationVar(env, 'RELAIS_POLL_INTERVAL', '1s'),
     disableAfterFailures: intVar(env, 'RELAIS_DISABLE_AFTER_FAILURES', 20, 1),
     disableAfterMs: durationVar(env, 'RELAIS_DISABLE_AFTER', '24h'),

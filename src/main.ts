@@ -57,11 +57,6 @@ export interface RelaisOptions {
 }
 
 export async function createRelais(config: Config, log: Logger, options: RelaisOptions = {}): Promise<Relais> {
-  if (config.roles.worker && config.leaseMs <= config.requestTimeoutMs) {
-    // Leases are not renewed during a request: one shorter than the timeout can expire mid-send,
-    // and another claim would send the same delivery again (still at-least-once, but wasteful).
-    log.warn({ leaseMs: config.leaseMs, requestTimeoutMs: config.requestTimeoutMs }, 'RELAIS_LEASE should exceed RELAIS_REQUEST_TIMEOUT, or deliveries may be sent twice');
-  }
   const store = openStore(config, log);
   await migrateWhenReachable(store, log);
   const dispatching = !config.roles.worker ? 'off' : config.roles.api && config.dispatchThread ? 'thread' : 'here';

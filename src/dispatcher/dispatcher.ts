@@ -49,8 +49,15 @@ import { createLanes } from './lanes.ts';
 import type { Credits } from './credits.ts';
 import { createTenantShares } from './tenant-shares.ts';
 import { createTenantTurns, type Waiter } from './tenant-turns.ts';
+import { createLeaseKeeper } from './lease-keeper.ts';
 
 const BATCH_MAX = 100;
+/**
+ * How long a delivery waits in memory, leased, for its tenant's turn or its webhook's gate before
+ * it goes back to the store (or into its webhook's lane). Its lease is renewed meanwhile
+ * (lease-keeper.ts): this bounds what a worker holds, not how long the lease lasts.
+ */
+const WAIT_IN_MEMORY_MS = 10_000;
 const ERROR_BACKOFF_MS = 250;
 const ERROR_BACKOFF_MAX_MS = 5_000;
 
@@ -92,6 +99,7 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
   const freeSlots = (): number => config.concurrency - inFlight.size - outstanding - lanes.reserved;
   const limitsOf = (webhook: Webhook): Limits => ({ maxConcurrency: webhook.maxConcurrency ?? config.webhookConcurrency, rateLimit: webhook.rateLimit });
   const gates = createGates();
+  const leases = createLeaseKeeper({ store, leaseMs: config.leaseMs, log, now });
   const shares = createTenantShares<Waiter>({ slots: config.concurrency, reserve: config.tenantReserve, guaranteed: config.tenantGuarantee, waitingMax: config.concurrency });
   let skipping: readonly string[] = []; // the tenants the last claim stepped over
   // The last claim that stepped over tenants found no other tenant's delivery due, nor any due
@@ -109,7 +117,7 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
     limitsOf,
   });
   const turns = createTenantTurns({
-    store, lanes, shares, limitsOf, leaseMs: config.leaseMs, log, now,
+    store, lanes, shares, limitsOf, waitMs: WAIT_IN_MEMORY_MS, log, now,
     released: () => { dry = undefined; }, // due again, to the next claim that does not step over its tenant
   });
   const policy = { failures: config.disableAfterFailures, minDurationMs: config.disableAfterMs };
@@ -249,8 +257,9 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
   function run(claimed: ClaimedDelivery, fromLane = false): void {
     if (mode !== 'running') return turns.giveBack({ claimed, fromLane });
     const verdict = shares.admit(claimed.delivery.tenantId, { claimed, fromLane }, now());
+    if (verdict === 'return') return turns.giveBack({ claimed, fromLane });
+    leases.keep(claimed); // renewed until its send ends (a waiter given back is dropped at the next renewal)
     if (verdict === 'go') void send(claimed, fromLane);
-    else if (verdict === 'return') turns.giveBack({ claimed, fromLane });
     else turns.waiting();
   }
 
@@ -311,6 +320,7 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
     } catch (err) {
       log.error({ err, delivery: delivery.id }, 'delivery crashed; it will be retried when its lease ends');
     } finally {
+      leases.drop(delivery.id);
       inFlight.delete(delivery.id);
       shares.leave(delivery.tenantId);
       if (inFlight.size === 0) idle?.();
@@ -329,14 +339,14 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
   }
 
   /**
-   * Waits in the webhook's queue, but not past half the lease: a delivery that would wait longer
-   * is parked rather than risk another worker taking it over meanwhile. A turn
-   * that arrives after giving up is passed straight on.
+   * Waits in the webhook's queue, but not past WAIT_IN_MEMORY_MS: a delivery that would wait
+   * longer is parked, in its webhook's lane, rather than held here. A turn that arrives after
+   * giving up is passed straight on.
    */
   async function waitForTurn(turn: Promise<Turn>): Promise<Turn> {
     let timer: NodeJS.Timeout | undefined;
     const giveUp = new Promise<Turn>((resolve) => {
-      timer = setTimeout(() => resolve({ go: false, until: now() }), config.leaseMs / 2);
+      timer = setTimeout(() => resolve({ go: false, until: now() }), WAIT_IN_MEMORY_MS);
     });
     const first = await Promise.race([turn, giveUp]);
     clearTimeout(timer);
@@ -386,6 +396,7 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
     start(): void {
       if (mode !== 'stopped') return;
       mode = 'running';
+      leases.start();
       wake();
     },
     /** Stops claiming, waits up to graceMs for sends in flight, then aborts and releases the rest. */
@@ -409,6 +420,7 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
       await turns.settled();
       await writer.drain();
       await lanes.close();
+      await leases.stop();
       mode = 'stopped';
     },
     get inFlight(): number {

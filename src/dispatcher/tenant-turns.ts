@@ -22,14 +22,15 @@ export interface TenantTurnDeps {
   lanes: ReturnType<typeof createLanes>;
   shares: ReturnType<typeof createTenantShares<Waiter>>;
   limitsOf: (webhook: Webhook) => Limits;
-  leaseMs: number;
+  /** How long a delivery may wait for its tenant's turn before it goes back to the store. */
+  waitMs: number;
   log: Logger;
   now: () => number;
   /** A delivery went back to the store due now: a claim may find it. */
   released: () => void;
 }
 
-export function createTenantTurns({ store, lanes, shares, limitsOf, leaseMs, log, now, released }: TenantTurnDeps) {
+export function createTenantTurns({ store, lanes, shares, limitsOf, waitMs, log, now, released }: TenantTurnDeps) {
   let expiry: NodeJS.Timeout | undefined;
   const returning = new Set<Promise<void>>(); // deliveries on their way back to the store
 
@@ -48,9 +49,9 @@ export function createTenantTurns({ store, lanes, shares, limitsOf, leaseMs, log
     if (expiry) return;
     expiry = setTimeout(() => {
       expiry = undefined;
-      for (const waiter of shares.expired(now() - leaseMs / 2)) giveBack(waiter);
+      for (const waiter of shares.expired(now() - waitMs)) giveBack(waiter);
       if (shares.waiting > 0) expireLater();
-    }, leaseMs / 4).unref();
+    }, waitMs / 2).unref();
   }
 
   return {

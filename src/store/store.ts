@@ -202,6 +202,8 @@ export interface Store {
     release(leases: readonly { deliveryId: string; leaseId: string; dueAt?: number; parkedFor?: string }[], now: number): Promise<void>;
     /** Leases up to `limit` of a webhook's parked deliveries, oldest first, whatever their due time. */
     claimParked(webhookId: string, limit: number, leaseMs: number, now: number, newLeaseId: IdMaker): Promise<ClaimedDelivery[]>;
+    /** Pushes these leases' end to `until` (the worker holding them lives); returns the ids of the deliveries still leased so. */
+    renew(leases: readonly { deliveryId: string; leaseId: string }[], until: number, now: number): Promise<string[]>;
     /** Pushes the deadline of these webhooks' parked deliveries to `until`: their lanes are still being drained. */
     renewParked(webhookIds: readonly string[], until: number, now: number): Promise<void>;
     /** Empties these webhooks' lanes: their parked deliveries become due now, to any claim (a worker stopping). */

@@ -191,6 +191,40 @@ for (const engine of ENGINES) {
       assert.equal(await exitWithin(second, 10_000), 0, 'the second process stops cleanly on SIGTERM');
     }));
 
+    it('with the default lease: a request slower than the lease keeps it, and a killed worker\'s deliveries come back within a lease', () => withOutput(async () => {
+      const leaseMs = engine === 'sqlite' ? 4_000 : 10_000; // the defaults (config.ts)
+      const { receiver, spawn } = await setUp({ RELAIS_REQUEST_TIMEOUT: '60s' });
+      // First the receiver takes longer than a lease to answer: the worker renews its leases, so
+      // no delivery falls due meanwhile, is claimed again and sent twice.
+      receiver.respond = () => ({ ...OK, delayMs: leaseMs * 1.5 + 1_000 });
+      const first = await spawn();
+      await seedAndSend(first, receiver);
+      const answered = await waitFor('every delivery answered and recorded', async () => {
+        const rows = await deliveries(first);
+        return rows.length === EVENTS && rows.every((d) => d.status === 'succeeded') ? rows : undefined;
+      }, leaseMs * 3 + 10_000);
+      assert.equal(receiver.received.length, EVENTS, 'each delivery was sent once, its lease renewed while its request lasted');
+      assert.ok(answered.every((d) => d.attempt_count === 1));
+
+      // Then the receiver never answers in time, and the worker is killed holding every delivery.
+      receiver.respond = () => ({ ...OK, delayMs: 120_000 });
+      const sent = await call<{ events: unknown[] }>(first, 'POST', `/v1/tenants/${TENANT}/events/batch`, {
+        events: Array.from({ length: EVENTS }, (_, n) => ({ type: TYPE, data: { n: EVENTS + n } })),
+      });
+      assert.equal(sent.events.length, EVENTS);
+      await waitFor('the new deliveries in flight', () => receiver.received.length >= EVENTS * 1.5);
+      first.proc.kill('SIGKILL');
+      await first.exited;
+      const killedAt = Date.now();
+      receiver.respond = () => OK;
+      await spawn();
+      await waitFor('every held delivery sent again after the kill', () => numbers(receiver.received.filter((r) => r.at >= killedAt && numberOf(r) >= EVENTS)).size === EVENTS, leaseMs + 20_000);
+      const resumedMs = Math.min(...receiver.received.filter((r) => r.at >= killedAt).map((r) => r.at)) - killedAt;
+      // A lease at most (it was renewed up to the kill), plus the new process's start and first claim:
+      // the lease it was before renewal (timeout + 30 s) would take 45 s.
+      assert.ok(resumedMs < leaseMs + 5_000, `delivery resumed ${resumedMs} ms after the kill`);
+    }));
+
     it('SIGTERM stops gracefully: in-flight deliveries finish, the rest stay pending, exit code 0', () => withOutput(async () => {
       // Ten slots: at SIGTERM ten deliveries are in flight and the rest not yet claimed.
       const { fixture, receiver, spawn } = await setUp({ RELAIS_CONCURRENCY: '10', RELAIS_SHUTDOWN_GRACE: '10s' });

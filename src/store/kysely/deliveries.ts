@@ -122,6 +122,23 @@ export function deliveryQueries({ db, queue, box, claimLock, lockRows }: QueuePa
       }
     },
 
+    // Not a change of state: updated_at stays as it was.
+    async renew(leases, until) {
+      const kept: string[] = [];
+      // In id order (the lock order: kysely/store.ts).
+      const ordered = [...leases].sort((a, b) => (a.deliveryId < b.deliveryId ? -1 : a.deliveryId > b.deliveryId ? 1 : 0));
+      for (const part of chunks(ordered)) {
+        const values = sql.join(part.map((l) => sql`(${l.deliveryId}, ${l.leaseId})`));
+        const { rows } = await sql<{ id: string }>`
+          WITH v(d_id, d_lease) AS (VALUES ${values})
+          UPDATE deliveries SET due_at = ${bigint(until)}
+          FROM v WHERE deliveries.id = v.d_id AND deliveries.lease_id = v.d_lease AND deliveries.status = 'delivering'
+          RETURNING id`.execute(queue);
+        for (const r of rows) kept.push(r.id);
+      }
+      return kept;
+    },
+
     async renewParked(webhookIds, until, now) {
       if (webhookIds.length === 0) return;
       await queue.updateTable('deliveries').set({ due_at: until, updated_at: now })

@@ -50,6 +50,7 @@ import type { Credits } from './credits.ts';
 import { createTenantShares } from './tenant-shares.ts';
 import { createTenantTurns, type Waiter } from './tenant-turns.ts';
 import { createLeaseKeeper } from './lease-keeper.ts';
+import { createClusterLimits } from './cluster-limits.ts';
 
 const BATCH_MAX = 100;
 /**
@@ -100,6 +101,7 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
   const limitsOf = (webhook: Webhook): Limits => ({ maxConcurrency: webhook.maxConcurrency ?? config.webhookConcurrency, rateLimit: webhook.rateLimit });
   const gates = createGates();
   const leases = createLeaseKeeper({ store, leaseMs: config.leaseMs, log, now });
+  const shared = createClusterLimits({ store, leaseMs: config.leaseMs, log, now, running: () => mode === 'running' });
   const shares = createTenantShares<Waiter>({ slots: config.concurrency, reserve: config.tenantReserve, guaranteed: config.tenantGuarantee, waitingMax: config.concurrency });
   let skipping: readonly string[] = []; // the tenants the last claim stepped over
   // The last claim that stepped over tenants found no other tenant's delivery due, nor any due
@@ -282,6 +284,13 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
         await lanes.park(claimed, limits, turn.until);
         return;
       }
+      // Its webhook's own limits, as every worker shares them (PostgreSQL).
+      const entry = await shared.enter(webhook, delivery.id);
+      if (!entry.go) {
+        turn.done('neutral', now());
+        await lanes.park(claimed, limits, entry.until);
+        return;
+      }
       let status: number | null | undefined; // the receiver's answer; null for none, undefined if never asked
       let turnEnded = false;
       // The webhook's slot is free once its receiver has answered: the next delivery goes while
@@ -289,6 +298,7 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
       const endTurn = (): void => {
         if (turnEnded) return;
         turnEnded = true;
+        entry.leave();
         const opened = turn.done(status === undefined ? 'neutral' : outcomeOf(status), now());
         lanes.drain(webhook.id);
         if (opened !== undefined) log.warn({ webhook: webhook.id, until: new Date(opened).toISOString() }, 'receiver failing: pausing its deliveries (circuit open)');
@@ -421,6 +431,7 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
       await writer.drain();
       await lanes.close();
       await leases.stop();
+      shared.stop();
       mode = 'stopped';
     },
     get inFlight(): number {

@@ -35,7 +35,7 @@ describe('store faults', () => {
         },
       },
     } as unknown as Omit<Store, 'health'>;
-    for (const group of ['settings', 'tokens', 'eventTypes', 'webhooks', 'events', 'notices', 'attempts', 'deliveries']) (fake as unknown as Record<string, object>)[group] = {};
+    for (const group of ['settings', 'tokens', 'eventTypes', 'webhooks', 'events', 'notices', 'attempts', 'limits', 'deliveries']) (fake as unknown as Record<string, object>)[group] = {};
     const store = guardStore(fake, storeHealth('postgres'));
     assert.equal(await store.tenants.get('a'), 'ok');
     assert.equal(calls, 3, 'two deadlocks, then the third run');

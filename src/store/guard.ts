@@ -80,6 +80,7 @@ export function guardStore(store: Omit<Store, 'health'>, health: Health): Store 
     events: guardGroup(store.events, run),
     notices: guardGroup(store.notices, run),
     attempts: guardGroup(store.attempts, run),
+    limits: guardGroup(store.limits, run),
     deliveries: guardGroup(store.deliveries, run),
   };
 }

@@ -121,6 +121,18 @@ export interface NoticesTable {
   email_error: string | null;
 }
 
+export interface WebhookSlotsTable {
+  webhook_id: string;
+  slot: number;
+  holder: string | null;
+  held_until: number;
+}
+
+export interface WebhookRatesTable {
+  webhook_id: string;
+  next_at: number;
+}
+
 export interface Database {
   relais_settings: SettingsTable;
   tenants: TenantsTable;
@@ -131,5 +143,7 @@ export interface Database {
   deliveries: DeliveriesTable;
   attempts: AttemptsTable;
   notices: NoticesTable;
+  webhook_slots: WebhookSlotsTable;
+  webhook_rates: WebhookRatesTable;
 }
 

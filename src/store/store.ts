@@ -56,7 +56,29 @@ export interface DeliveryQuery {
   eventType?: string | undefined;
   /** Keyset cursor: only deliveries with a smaller id (older). */
   before?: string | undefined;
+  /** Only held deliveries (true), or none of them (false). */
+  held?: boolean | undefined;
   limit: number;
+}
+
+/** An event as recovery pages through them, by the time Relais received it: without its data. */
+export type ReceivedEvent = Pick<RelaisEvent, 'id' | 'type' | 'receivedAt' | 'resource'>;
+
+/** Events received in [since, until), after the event `after` in (receivedAt, id) order. */
+export interface ReceivedWindow {
+  since: number;
+  until: number;
+  after?: { receivedAt: number; id: string } | undefined;
+}
+
+/**
+ * An event recovery queues a new delivery of: one its webhook `failed` (a failed delivery, and
+ * none pending, being sent or succeeded), or one it is `missing` (no delivery at all).
+ */
+export interface Requeue {
+  eventId: string;
+  eventType: string;
+  kind: 'failed' | 'missing';
 }
 
 /** A leased delivery with what the dispatcher needs to send it. */
@@ -151,10 +173,23 @@ export interface Store {
     rotateSecret(tenantId: string, id: string, secret: string, previousUntil: number, now: number): Promise<Webhook | undefined>;
     /** Disables an enabled webhook for `reason`, holding its deliveries; undefined if it was not enabled. */
     disable(tenantId: string, id: string, reason: string, now: number): Promise<Webhook | undefined>;
+    /** Of these events, those the webhook failed and those it has no delivery of (see Requeue). */
+    recoverable(tenantId: string, webhookId: string, eventIds: readonly string[]): Promise<{ failed: string[]; missing: string[] }>;
+    /**
+     * Queues one new delivery of each event, in the order given, that is still `failed` or
+     * `missing` for the webhook, checked again while its row is held (so that concurrent calls
+     * never queue an event twice): due now, or held while the webhook is disabled. Undefined when
+     * the webhook is gone.
+     */
+    requeue(tenantId: string, webhookId: string, events: readonly Requeue[], newDeliveryId: IdMaker, now: number): Promise<{ resent: number; created: number } | undefined>;
   };
 
   events: {
-    /** Stores each event and one delivery per matching webhook, all in one transaction. */
+    /**
+     * Stores each event and one delivery per matching webhook, all in one transaction: the enabled
+     * webhooks, and those disabled by their failure policy (a disabled_reason), whose deliveries are
+     * held. A webhook disabled by hand is not offered to `match`.
+     */
     ingest(tenantId: string, events: readonly NewEvent[], match: Matcher, newDeliveryId: IdMaker, now: number): Promise<IngestResult[]>;
     /** As ingest, and leases the first `lease.take(n)` new deliveries: returned with their event and webhook, as a claim returns them. */
     ingestLeasing(tenantId: string, events: readonly NewEvent[], match: Matcher, newDeliveryId: IdMaker, now: number, lease: IngestLease):
@@ -162,6 +197,10 @@ export interface Store {
     get(tenantId: string, id: string): Promise<RelaisEvent | undefined>;
     /** The events stored under these idempotency keys, by key (a batch checks for reused ids before it is stored). */
     byKeys(tenantId: string, keys: readonly string[]): Promise<Map<string, RelaisEvent>>;
+    /** The tenant's events in the window, oldest received first, at most `limit`. */
+    received(tenantId: string, window: ReceivedWindow, limit: number): Promise<ReceivedEvent[]>;
+    /** Those of these events the tenant has, in no particular order. */
+    getMany(tenantId: string, ids: readonly string[]): Promise<RelaisEvent[]>;
   };
 
   notices: {
@@ -176,6 +215,21 @@ export interface Store {
     latestForWebhook(tenantId: string, webhookId: string, limit: number): Promise<Attempt[]>;
     /** Of a webhook's latest attempts (at most `limit`, none with an id below `sinceId`), how many there were and how many failed. */
     recentOutcomes(tenantId: string, webhookId: string, sinceId: string, limit: number): Promise<{ attempts: number; failures: number }>;
+  };
+
+  /** A webhook's max_concurrency and rate_limit as every worker shares them (dispatcher/cluster-limits.ts). */
+  limits: {
+    /** Takes one of the webhook's first `max` concurrency slots for `holder` until `until`; false when every one is held, by any worker. */
+    enter(webhookId: string, max: number, holder: string, until: number, now: number): Promise<boolean>;
+    /** Gives back the slot `holder` took. */
+    leave(webhookId: string, holder: string): Promise<void>;
+    /** Pushes these holders' slots to `until`: their worker lives. */
+    renew(holders: readonly string[], until: number): Promise<void>;
+    /**
+     * Takes the webhook's next request at `rate` a second with bursts of `burst` (GCRA); answers 0
+     * when taken, else how many ms until one may be.
+     */
+    take(webhookId: string, rate: number, burst: number, now: number): Promise<number>;
   };
 
   deliveries: {

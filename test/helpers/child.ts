@@ -14,13 +14,15 @@ export interface Child {
   exited: Promise<number | string>;
 }
 
+/** A worker-only process (RELAIS_ROLES=worker) listens nowhere: its `url` is empty, and it is ready once it says it runs. */
 export async function spawnRelais(env: Record<string, string>): Promise<Child> {
   const proc = spawn(process.execPath, [BIN, 'serve'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout!.on('data', (c: Buffer) => { out += c.toString('utf8'); });
   proc.stderr!.on('data', (c: Buffer) => { out += c.toString('utf8'); });
   const exited = new Promise<number | string>((resolve) => proc.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
-  const url = await waitFor('relais serve to print its URL', () => /API and page:\s+(http:\/\/\S+)/.exec(out)?.[1], 30_000)
+  const ready = (): string | undefined => /API and page:\s+(http:\/\/\S+)/.exec(out)?.[1] ?? (/API and page:\s+off/.test(out) ? '' : undefined);
+  const url = await waitFor('relais serve to print its URL', ready, 30_000)
     .catch((err: Error) => { proc.kill('SIGKILL'); throw new Error(`${err.message}\n${out}`); });
   return { proc, url, output: () => out, exited };
 }

@@ -7,7 +7,9 @@
 //   1. webhooks, by id: ingest's foreign-key checks (FOR KEY SHARE), the result writer's FOR NO
 //      KEY UPDATE, updating or disabling a webhook (NO KEY UPDATE), deleting one (FOR UPDATE);
 //      KEY SHARE and NO KEY UPDATE do not conflict, so ingest and the workers never wait on
-//      each other here;
+//      each other here — except over a webhook disabled by its failure policy, which ingest
+//      holds FOR SHARE while it queues held deliveries for it (events.ts), and recovery's
+//      requeue, FOR NO KEY UPDATE (recovery.ts);
 //   2. events (ingest inserts them before their deliveries);
 //   3. deliveries, by id: the result writer, holding and releasing a webhook's deliveries; claims
 //      skip locked rows rather than wait (SKIP LOCKED);
@@ -22,8 +24,10 @@ import type { DueSignal, Engine, Store } from '../store.ts';
 import { eventTypeQueries, settingsQueries, tenantQueries, tokenQueries } from './catalog.ts';
 import { deliveryQueries, type ClaimLock } from './deliveries.ts';
 import { eventQueries } from './events.ts';
+import { deliveryLog } from './delivery-log.ts';
 import type { SecretBox } from './secrets.ts';
 import { webhookQueries } from './webhooks.ts';
+import { limitQueries } from './limits.ts';
 import { attemptQueries, noticeQueries } from './notices.ts';
 
 export interface EngineParts {
@@ -60,10 +64,11 @@ export function kyselyStore({ engine, db, claimLock, box, dueSignal = localOnly,
     tenants: tenantQueries(db),
     tokens: tokenQueries(db),
     eventTypes: eventTypeQueries(db),
-    webhooks: webhookQueries(db, box),
-    events: eventQueries(db, box),
+    webhooks: webhookQueries(db, box, engine === 'postgres'),
+    events: eventQueries(db, box, engine === 'postgres'),
     notices: noticeQueries(db),
     attempts: attemptQueries(db),
-    deliveries: deliveryQueries({ db, queue: queueDb, box, claimLock, lockRows: engine === 'postgres' }),
+    limits: limitQueries(queueDb, claimLock),
+    deliveries: { ...deliveryQueries({ db, queue: queueDb, box, claimLock, lockRows: engine === 'postgres' }), list: deliveryLog(db) },
   }, storeHealth(engine, log));
 }

@@ -7,6 +7,8 @@ import * as notices from './0004-notices.ts';
 import * as throttling from './0005-throttling.ts';
 import * as queueOrder from './0006-queue-order.ts';
 import * as parkedLanes from './0007-parked-lanes.ts';
+import * as clusterLimits from './0008-cluster-limits.ts';
+import * as eventsReceived from './0009-events-received.ts';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
@@ -16,6 +18,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '0005-throttling': throttling,
   '0006-queue-order': queueOrder,
   '0007-parked-lanes': parkedLanes,
+  '0008-cluster-limits': clusterLimits,
+  '0009-events-received': eventsReceived,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

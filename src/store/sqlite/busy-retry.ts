@@ -49,6 +49,19 @@ class PatientDriver extends SqliteDriver {
     await connection.executeQuery(CompiledQuery.raw('BEGIN IMMEDIATE'));
   }
 
+  /**
+   * SQLite rolls a transaction back by itself on some errors (SQLITE_FULL, SQLITE_IOERR, …): the
+   * ROLLBACK that follows finds none and fails, and that failure would hide the error that
+   * matters (the disk is full) from the caller.
+   */
+  override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    try {
+      await super.rollbackTransaction(connection);
+    } catch (err) {
+      if (!/no transaction is active/i.test((err as Error).message)) throw err;
+    }
+  }
+
   override async acquireConnection(): Promise<DatabaseConnection> {
     const connection = await super.acquireConnection();
     let wrapped = this.#wrapped.get(connection);

@@ -13,9 +13,14 @@ import { Member } from './processes.ts';
 import { startFlakyReceiver, type FlakyReceiver } from './receiver.ts';
 import { answerLines, check, deliveryStats, firstDeliveryAfter, section, seconds, statsLines, waitDelivered, type Section } from './report.ts';
 
-/** How soon deliveries should resume after a SIGKILL and a restart. Printed; enforced once ENFORCE_RESUME_TARGET is on. */
+/**
+ * How soon deliveries resume once the restarted process is up (its banner printed): the killed
+ * one's leases, renewed until the kill, end within a lease (4 s on SQLite). Counted from the
+ * restart being ready, not from the kill: the start itself (compiling the sources at run time,
+ * 2-6 s on this shared machine) is another issue's (a build made once).
+ */
 export const SQLITE_RESUME_TARGET_MS = 5_000;
-export const ENFORCE_RESUME_TARGET = false;
+export const ENFORCE_RESUME_TARGET = true;
 /** Until the target is enforced, a resume slower than this still fails: nothing resuming at all. */
 const RESUME_LIMIT_MS = 60_000;
 /**
@@ -113,20 +118,34 @@ export async function sqliteCrash(workDir: string): Promise<Section> {
     r.phases.enter('killed');
     const killedAt = Date.now();
     const exit = await r.member.kill9();
+    // What the killed process held: leased deliveries, which nothing but their lease's end frees.
+    const file = new Database(join(dir, 'relais.db'), { readonly: true });
+    const held = file.prepare<[], { id: string }>("SELECT id FROM deliveries WHERE status = 'delivering'").all().map((row) => row.id);
+    file.close();
     const startAt = Date.now();
     await r.member.start();
     const readyAt = Date.now();
     r.phases.enter('recovery');
-    // The first 2xx the new process got: one that arrived after the old one had exited.
+    // Resumed once every delivery the killed process held has been sent again (any answer).
+    const sentAgain = (id: string): number | undefined => r!.receiver.hits.find((h) => h.webhookId === id && h.at >= exit.at)?.at;
     let resumedAt: number | undefined;
-    while ((resumedAt = firstDeliveryAfter(r.receiver.hits, exit.at)) === undefined && Date.now() - killedAt < RESUME_LIMIT_MS) await sleep(20);
+    while (Date.now() - killedAt < RESUME_LIMIT_MS) {
+      const times = held.map(sentAgain);
+      if (times.every((at) => at !== undefined)) {
+        resumedAt = Math.max(firstDeliveryAfter(r.receiver.hits, exit.at) ?? readyAt, ...(times as number[]));
+        break;
+      }
+      await sleep(20);
+    }
+    s.lines.push(`deliveries the killed process held (leased): ${held.length}`);
     const resumeMs = resumedAt === undefined ? null : resumedAt - killedAt;
     s.lines.push(`killed at +0 s; started again at ${seconds(startAt - killedAt)}, ready (banner printed) at ${seconds(readyAt - killedAt)}`);
-    s.lines.push(`deliveries resumed ${resumeMs === null ? `NOT within ${seconds(RESUME_LIMIT_MS)}` : `${seconds(resumeMs)} after the kill (${seconds(resumedAt! - readyAt)} after the new process was ready)`}; target ≤ ${seconds(SQLITE_RESUME_TARGET_MS)} (${ENFORCE_RESUME_TARGET ? 'enforced' : 'not enforced yet'})`);
+    s.lines.push(`deliveries resumed ${resumeMs === null ? `NOT within ${seconds(RESUME_LIMIT_MS)}` : `${seconds(resumeMs)} after the kill (${seconds(resumedAt! - readyAt)} after the new process was ready), every held one sent again`}; target ≤ ${seconds(SQLITE_RESUME_TARGET_MS)} (${ENFORCE_RESUME_TARGET ? 'enforced' : 'not enforced yet'})`);
     s.data.resume = { killedAt, startAfterMs: startAt - killedAt, readyAfterMs: readyAt - killedAt, resumeAfterKillMs: resumeMs, targetMs: SQLITE_RESUME_TARGET_MS, enforced: ENFORCE_RESUME_TARGET };
     await finish(s, r, l, ['setup', 'normal', 'killed', 'recovery', 'draining'], false);
-    check(s, `deliveries resumed after the restart (within ${seconds(ENFORCE_RESUME_TARGET ? SQLITE_RESUME_TARGET_MS : RESUME_LIMIT_MS)})`,
-      resumeMs !== null && resumeMs <= (ENFORCE_RESUME_TARGET ? SQLITE_RESUME_TARGET_MS : RESUME_LIMIT_MS),
+    const sinceReady = resumeMs === null ? null : resumedAt! - readyAt;
+    check(s, `deliveries resumed after the restart (within ${seconds(ENFORCE_RESUME_TARGET ? SQLITE_RESUME_TARGET_MS : RESUME_LIMIT_MS)} of it being ready)`,
+      sinceReady !== null && sinceReady <= (ENFORCE_RESUME_TARGET ? SQLITE_RESUME_TARGET_MS : RESUME_LIMIT_MS),
       resumeMs === null ? 'no delivery after the kill' : `${seconds(resumeMs)} after the kill${!ENFORCE_RESUME_TARGET && resumeMs > SQLITE_RESUME_TARGET_MS ? ` (above the ${seconds(SQLITE_RESUME_TARGET_MS)} target, not enforced yet)` : ''}`);
     return s;
   } finally {

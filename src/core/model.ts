@@ -137,6 +137,11 @@ export interface Delivery {
    * or open circuit), and it goes, in order, as soon as it can; dueAt is then only the latest time.
    */
   waitingForWebhook: boolean;
+  /**
+   * Held: pending with no due time while its webhook is disabled (by its failure policy, or by hand
+   * after it was queued). Kept, and sent in order once the webhook is enabled again.
+   */
+  held: boolean;
   lastAttemptAt: number | null;
   lastStatusCode: number | null;
   createdAt: number;

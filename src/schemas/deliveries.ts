@@ -6,6 +6,7 @@ export const DeliveryQuery = z.strictObject({
   webhook: z.string().max(100).optional(),
   status: z.enum(DELIVERY_STATUSES).optional(),
   event_type: EventTypeName.optional(),
+  held: z.enum(['true', 'false']).optional().describe('Only held deliveries (true), or none of them (false)'),
   before: z.string().max(100).optional().describe('Cursor: the next_cursor of the previous page'),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
@@ -19,6 +20,7 @@ export const DeliveryOut = z.object({
   attempt_count: z.number().int(),
   next_attempt_at: Iso.nullable().describe('When the next attempt is due (pending deliveries); while waiting_for_webhook, the latest it will be'),
   waiting_for_webhook: z.boolean().describe('Pending behind its webhook: at its max_concurrency, out of rate-limit tokens or its circuit open. It goes, in order, as soon as the webhook can take it'),
+  held: z.boolean().describe('Pending while its webhook is disabled (by its failure policy, or by hand after it was queued): kept, and sent in order once the webhook is enabled again, or dropped by cancel-pending'),
   last_attempt_at: Iso.nullable(),
   last_status_code: z.number().int().nullable(),
   created_at: Iso,
@@ -65,6 +67,7 @@ export function toDeliveryOut(d: Delivery): z.infer<typeof DeliveryOut> {
     attempt_count: d.attempts,
     next_attempt_at: d.status === 'pending' ? isoOrNull(d.dueAt) : null,
     waiting_for_webhook: d.waitingForWebhook,
+    held: d.held,
     last_attempt_at: isoOrNull(d.lastAttemptAt),
     last_status_code: d.lastStatusCode,
     created_at: iso(d.createdAt),

@@ -139,6 +139,9 @@ export function eventService(deps: ServiceDeps, eventTypes: EventTypeService) {
   }
 
   return {
+    /** The matcher ingest uses (recovery matches missed events with it too). */
+    matcher,
+
     /**
      * Emits one of Relais' own `webhook.*` events to the tenant's subscribed webhooks, except
      * `exclude` (the webhook being disabled never hears of it).

@@ -6,6 +6,7 @@ import type { ServiceDeps } from './deps.ts';
 import { eventTypeService } from './event-types.ts';
 import { eventService } from './events.ts';
 import { previewService } from './preview.ts';
+import { recoveryService } from './recovery.ts';
 import { noticeService } from './notices.ts';
 import { sendingService } from './sending.ts';
 import { tenantService } from './tenants.ts';
@@ -25,6 +26,7 @@ export function createServices(deps: ServiceDeps) {
     deliveries: deliveryService(deps),
     preview: previewService(deps, eventTypes),
     sending: sendingService(deps, eventTypes),
+    recovery: recoveryService(deps, events),
     conditions: conditionService(eventTypes),
   };
 }

@@ -39,6 +39,13 @@ for (const engineName of ENGINES) {
     async function drain(now: number): Promise<void> {
       while ((await store.deliveries.claim(1000, 10 ** 12, now, lease)).length > 0);
     }
+    /** Nothing is claimed while the webhook is disabled; once enabled, its held deliveries are, in the order of `eventIds`. */
+    async function heldUntilEnabled(tenantId: string, webhookId: string, t0: number, eventIds: readonly string[]): Promise<void> {
+      assert.equal((await store.deliveries.claim(10, 1000, t0 + 10_000, lease)).length, 0, 'held deliveries are not claimed');
+      await store.webhooks.update(tenantId, webhookId, { enabled: true }, t0 + 20_000);
+      const claimed = await store.deliveries.claim(10, 1000, t0 + 20_000, lease);
+      assert.deepEqual(claimed.map((c) => c.event.id), eventIds, 'released oldest first');
+    }
     after(async () => {
       await store.close();
       await fixture.dispose();
@@ -341,10 +348,80 @@ for (const engineName of ENGINES) {
       await store.webhooks.update('hold', w.id, { enabled: false }, t0);
       const held = (await store.deliveries.list('hold', { limit: 10 })).data;
       assert.deepEqual(held.map((d) => [d.status, d.dueAt]), [['pending', null], ['pending', null], ['pending', null]]);
-      assert.equal((await store.deliveries.claim(10, 1000, t0 + 10_000, lease)).length, 0, 'held deliveries are not claimed');
-      await store.webhooks.update('hold', w.id, { enabled: true }, t0 + 20_000);
-      const claimed = await store.deliveries.claim(10, 1000, t0 + 20_000, lease);
-      assert.deepEqual(claimed.map((c) => c.event.id), ingested.map((r) => r.event.id), 'oldest first');
+      await heldUntilEnabled('hold', w.id, t0, ingested.map((r) => r.event.id));
+    });
+
+    it('holds at ingest what a webhook disabled by its failure policy matches, counts it, never leases it; a webhook disabled by hand gets nothing', async () => {
+      await store.tenants.create({ id: 'held', name: 'Held', notifyEmails: [] }, 1);
+      const failing = await webhook(store, 'held', ['hd.*']);
+      const byHand = await webhook(store, 'held', ['hd.*']);
+      const filtered = await webhook(store, 'held', ['hd.*'], { filters: { shop: ['s1'] } });
+      const live = await webhook(store, 'held', ['hd.*']);
+      const t0 = 5_200_000;
+      await drain(t0);
+      await store.webhooks.disable('held', failing.id, '3 failed attempts in a row', t0);
+      await store.webhooks.disable('held', filtered.id, '3 failed attempts in a row', t0);
+      await store.webhooks.update('held', byHand.id, { enabled: false }, t0);
+      const asked: number[] = [];
+      const { results, leased } = await store.events.ingestLeasing('held', [event('hd.a', { shop: 's2' }), event('hd.b', { shop: 's2' })], match, dlv, t0 + 1,
+        { leaseId: lease(), until: 10 ** 12, take: (n) => (asked.push(n), n) });
+      assert.deepEqual(results.map((r) => r.event.deliveriesCount), [2, 2], 'the live webhook\'s and the held one\'s');
+      assert.deepEqual(asked, [2], 'only live deliveries are offered for leasing');
+      assert.deepEqual(leased.map((c) => c.webhook?.id), [live.id, live.id]);
+      const held = (await store.deliveries.list('held', { webhookId: failing.id, limit: 10 })).data;
+      assert.deepEqual(held.map((d) => [d.status, d.dueAt, d.held]), [['pending', null, true], ['pending', null, true]]);
+      assert.equal((await store.deliveries.list('held', { webhookId: byHand.id, limit: 10 })).data.length, 0, 'disabled by hand: nothing');
+      assert.equal((await store.deliveries.list('held', { webhookId: filtered.id, limit: 10 })).data.length, 0, 'its filters apply while held');
+      assert.deepEqual((await store.deliveries.list('held', { held: true, limit: 10 })).data.map((d) => d.webhookId), [failing.id, failing.id]);
+      assert.deepEqual((await store.deliveries.list('held', { held: false, limit: 10 })).data.map((d) => [d.webhookId, d.held]), [[live.id, false], [live.id, false]]);
+      await heldUntilEnabled('held', failing.id, t0, results.map((r) => r.event.id));
+    });
+
+    it('pages a tenant\'s events by time received, finds what a webhook failed or never had, and requeues each once', async () => {
+      await store.tenants.create({ id: 'recov', name: 'Recover', notifyEmails: [] }, 1);
+      const w = await webhook(store, 'recov', ['rv']);
+      const other = await webhook(store, 'recov', ['rv']);
+      const t0 = 5_300_000;
+      await drain(t0);
+      const first = await store.events.ingest('recov', [event('rv', { n: 1 }), event('rv', { n: 2 }), event('rv', { n: 3 })], match, dlv, t0);
+      const [e1, e2, e3] = first.map((r) => r.event.id) as [string, string, string];
+      // w: e1 failed, e2 succeeded, e3 failed then resent (pending); the other webhook's all succeeded.
+      const claimed = await store.deliveries.claim(10, 1000, t0, lease);
+      assert.equal(claimed.length, 6);
+      const failedOf = new Set([e1, e3]);
+      await store.deliveries.complete(claimed.map((c) => {
+        const ok = c.delivery.webhookId !== w.id || !failedOf.has(c.event.id);
+        return {
+          deliveryId: c.delivery.id, leaseId: c.leaseId, tenantId: 'recov', webhookId: c.delivery.webhookId, status: ok ? 'succeeded' as const : 'failed' as const, dueAt: null,
+          attempt: { id: newId('att'), startedAt: t0, durationMs: 1, request: { method: 'POST' as const, url: w.url, headers: {}, body: '{}' }, response: { status: ok ? 200 : 500, headers: {}, body: '', bodyTruncated: false }, errorKind: null, errorMessage: null, succeeded: ok },
+        };
+      }), t0 + 1);
+      await store.deliveries.create('recov', { id: dlv(), eventId: e3, eventType: 'rv', webhookId: w.id }, t0 + 2);
+      await store.webhooks.update('recov', w.id, { enabled: false }, t0 + 3); // by hand: e4 and e5 go to the other webhook only
+      const [e4] = (await store.events.ingest('recov', [event('rv', { n: 4 })], match, dlv, t0 + 5)).map((r) => r.event.id);
+      const [e5] = (await store.events.ingest('recov', [event('rv', { n: 5 })], match, dlv, t0 + 6)).map((r) => r.event.id);
+      const all = [e1, e2, e3, e4!, e5!];
+
+      const page1 = await store.events.received('recov', { since: t0, until: t0 + 7 }, 2);
+      assert.deepEqual(page1.map((e) => [e.id, e.type, e.receivedAt]), [[e1, 'rv', t0], [e2, 'rv', t0]]);
+      const page2 = await store.events.received('recov', { since: t0, until: t0 + 7, after: { receivedAt: t0, id: e2 } }, 2);
+      assert.deepEqual(page2.map((e) => e.id), [e3, e4], 'on from the cursor, within its millisecond and after');
+      assert.deepEqual((await store.events.received('recov', { since: t0 + 1, until: t0 + 6 }, 10)).map((e) => e.id), [e4], 'since included, until excluded');
+      assert.deepEqual(await store.events.received('globex', { since: t0, until: t0 + 7 }, 10), [], 'the tenant\'s own events only');
+      assert.deepEqual((await store.events.getMany('recov', [e5!, e1])).map((e) => e.id).sort(), [e1, e5].sort());
+      assert.deepEqual(await store.events.getMany('globex', [e1]), []);
+
+      assert.deepEqual(await store.webhooks.recoverable('recov', w.id, all), { failed: [e1], missing: [e4, e5] });
+      assert.deepEqual(await store.webhooks.recoverable('recov', other.id, all), { failed: [], missing: [] });
+      const ask = [{ eventId: e1, eventType: 'rv', kind: 'failed' as const }, { eventId: e2, eventType: 'rv', kind: 'missing' as const }, { eventId: e4!, eventType: 'rv', kind: 'missing' as const }];
+      assert.equal(await store.webhooks.requeue('globex', w.id, ask, dlv, t0 + 10), undefined, 'another tenant\'s webhook');
+      assert.deepEqual(await store.webhooks.requeue('recov', w.id, ask, dlv, t0 + 10), { resent: 1, created: 1 }, 'e2 is not missing: skipped');
+      assert.deepEqual(await store.webhooks.requeue('recov', w.id, ask, dlv, t0 + 11), { resent: 0, created: 0 }, 'each once');
+      const queued = (await store.deliveries.list('recov', { webhookId: w.id, held: true, limit: 10 })).data;
+      assert.deepEqual(queued.map((d) => d.eventId), [e4, e1, e3], 'held while the webhook is disabled, with e3\'s resend (newest first)');
+      await store.webhooks.update('recov', w.id, { enabled: true }, t0 + 20);
+      const sent = await store.deliveries.claim(10, 1000, t0 + 20, lease);
+      assert.deepEqual(sent.filter((c) => c.delivery.webhookId === w.id).map((c) => c.event.id), [e3, e1, e4], 'e3\'s earlier resend, then in the order asked');
     });
 
     it('claims around the tenants it is told to skip: their rows keep their place, attempts and due time', async () => {

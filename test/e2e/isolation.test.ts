@@ -51,6 +51,7 @@ for (const engine of ENGINES) {
         ['POST', `${base}/webhooks/${webhook}/rotate-secret`, {}],
         ['POST', `${base}/webhooks/${webhook}/test`, {}],
         ['POST', `${base}/webhooks/${webhook}/cancel-pending`, {}],
+        ['POST', `${base}/webhooks/${webhook}/recover`, { since: '2020-01-01T00:00:00Z', missing: true }],
         ['POST', `${base}/deliveries/${delivery}/resend`, {}],
         ['DELETE', `${base}/webhooks/${webhook}`],
         ['POST', `${base}/events`, { type: 'iso.event', data: {} }],
@@ -87,7 +88,7 @@ for (const engine of ENGINES) {
       const before = await betaSnapshot();
       const crossIds = routes('alpha', tenants.beta.webhook, tenants.beta.delivery)
         .filter(([, path]) => path.includes(tenants.beta.webhook) || path.includes(tenants.beta.delivery));
-      assert.equal(crossIds.length, 10);
+      assert.equal(crossIds.length, 11);
       for (const [method, path, body] of crossIds) {
         assert.equal((await t.call(method, path, body, tenants.alpha.token)).status, 404, `${method} ${path}`);
         assert.equal((await t.call(method, path, body)).status, 404, `admin: ${method} ${path}`);

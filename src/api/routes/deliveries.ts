@@ -15,7 +15,9 @@ export function deliveryRoutes(app: FastifyInstance, services: Services): void {
     schema: { tags, summary: 'The delivery log, newest first', params: TenantParams, querystring: DeliveryQuery, response: { 200: DeliveryPage, 422: Problem } },
   }, async (req) => {
     const q = req.query;
-    const page = await services.deliveries.list(req.params.tenant, { webhookId: q.webhook, status: q.status, eventType: q.event_type, before: q.before, limit: q.limit });
+    const page = await services.deliveries.list(req.params.tenant, {
+      webhookId: q.webhook, status: q.status, eventType: q.event_type, held: q.held === undefined ? undefined : q.held === 'true', before: q.before, limit: q.limit,
+    });
     return { data: page.data.map(toDeliveryOut), next_cursor: page.nextCursor };
   });
 

@@ -3,9 +3,10 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Webhook } from '../../core/model.ts';
 import type { Services } from '../../services/index.ts';
-import { EventTypeName, isoOrNull, Problem, TenantParams } from '../../schemas/common.ts';
+import { EventTypeName, iso, isoOrNull, Problem, TenantParams } from '../../schemas/common.ts';
 import { DeliveryDetail, toDeliveryDetail } from '../../schemas/deliveries.ts';
 import { DraftPreviewIn, PreviewIn, PreviewOut } from '../../schemas/preview.ts';
+import { RecoverIn, RecoverOut } from '../../schemas/recovery.ts';
 import { RotatedOut, Secret, SecretOut, WebhookCreated, WebhookIn, WebhookOut, WebhookPatch, toWebhookOut } from '../../schemas/webhooks.ts';
 
 const WebhookParams = TenantParams.extend({ webhook: z.string().max(100) });
@@ -90,6 +91,18 @@ export function webhookRoutes(app: FastifyInstance, services: Services): void {
     config,
     schema: { tags, summary: 'Cancel the deliveries this webhook still has to send (e.g. held while it is disabled)', params: WebhookParams, response: { 200: z.object({ cancelled: z.number().int() }), 404: Problem } },
   }, async (req) => ({ cancelled: await services.sending.cancelPending(req.params.tenant, req.params.webhook) }));
+
+  r.post('/v1/tenants/:tenant/webhooks/:webhook/recover', {
+    config,
+    schema: {
+      tags, summary: 'Deliver again the events of a window whose deliveries to this webhook failed; with missing, also those it never had',
+      params: WebhookParams, body: RecoverIn, response: { 202: RecoverOut, 404: Problem, 422: Problem },
+    },
+  }, async (req, reply) => {
+    const { since, until, missing } = req.body;
+    const done = await services.recovery.recover(req.params.tenant, req.params.webhook, { since: Date.parse(since), until: until === undefined ? undefined : Date.parse(until), missing: missing ?? false });
+    return reply.code(202).send({ count: done.resent + done.created, resent: done.resent, created: done.created, until: iso(done.until), next_since: isoOrNull(done.nextSince) });
+  });
 
   r.delete('/v1/tenants/:tenant/webhooks/:webhook', {
     config,

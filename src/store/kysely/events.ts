@@ -4,7 +4,7 @@
 import type { Insertable, Kysely, Selectable, Transaction } from 'kysely';
 import type { RelaisEvent, Webhook } from '../../core/model.ts';
 import type { DeliveriesTable, Database, EventsTable, WebhooksTable } from '../schema.ts';
-import type { ClaimedDelivery, IngestResult, NewEvent, Store } from '../store.ts';
+import type { ClaimedDelivery, IngestResult, NewEvent, ReceivedEvent, Store } from '../store.ts';
 import { chunks, json, jsonOrNull, toDelivery, toEvent, toWebhook } from './rows.ts';
 import type { SecretBox } from './secrets.ts';
 import { readWebhook } from './webhooks.ts';
@@ -12,9 +12,23 @@ import { readWebhook } from './webhooks.ts';
 // Rows per multi-row INSERT: well under SQLite's and PostgreSQL's bound-parameter limits.
 const INSERT_CHUNK = 500;
 
-async function enabledWebhooks(trx: Transaction<Database>, tenantId: string): Promise<{ webhooks: Webhook[]; rows: Map<string, Selectable<WebhooksTable>> }> {
-  const rows = await trx.selectFrom('webhooks').selectAll()
-    .where('tenant_id', '=', tenantId).where('enabled', '=', 1).execute();
+/**
+ * The webhooks an event may go to: the enabled ones, and those disabled by their failure policy
+ * (a disabled_reason), whose deliveries are held rather than skipped. One disabled by hand gets
+ * nothing. On PostgreSQL the disabled ones are read again under FOR SHARE, in id order (lock
+ * order: store.ts): enabling one waits for this transaction to commit, so the release it makes
+ * then sees the deliveries held here; one enabled meanwhile is read as it is now, and its
+ * deliveries are due at once.
+ */
+async function targetWebhooks(trx: Transaction<Database>, tenantId: string, lockRows: boolean): Promise<{ webhooks: Webhook[]; rows: Map<string, Selectable<WebhooksTable>> }> {
+  let rows = await trx.selectFrom('webhooks').selectAll().where('tenant_id', '=', tenantId)
+    .where((eb) => eb.or([eb('enabled', '=', 1), eb('disabled_reason', 'is not', null)])).execute();
+  const disabled = rows.filter((r) => Number(r.enabled) !== 1).map((r) => r.id).sort();
+  if (lockRows && disabled.length > 0) {
+    const locked = await trx.selectFrom('webhooks').selectAll().where('id', 'in', disabled).orderBy('id').forShare().execute();
+    const current = new Map(locked.filter((r) => Number(r.enabled) === 1 || r.disabled_reason !== null).map((r) => [r.id, r]));
+    rows = rows.flatMap((r) => (Number(r.enabled) === 1 ? [r] : current.has(r.id) ? [current.get(r.id)!] : []));
+  }
   // Matching never needs the secret: leave it sealed rather than pay for opening it. Only a
   // delivery leased here, about to be sent, needs its webhook's secrets.
   return { webhooks: rows.map((r) => toWebhook(r, '')), rows: new Map(rows.map((r) => [r.id, r])) };
@@ -32,14 +46,14 @@ async function eventsByKey(trx: Kysely<Database>, tenantId: string, keys: readon
 
 const NO_LEASE = { take: () => 0, leaseId: '', until: 0 };
 
-export function eventQueries(db: Kysely<Database>, box: SecretBox): Store['events'] {
+export function eventQueries(db: Kysely<Database>, box: SecretBox, lockRows: boolean): Store['events'] {
   const queries: Store['events'] = {
     async ingest(tenantId, events, match, newDeliveryId, now) {
       return (await queries.ingestLeasing(tenantId, events, match, newDeliveryId, now, NO_LEASE)).results;
     },
     async ingestLeasing(tenantId, events, match, newDeliveryId, now, lease) {
       return db.transaction().execute(async (trx) => {
-        const { webhooks, rows: webhookRows } = await enabledWebhooks(trx, tenantId);
+        const { webhooks, rows: webhookRows } = await targetWebhooks(trx, tenantId, lockRows);
 
         // Candidates: every event but one whose key was used earlier in this batch. One whose key
         // was stored before is not inserted (ON CONFLICT), and is then read back: no query up front
@@ -80,11 +94,13 @@ export function eventQueries(db: Kysely<Database>, box: SecretBox): Store['event
         const deliveries: Selectable<DeliveriesTable>[] = fresh.filter((f) => inserted.has(f.event.id)).flatMap((f) =>
           f.targets.map((w) => ({
             id: newDeliveryId(), tenant_id: tenantId, event_id: f.event.id, event_type: f.event.type, webhook_id: w.id,
-            status: 'pending', attempts: 0, due_at: now, lease_id: null, last_attempt_at: null, last_status_code: null, parked_for: null,
+            status: 'pending', attempts: 0, due_at: w.enabled ? now : null, lease_id: null, last_attempt_at: null, last_status_code: null, parked_for: null,
             created_at: now, updated_at: now,
           })));
-        const leasing = deliveries.length ? lease.take(deliveries.length) : 0;
-        for (const d of deliveries.slice(0, leasing)) Object.assign(d, { status: 'delivering', due_at: lease.until, lease_id: lease.leaseId });
+        // Held deliveries (no due time) are never leased: they wait for their webhook to be enabled.
+        const live = deliveries.filter((d) => d.due_at !== null);
+        const leased = live.slice(0, live.length ? lease.take(live.length) : 0);
+        for (const d of leased) Object.assign(d, { status: 'delivering', due_at: lease.until, lease_id: lease.leaseId });
         for (const part of chunks(deliveries, INSERT_CHUNK)) await trx.insertInto('deliveries').values(part).execute();
 
         // Answer in the order asked; a repeated key answers with the event stored under it.
@@ -95,10 +111,26 @@ export function eventQueries(db: Kysely<Database>, box: SecretBox): Store['event
           if (row) return { event: toEvent(row), created: true };
           return { event: byKey.get(e.idempotencyKey!)!, created: false };
         });
-        return { results, leased: leasedDeliveries(deliveries.slice(0, leasing), results, webhookRows, box, lease.leaseId) };
+        return { results, leased: leasedDeliveries(leased, results, webhookRows, box, lease.leaseId) };
       });
     },
     byKeys: (tenantId, keys) => eventsByKey(db, tenantId, keys),
+    async received(tenantId, { since, until, after }, limit) {
+      // The index's range starts at the cursor's millisecond, not at `since`: a page reads its own rows.
+      let query = db.selectFrom('events').select(['id', 'type', 'received_at', 'resource'])
+        .where('tenant_id', '=', tenantId).where('received_at', '>=', after?.receivedAt ?? since).where('received_at', '<', until);
+      if (after) query = query.where((eb) => eb.or([eb('received_at', '>', after.receivedAt), eb('id', '>', after.id)]));
+      const rows = await query.orderBy('received_at').orderBy('id').limit(limit).execute();
+      return rows.map((r): ReceivedEvent => ({ id: r.id, type: r.type, receivedAt: Number(r.received_at), resource: r.resource === null ? null : JSON.parse(r.resource) as ReceivedEvent['resource'] }));
+    },
+    async getMany(tenantId, ids) {
+      const found: RelaisEvent[] = [];
+      for (const part of chunks(ids)) {
+        const rows = await db.selectFrom('events').selectAll().where('tenant_id', '=', tenantId).where('id', 'in', part).execute();
+        found.push(...rows.map(toEvent));
+      }
+      return found;
+    },
     async get(tenantId, id) {
       const row = await db.selectFrom('events').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
       return row && toEvent(row);

@@ -91,6 +91,7 @@ export function toDelivery(r: Selectable<DeliveriesTable>): Delivery {
     attempts: num(r.attempts),
     dueAt: numOrNull(r.due_at),
     waitingForWebhook: r.parked_for !== null && r.status === 'pending',
+    held: r.status === 'pending' && r.due_at === null,
     lastAttemptAt: numOrNull(r.last_attempt_at),
     lastStatusCode: numOrNull(r.last_status_code),
     createdAt: num(r.created_at),

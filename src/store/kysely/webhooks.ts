@@ -5,6 +5,7 @@ import type { Database, WebhooksTable } from '../schema.ts';
 import type { Store, WebhookChanges } from '../store.ts';
 import { json, jsonOrNull, toWebhook } from './rows.ts';
 import type { SecretBox } from './secrets.ts';
+import { recoveryQueries } from './recovery.ts';
 
 function changesToRow(c: WebhookChanges, box: SecretBox): Updateable<WebhooksTable> {
   const row: Updateable<WebhooksTable> = {};
@@ -44,9 +45,10 @@ export function readWebhook(row: Selectable<WebhooksTable>, box: SecretBox): Web
   return toWebhook(row, box.open(row.secret), row.previous_secret === null ? null : box.open(row.previous_secret));
 }
 
-export function webhookQueries(db: Kysely<Database>, box: SecretBox): Store['webhooks'] {
+export function webhookQueries(db: Kysely<Database>, box: SecretBox, lockRows: boolean): Store['webhooks'] {
   const read = (row: Selectable<WebhooksTable>): Webhook => readWebhook(row, box);
   return {
+    ...recoveryQueries(db, lockRows),
     async create(w, now) {
       const row = await db.insertInto('webhooks').values({
         id: w.id,

@@ -82,6 +82,15 @@ describe('SQLite query plans', () => {
     await store.attempts.recentOutcomes('acme', webhook.id, newId('att', now - 86_400_000), 100);
     await store.notices.create({ id: newId('ntc'), tenantId: 'acme', kind: 'webhook.disabled', subject: 's', body: 'b', recipients: [], createdAt: now });
     await store.notices.list('acme', 10);
+    // Recovering a window: its pages of events, what the webhook failed or missed, the requeue; the log's held filter.
+    const window = { since: now - 60_000, until: now + 1 };
+    await store.events.received('acme', window, 10);
+    await store.events.received('acme', { ...window, after: { receivedAt: now, id: stored!.event.id } }, 10);
+    await store.events.getMany('acme', [stored!.event.id]);
+    await store.webhooks.recoverable('acme', webhook.id, [stored!.event.id]);
+    await store.webhooks.requeue('acme', webhook.id, [{ eventId: stored!.event.id, eventType: 'order.paid', kind: 'failed' }], () => newId('dlv'), now);
+    await store.deliveries.list('acme', { limit: 10, held: true });
+    await store.deliveries.list('acme', { limit: 10, held: false, before: 'dlv_zzz' });
     await store.webhooks.disable('acme', webhook.id, 'test', now);
     await store.deliveries.cancelPending('acme', webhook.id, now);
     await store.webhooks.delete('acme', webhook.id);
@@ -91,11 +100,13 @@ describe('SQLite query plans', () => {
       const scans: string[] = [];
       const history: string[] = [];
       let checked = 0;
+      const recovery: string[] = [];
       for (const sql of statements) {
         if (NOT_QUERIES.test(sql)) continue;
         const params = Array.from({ length: sql.split('?').length - 1 }, () => null);
         const plan = db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[];
         checked++;
+        if (/"event_id" in .* "webhook_id" = \?/.test(sql)) recovery.push(plan.map((p) => p.detail).join('; '));
         for (const { detail } of plan) {
           if (GROWING.test(detail) && !/ USING /.test(detail)) scans.push(`${detail}\n    in: ${sql.replace(/\s+/g, ' ')}`);
           if (queue.has(sql) && HISTORY.test(detail)) history.push(`${detail}\n    in: ${sql.replace(/\s+/g, ' ')}`);
@@ -103,6 +114,9 @@ describe('SQLite query plans', () => {
       }
       assert.ok(checked >= 20, `only ${checked} statements seen`);
       assert.deepEqual(scans, [], 'full-table scans');
+      // A page's deliveries to one webhook, found by their events: the webhook's own index would read its whole history.
+      assert.equal(recovery.length, 1, 'the recoverable statement was checked');
+      assert.match(recovery[0]!, /USING INDEX deliveries_event\b/);
       assert.ok(queue.size >= 6, `only ${queue.size} of the dispatcher's statements seen`);
       assert.deepEqual(history, [], "the dispatcher's statements read the log's indexes");
     } finally {

@@ -11,7 +11,8 @@ import { EmptyState, ErrorMessage, Loading } from './feedback.tsx';
 import { SelectField } from './field.tsx';
 
 const REFRESH_MS = 3000;
-const STATUS_OPTIONS: [string, string][] = [['', 'Any status'], ...DELIVERY_STATUSES.map((s): [string, string] => [s, s[0]!.toUpperCase() + s.slice(1)])];
+/** `held` is not a status of its own (held deliveries are pending) but the log's filter reads as one. */
+const STATUS_OPTIONS: [string, string][] = [['', 'Any status'], ...DELIVERY_STATUSES.map((s): [string, string] => [s, s[0]!.toUpperCase() + s.slice(1)]), ['held', 'Held']];
 
 interface DeliveryLogProps {
   /** The route the log sits on: its filter and paging links stay there. */
@@ -32,7 +33,7 @@ export function DeliveryLog({ path, query, webhookId, webhooks }: DeliveryLogPro
   const before = query.get('before') ?? '';
   const page = useLoad(
     () => api.deliveries({
-      status: (filter.status || undefined) as (typeof DELIVERY_STATUSES)[number] | undefined,
+      ...(filter.status === 'held' ? { held: 'true' } : { status: (filter.status || undefined) as (typeof DELIVERY_STATUSES)[number] | undefined }),
       event_type: filter.event_type || undefined, webhook: filter.webhook || undefined, before: before || undefined,
     }),
     [api, filter.status, filter.event_type, filter.webhook, before],
@@ -80,7 +81,8 @@ export function DeliveryLog({ path, query, webhookId, webhooks }: DeliveryLogPro
                 <tr key={d.id}>
                   <td class="cell-main"><a href={`#/deliveries/${d.id}`} class="strong"><code>{d.event_type}</code></a><div class="muted small mono">{d.id}</div></td>
                   {!webhookId && <td class="url small">{urlOf.get(d.webhook_id) ?? d.webhook_id}</td>}
-                  <td><DeliveryStatus status={d.status} />{d.waiting_for_webhook ? <div class="muted small">waiting for its webhook</div> : d.next_attempt_at && <div class="muted small">next <Time iso={d.next_attempt_at} /></div>}</td>
+                  <td><DeliveryStatus status={d.status} held={d.held} />{d.held ? <div class="muted small">until its webhook is enabled</div>
+                    : d.waiting_for_webhook ? <div class="muted small">waiting for its webhook</div> : d.next_attempt_at && <div class="muted small">next <Time iso={d.next_attempt_at} /></div>}</td>
                   <td>{d.attempt_count}</td>
                   <td>{d.last_status_code !== null ? `HTTP ${d.last_status_code}` : d.attempt_count ? 'No answer' : <span class="muted">—</span>}</td>
                   <td><Time iso={d.created_at} /></td>

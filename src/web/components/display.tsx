@@ -7,8 +7,9 @@ const DELIVERY_LABELS: Record<Delivery['status'], string> = {
   pending: 'Pending', delivering: 'Sending', succeeded: 'Succeeded', failed: 'Failed', cancelled: 'Cancelled',
 };
 
-export function DeliveryStatus({ status }: { status: Delivery['status'] }) {
-  return <span class={`badge badge-${status}`}>{DELIVERY_LABELS[status]}</span>;
+/** A delivery's status; a held one (pending while its webhook is disabled) reads "Held". */
+export function DeliveryStatus({ status, held = false }: { status: Delivery['status']; held?: boolean }) {
+  return held ? <span class="badge badge-off">Held</span> : <span class={`badge badge-${status}`}>{DELIVERY_LABELS[status]}</span>;
 }
 
 export function EnabledBadge({ enabled }: { enabled: boolean }) {

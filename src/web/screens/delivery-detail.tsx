@@ -58,7 +58,7 @@ export function DeliveryDetail({ id }: { id: string }) {
     <Screen
       title={d ? `Delivery of ${d.event_type}` : 'Delivery'}
       back={d ? <a href={`#/webhooks/${d.webhook_id}`}>← The webhook</a> : <a href="#/deliveries">← Deliveries</a>}
-      subtitle={d && <><DeliveryStatus status={d.status} /> <span class="muted mono small">{d.id}</span></>}
+      subtitle={d && <><DeliveryStatus status={d.status} held={d.held} /> <span class="muted mono small">{d.id}</span></>}
       actions={d && <button type="button" class="button-primary" disabled={resend.busy} onClick={() => void resendNow()}>{resend.busy ? 'Resending…' : 'Resend'}</button>}
     >
       {found.loading && !d && <Loading what="the delivery" />}
@@ -70,13 +70,15 @@ export function DeliveryDetail({ id }: { id: string }) {
             <div class="dl-row"><dt>Event</dt><dd><code>{d.event.type}</code> <span class="muted mono small">{d.event.id}</span></dd></div>
             <div class="dl-row"><dt>Happened</dt><dd><Time iso={d.event.occurred_at} exact /></dd></div>
             <div class="dl-row"><dt>Attempts</dt><dd>{d.attempt_count}</dd></div>
-            <div class="dl-row"><dt>Next attempt</dt><dd>{d.waiting_for_webhook
+            <div class="dl-row"><dt>Next attempt</dt><dd>{d.held
+              ? <>Held while its webhook is disabled: it goes, in order, once the webhook is enabled again</>
+              : d.waiting_for_webhook
               ? <>As soon as its webhook can take it (at its concurrency limit, rate limit, or pausing a failing receiver); at the latest <Time iso={d.next_attempt_at} exact /></>
               : <Time iso={d.next_attempt_at} exact none="None" />}</dd></div>
           </dl>
           <section class="section" aria-labelledby="attempts-title">
             <h2 id="attempts-title">Attempts</h2>
-            {d.attempts.length === 0 && <p class="muted">No attempt yet{d.status === 'pending' ? ': it is queued' : ''}.</p>}
+            {d.attempts.length === 0 && <p class="muted">No attempt yet{d.held ? ': it is held' : d.status === 'pending' ? ': it is queued' : ''}.</p>}
             {d.attempts.map((a, i) => <AttemptView key={a.id} attempt={a} n={i + 1} />)}
           </section>
           <details class="section">

@@ -66,7 +66,7 @@ export function WebhookDetail({ id, query }: { id: string; query: URLSearchParam
 
   const setEnabled = (enabled: boolean) => action.run(async () => {
     hook.set(await api.updateWebhook(id, { enabled }));
-    return { tone: 'success', text: enabled ? 'Webhook enabled: events it held are being sent.' : 'Webhook disabled: its events are kept until you enable it again.' };
+    return { tone: 'success', text: enabled ? 'Webhook enabled: events it held are being sent.' : 'Webhook disabled: it gets no new events, and what it still had to send is held until you enable it again.' };
   });
   const remove = () => action.run(async () => {
     try {
@@ -88,7 +88,7 @@ export function WebhookDetail({ id, query }: { id: string; query: URLSearchParam
   return (
     <Screen
       title={w ? w.url : 'Webhook'} back={<a href="#/webhooks">← Webhooks</a>} actions={actions}
-      subtitle={w && <><EnabledBadge enabled={w.enabled} />{w.disabled_reason && <span class="muted"> {w.disabled_reason}</span>}{w.description && <span class="muted"> {w.description}</span>}</>}
+      subtitle={w && <><EnabledBadge enabled={w.enabled} />{w.disabled_reason && <span class="muted"> {w.disabled_reason}: its events are held until it is enabled again</span>}{w.description && <span class="muted"> {w.description}</span>}</>}
     >
       {hook.loading && !w && <Loading what="the webhook" />}
       <ErrorMessage error={hook.error} onRetry={hook.reload} />

@@ -99,7 +99,7 @@ function FormBody({ title, webhook }: { title: string; webhook: Webhook | null }
             <div class="check">
               <input type="checkbox" id={controlId('enabled')} checked={draft.enabled} onChange={(e) => set({ enabled: e.currentTarget.checked })} aria-describedby="wf-enabled-hint" />
               <label for={controlId('enabled')}>Enabled</label>
-              <span class="muted small check-desc" id="wf-enabled-hint">A disabled webhook keeps its events until it is enabled again.</span>
+              <span class="muted small check-desc" id="wf-enabled-hint">Disabled, it gets no new events; what it still had to send is held until it is enabled again.</span>
             </div>
           </section>
           <section class="card">

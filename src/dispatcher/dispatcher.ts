@@ -31,19 +31,15 @@
 // untouched, so another worker sends them at once.
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
-import { buildRequest } from '../core/request.ts';
-import { redactHeaders } from '../core/redaction.ts';
-import { afterAttempt, isSuccess, retryAfterMs, scheduleFor } from '../core/retry.ts';
 import { disableReason, GONE_REASON } from '../core/disabling.ts';
 import { newId } from '../ids.ts';
-import type { AttemptRecord, ClaimedDelivery, Completion, Store } from '../store/store.ts';
-import type { RenderedBody } from '../core/formats/envelopes.ts';
-import { signingSecrets, type AttemptRequest, type Webhook } from '../core/model.ts';
-import { TemplateError, type TemplateRenderer } from '../render/renderer.ts';
-import { renderBody } from '../render/body.ts';
+import type { ClaimedDelivery, Store } from '../store/store.ts';
+import type { Webhook } from '../core/model.ts';
+import type { TemplateRenderer } from '../render/renderer.ts';
 import { completionWriter } from './completions.ts';
+import { createDeliverer } from './deliverer.ts';
 import { StoreUnavailableError } from '../store/faults.ts';
-import type { Sender, SendOutcome } from './sender.ts';
+import type { Sender } from './sender.ts';
 import { createGates, outcomeOf, type Limits, type Turn } from './gates.ts';
 import { createLanes } from './lanes.ts';
 import type { Credits } from './credits.ts';
@@ -77,13 +73,6 @@ export interface DispatcherDeps {
 }
 
 type Mode = 'stopped' | 'running' | 'stopping';
-
-function templateFailure(webhook: Webhook, startedAt: number, message: string): AttemptRecord {
-  return {
-    id: newId('att', startedAt), startedAt, durationMs: 0, succeeded: false, response: null, errorKind: 'template', errorMessage: message,
-    request: { method: webhook.method, url: webhook.url, headers: redactHeaders(webhook.headers), body: '' },
-  };
-}
 
 export function createDispatcher({ store, sender, templates, config, log, disableWebhook, credits, now = Date.now, random = Math.random }: DispatcherDeps) {
   let mode: Mode = 'stopped';
@@ -132,6 +121,7 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
       if (reason) disable(r.tenantId, r.webhookId, reason);
     }
   });
+  const deliverer = createDeliverer({ store, sender, templates, record: writer.write, retryScheduleMs: config.retryScheduleMs, log, now, random });
   const refillAt = Math.max(1, Math.floor(config.concurrency / 4));
   let idle: (() => void) | undefined; // resolves stop()'s wait when the last send ends
 
@@ -267,15 +257,11 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
 
   /** Sends one delivery, in a slot its tenant has taken (shares.admit or shares.next). */
   async function send(claimed: ClaimedDelivery, fromLane: boolean): Promise<void> {
-    const { delivery, leaseId, webhook, event } = claimed;
+    const { delivery, webhook } = claimed;
     inFlight.add(delivery.id);
     try {
-      const base = { deliveryId: delivery.id, leaseId, tenantId: delivery.tenantId, webhookId: delivery.webhookId };
-      if (!webhook || !webhook.enabled) {
-        // Deleted meanwhile: nothing to send. Disabled meanwhile: hold it until re-enabled.
-        await writer.write({ ...base, attempt: null, status: webhook ? 'pending' : 'cancelled', dueAt: null });
-        return;
-      }
+      // Deleted meanwhile: nothing to send. Disabled meanwhile: hold it until re-enabled.
+      if (!webhook || !webhook.enabled) return await deliverer.skip(claimed);
       const limits = limitsOf(webhook);
       const admission = gates.admit(webhook.id, limits, now(), fromLane);
       const turn = admission.go === 'wait' ? await waitForTurn(admission.turn) : admission;
@@ -291,11 +277,11 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
         await lanes.park(claimed, limits, entry.until);
         return;
       }
-      let status: number | null | undefined; // the receiver's answer; null for none, undefined if never asked
       let turnEnded = false;
       // The webhook's slot is free once its receiver has answered: the next delivery goes while
       // this one is recorded, which is what lets a serial webhook (max_concurrency 1) keep pace.
-      const endTurn = (): void => {
+      // `status`: the receiver's answer; null for none, undefined if it was never asked.
+      const endTurn = (status: number | null | undefined): void => {
         if (turnEnded) return;
         turnEnded = true;
         entry.leave();
@@ -304,28 +290,13 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
         if (opened !== undefined) log.warn({ webhook: webhook.id, until: new Date(opened).toISOString() }, 'receiver failing: pausing its deliveries (circuit open)');
       };
       try {
-        const startedAt = now();
-        let rendered: RenderedBody;
-        try {
-          rendered = await renderBody(webhook, event, templates);
-        } catch (err) {
-          if (!(err instanceof TemplateError)) throw err;
-          // A template that fails will fail again: record why, and give up at once.
-          log.warn({ delivery: delivery.id, webhook: webhook.id, reason: err.message }, 'template failed; delivery not sent');
-          await writer.write({ ...base, status: 'failed', dueAt: null, attempt: templateFailure(webhook, startedAt, err.message) });
-          return;
-        }
-        const request = buildRequest({ webhook, secrets: signingSecrets(webhook, startedAt), rendered, msgId: delivery.id, timestampS: Math.floor(startedAt / 1000) });
-        const outcome = await sender.send(request);
-        if (outcome.interrupted) {
-          await store.deliveries.release([{ deliveryId: delivery.id, leaseId }], now());
-          return;
-        }
-        status = outcome.response?.status ?? null;
-        endTurn();
-        await record(claimed, webhook, request, outcome, startedAt);
+        await deliverer.deliver(claimed, webhook, {
+          answered: endTurn,
+          due: noteDue,
+          gone: (w) => disable(delivery.tenantId, w.id, GONE_REASON),
+        });
       } finally {
-        endTurn();
+        endTurn(undefined);
       }
     } catch (err) {
       log.error({ err, delivery: delivery.id }, 'delivery crashed; it will be retried when its lease ends');
@@ -362,42 +333,6 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
     clearTimeout(timer);
     if (!first.go) void turn.then((late) => late.go && late.done('neutral', now()));
     return first;
-  }
-
-  /** Records an attempt and moves the delivery on; a 410 also disables the webhook. */
-  async function record(claimed: ClaimedDelivery, webhook: Webhook, request: AttemptRequest, outcome: SendOutcome, startedAt: number): Promise<void> {
-    const { delivery, leaseId } = claimed;
-    const base = { deliveryId: delivery.id, leaseId, tenantId: delivery.tenantId, webhookId: delivery.webhookId };
-    const succeeded = outcome.response !== null && isSuccess(outcome.response.status);
-    const gone = outcome.response?.status === 410;
-    const attemptsMade = delivery.attempts + 1;
-    const next = gone
-      ? { status: 'failed' as const, dueAt: null } // no point retrying: the webhook goes too
-      : afterAttempt({
-        succeeded, attemptsMade, schedule: scheduleFor(webhook.retry, config.retryScheduleMs), now: now(), random: random(),
-        retryAfterMs: outcome.response ? retryAfterMs(outcome.response.status, outcome.response.headers, now()) : undefined,
-      });
-    const completion: Completion = {
-      ...base,
-      status: next.status,
-      dueAt: next.dueAt,
-      attempt: {
-        id: newId('att', startedAt),
-        startedAt,
-        durationMs: outcome.durationMs,
-        request: { ...request, headers: redactHeaders(request.headers) },
-        response: outcome.response,
-        errorKind: outcome.error?.kind ?? null,
-        errorMessage: outcome.error?.message ?? null,
-        succeeded,
-      },
-    };
-    if (!succeeded) {
-      log.info({ delivery: delivery.id, webhook: webhook.id, attempt: attemptsMade, status: outcome.response?.status, error: outcome.error?.kind, next: next.status }, 'delivery attempt failed');
-    }
-    await writer.write(completion);
-    if (next.status === 'pending' && next.dueAt !== null) noteDue(next.dueAt);
-    if (gone) disable(delivery.tenantId, webhook.id, GONE_REASON);
   }
 
   return {

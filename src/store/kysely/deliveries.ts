@@ -53,7 +53,8 @@ export interface QueueParts {
   lockRows: boolean;
 }
 
-export function deliveryQueries({ db, queue, box, claimLock, lockRows }: QueueParts): Store['deliveries'] {
+/** Every delivery query but the log's list (delivery-log.ts). */
+export function deliveryQueries({ db, queue, box, claimLock, lockRows }: QueueParts): Omit<Store['deliveries'], 'list'> {
   /** Runs a claim and loads what the dispatcher needs to send each delivery: its event and webhook. */
   async function claimWith(c: Parameters<typeof claimStatement>[0]): Promise<ClaimedDelivery[]> {
     const result = await claimStatement(c).execute(queue);
@@ -87,17 +88,6 @@ export function deliveryQueries({ db, queue, box, claimLock, lockRows }: QueuePa
         attempts: 0, due_at: now, lease_id: null, last_attempt_at: null, last_status_code: null, created_at: now, updated_at: now,
       }).returningAll().executeTakeFirstOrThrow();
       return toDelivery(row);
-    },
-
-    async list(tenantId, q) {
-      let query = db.selectFrom('deliveries').selectAll().where('tenant_id', '=', tenantId);
-      if (q.webhookId) query = query.where('webhook_id', '=', q.webhookId);
-      if (q.status) query = query.where('status', '=', q.status);
-      if (q.eventType) query = query.where('event_type', '=', q.eventType);
-      if (q.before) query = query.where('id', '<', q.before);
-      const rows = await query.orderBy('id', 'desc').limit(q.limit + 1).execute();
-      const page = rows.slice(0, q.limit).map(toDelivery);
-      return { data: page, nextCursor: rows.length > q.limit ? (page.at(-1)?.id ?? null) : null };
     },
 
     claim(limit, leaseMs, now, newLeaseId, skipTenants) {

@@ -1,4 +1,5 @@
-// CPU time from /proc (Linux): of one process, or of every process of a local database server.
+// CPU time from /proc (Linux): of one process, of some processes of a local database server (those
+// that work for one database: stores.ts asks PostgreSQL which), or of every process of a server.
 import { readdirSync, readFileSync } from 'node:fs';
 
 // /proc/<pid>/stat counts CPU time in clock ticks: 100 a second on Linux (USER_HZ).
@@ -15,18 +16,25 @@ export function processCpuMs(pid: number): number {
   }
 }
 
-/** CPU time so far of each process named `name` on this machine (PostgreSQL's backends and helpers), by pid. */
-export function serverCpu(name: string): Map<number, number> {
+/**
+ * CPU time so far of those of `pids` that are processes named `name` on this machine, by pid: a
+ * pid of a server on another machine, or one reused by something else, matches nothing.
+ */
+export function processesCpu(pids: Iterable<number>, name: string): Map<number, number> {
   const byPid = new Map<number, number>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
+  for (const pid of pids) {
     try {
-      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === name) byPid.set(Number(entry), processCpuMs(Number(entry)));
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === name) byPid.set(pid, processCpuMs(pid));
     } catch {
-      // gone meanwhile
+      // gone meanwhile, or not on this machine
     }
   }
   return byPid;
+}
+
+/** CPU time so far of every process named `name` on this machine (a Redis server), by pid. */
+export function serverCpu(name: string): Map<number, number> {
+  return processesCpu(readdirSync('/proc').filter((e) => /^\d+$/.test(e)).map(Number), name);
 }
 
 /**

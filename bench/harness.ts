@@ -5,18 +5,23 @@
 // after each fill. Prints the table, writes the JSON; ok is false when a delivery
 // was lost or not recorded as succeeded, or a session failed.
 import { ADMIN_TOKEN, createApi, EVENT_TYPE, eventData, setUpTenant } from './api.ts';
-import { scenarioName, type BenchOptions } from './options.ts';
+import { isSessionKind, scenarioName, warmUpEvents, type BenchOptions } from './options.ts';
 import { prefill, type Template } from './prefill.ts';
 import { createProgress, thousands, type Progress } from './progress.ts';
 import { measureRawLimit, relaisConcurrency, type RawLimit } from './raw.ts';
 import { startReceiver, type Receiver } from './receiver-client.ts';
-import { ROOT, startRelais } from './relais-child.ts';
+import { ROOT, startCluster, startRelais } from './relais-child.ts';
 import { loadAverages, machine, printReport, sourceVersion, targets, writeReport, type Report } from './report.ts';
 import { runScenario, type Row, type Session } from './scenarios.ts';
 import { makeStore, STORE_SIZE_METHOD, type Engine } from './stores.ts';
 import { ceilingOf, type Ceiling } from './ceiling.ts';
 import { storeCost } from './store-cost.ts';
 import { runTarpit } from './tarpit.ts';
+import { deliveryCpu, deliveryCpuTargets } from './delivery-cpu.ts';
+import { measureRoundTrips, roundTripsTarget, type RoundTrips } from './round-trips.ts';
+import { lockLine, watchLocks, WORKER_COUNTS, workersScenario } from './workers.ts';
+import { runPeers, type PeerRow } from './peers/rows.ts';
+import { comparePeers, peerLines } from './peers/compare.ts';
 
 const PREFILL_TENANT = 'prefill';
 const PREFILL_TYPE = 'bench.prefill';
@@ -28,18 +33,21 @@ async function cleanUp(): Promise<void> {
   cleanups.clear();
 }
 
+/** A fresh store and Relais on it: one process, or with `workers` an API process and that many worker processes. */
 async function withSession(engine: Engine, options: BenchOptions, receiver: Receiver, progress: Progress, raw: Pick<Session, 'rawPerS' | 'rawSerialPerS'>,
-  body: (s: Session) => Promise<void>): Promise<void> {
+  body: (s: Session) => Promise<void>, workers?: number): Promise<void> {
   const store = await makeStore(engine);
   const dispose = (): Promise<void> => store.dispose();
   cleanups.add(dispose);
   try {
-    const relais = await startRelais({
+    const env = {
       ...store.env,
       ...(engine === 'sqlite' ? { DATABASE_URL: '' } : {}),
       RELAIS_PORT: '0', RELAIS_HOST: '127.0.0.1', RELAIS_ADMIN_TOKEN: ADMIN_TOKEN,
       RELAIS_ALLOW_TARGETS: '127.0.0.0/8', RELAIS_LOG_LEVEL: 'warn',
-    }, options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : []);
+    };
+    const nodeArgs = options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : [];
+    const relais = workers === undefined ? await startRelais(env, nodeArgs) : await startCluster(env, workers, nodeArgs);
     const kill = (): void => relais.kill();
     cleanups.add(kill);
     const db = await store.connect();
@@ -63,8 +71,6 @@ const rounded = (raw: RawLimit): RawLimit => ({
   client_cpu_ms_per_1000: Math.round(raw.client_cpu_ms_per_1000), receiver_cpu_ms_per_1000: Math.round(raw.receiver_cpu_ms_per_1000),
 });
 
-const warmUpEvents = (o: BenchOptions): number => Math.min(o.events, o.quick ? 1_000 : 5_000);
-
 /**
  * A batch run that is not measured, so that no row pays for the JIT compiling Relais' hot paths,
  * nor (after a fill) for caches full of the fill's pages instead of the queue's.
@@ -76,7 +82,7 @@ async function warmUp(s: Session, tenant: string): Promise<void> {
 
 async function mainScenarios(s: Session, rows: Row[]): Promise<void> {
   await warmUp(s, 'warm-up');
-  for (const kind of s.options.kinds) {
+  for (const kind of s.options.kinds.filter(isSessionKind)) {
     const name = scenarioName(kind, s.options);
     if (kind === 'tarpit') {
       rows.push(await runTarpit(s, name));
@@ -87,6 +93,22 @@ async function mainScenarios(s: Session, rows: Row[]): Promise<void> {
     await setUpTenant(s.api, name, s.receiver.url, webhooks, undefined, kind === 'serial' ? { max_concurrency: 1 } : {});
     rows.push(await runScenario(s, kind, { name, tenant: name, webhooks }));
   }
+}
+
+/** The batch scenario on a cluster of `workers` worker processes, with the lock waits seen meanwhile (workers.ts). */
+async function workersRow(s: Session, rows: Row[], workers: number): Promise<void> {
+  await warmUp(s, 'warm-up');
+  const name = workersScenario(workers);
+  await setUpTenant(s.api, name, s.receiver.url, 1);
+  const locks = await watchLocks(s.db);
+  let row: Row;
+  try {
+    row = await runScenario(s, 'batch', { name, tenant: name, webhooks: 1 }, { workers });
+  } catch (err) {
+    await locks.stop().catch(() => undefined);
+    throw err;
+  }
+  rows.push({ ...row, lock_waits: await locks.stop() });
 }
 
 /** One real event, delivery and attempt, made by Relais, for prefill() to copy. */
@@ -170,21 +192,48 @@ export async function runBench(options: BenchOptions, command: string): Promise<
         progress.clear();
       });
     }
+    const rawOf = { rawPerS: raw.per_s, rawSerialPerS: rawSerial?.per_s };
+    let roundTrips: RoundTrips | undefined;
+    const peers: PeerRow[] = [];
     for (const engine of options.engines) {
-      const sessions = [mainScenarios, ...(options.prefill.length && options.kinds.includes('batch') ? [prefilledBatches] : [])];
+      const sessions = [
+        ...(options.kinds.some(isSessionKind) ? [mainScenarios] : []),
+        ...(options.prefill.length && options.kinds.includes('batch') ? [prefilledBatches] : []),
+      ];
       for (const session of sessions) {
-        await part(engine, () => withSession(engine, options, receiver, progress, { rawPerS: raw.per_s, rawSerialPerS: rawSerial?.per_s }, (s) => session(s, rows)));
+        await part(engine, () => withSession(engine, options, receiver, progress, rawOf, (s) => session(s, rows)));
+      }
+      if (engine !== 'postgres') continue;
+      if (options.kinds.includes('round-trips')) {
+        await part('postgres round trips', async () => { roundTrips = await measureRoundTrips(options, receiver, progress, cleanups); });
+      }
+      for (const workers of options.kinds.includes('workers') ? WORKER_COUNTS : []) {
+        await part(`postgres ${workersScenario(workers)}`, () => withSession(engine, options, receiver, progress, rawOf, (s) => workersRow(s, rows, workers), workers));
       }
     }
+    if (options.kinds.includes('peers')) {
+      await part('peers', async () => {
+        peers.push(...(await runPeers({ options, receiver, progress, rawPerS: raw.per_s, concurrency: relaisConcurrency().perReceiver, cleanups })));
+      });
+    }
     if (stopping) await stopping;
+    const cpu = deliveryCpu(rows, peers, raw);
+    const comparisons = comparePeers(rows, peers);
     const report: Report = {
       command, started_at: startedAt, source: sourceVersion(ROOT), machine: { ...host, load_after: loadAverages() },
       raw_limit: rounded(raw),
       ...(rawSerial ? { raw_limit_serial: rounded(rawSerial) } : {}),
       relais_concurrency: relaisConcurrency().text,
       store_size_method: STORE_SIZE_METHOD,
-      rows, ceilings, targets: targets(rows, ceilings), errors,
-      ok: errors.length === 0 && rows.every((r) => r.lost === 0 && r.not_succeeded === 0),
+      rows, ceilings, delivery_cpu: cpu, ...(roundTrips ? { round_trips: roundTrips } : {}),
+      ...(options.kinds.includes('peers') ? { peers, peer_comparisons: comparisons } : {}),
+      targets: [
+        ...deliveryCpuTargets(cpu), ...targets(rows, ceilings), ...(roundTrips ? [roundTripsTarget(roundTrips)] : []),
+        ...rows.filter((r) => r.lock_waits).map((r) => lockLine(r.scenario, r.delivered_per_s, r.lock_waits!)),
+        ...peerLines(comparisons.filter((c) => c.judged)),
+      ],
+      errors,
+      ok: errors.length === 0 && rows.every((r) => r.lost === 0 && r.not_succeeded === 0) && peers.every((p) => p.lost === 0),
     };
     writeReport(options.out, report);
     printReport(report);

@@ -6,9 +6,9 @@
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
 import { ADMIN_TOKEN } from './api.ts';
-import { ENGINES, type Engine } from './options.ts';
+import { ENGINES } from './options.ts';
 import { startRelais } from './relais-child.ts';
-import { makeStore } from './stores.ts';
+import { makeStore, type Engine } from './stores.ts';
 import { percentiles } from './stats.ts';
 
 const { values } = parseArgs({ options: { engine: { type: 'string' }, seconds: { type: 'string', default: '5' } } });

@@ -3,10 +3,18 @@ import { ENGINES } from '../test/helpers/engines.ts';
 import type { Engine } from './stores.ts';
 
 export { ENGINES };
-export const KINDS = ['single', 'batch', 'fanout', 'steady', 'serial', 'tarpit'] as const;
+export const KINDS = ['single', 'batch', 'fanout', 'steady', 'serial', 'tarpit', 'round-trips', 'workers', 'peers'] as const;
 export type Kind = (typeof KINDS)[number];
-/** What runs unless --scenario says otherwise: tarpit is asked for by name (it waits out request timeouts). */
-export const DEFAULT_KINDS: readonly Kind[] = KINDS.filter((k) => k !== 'tarpit');
+/** The scenarios of one Relais process per engine (scenarios.ts, tarpit.ts); the others make their own. */
+export const SESSION_KINDS = ['single', 'batch', 'fanout', 'steady', 'serial', 'tarpit'] as const satisfies readonly Kind[];
+export type SessionKind = (typeof SESSION_KINDS)[number];
+export const isSessionKind = (k: Kind): k is SessionKind => (SESSION_KINDS as readonly Kind[]).includes(k);
+/**
+ * What runs unless --scenario says otherwise. Asked for by name: tarpit (it waits out request
+ * timeouts) and peers (Redis and the peers' dev dependencies). round-trips and workers are
+ * PostgreSQL's alone.
+ */
+export const DEFAULT_KINDS: readonly Kind[] = KINDS.filter((k) => k !== 'tarpit' && k !== 'peers');
 
 export interface BenchOptions {
   engines: Engine[];
@@ -47,9 +55,12 @@ const QUICK = { events: 2_000, rounds: 2, seconds: 3, serialEvents: 500, prefill
 export function resolveOptions(flags: BenchFlags & Pick<BenchOptions, 'out'>): BenchOptions {
   const sized = flags.quick ? QUICK : FULL;
   const defined = Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined)) as BenchFlags;
+  // The peers are compared with Relais' batch rows of the same run: peers brings them, with no
+  // prefilled ones unless --prefill asks.
+  const kinds = defined.kinds ?? [...DEFAULT_KINDS];
+  const forPeers = kinds.includes('peers') && !kinds.includes('batch');
   return {
     engines: [...ENGINES],
-    kinds: [...DEFAULT_KINDS],
     batchSize: 500,
     senders: 32,
     webhooks: 1_000,
@@ -57,12 +68,17 @@ export function resolveOptions(flags: BenchFlags & Pick<BenchOptions, 'out'>): B
     stallMs: 20_000,
     quick: false,
     ...sized,
+    ...(forPeers ? { prefill: [] } : {}),
     ...defined,
+    kinds: forPeers ? ['batch', ...kinds] : kinds,
     // A smaller raw run asked for makes the serial one no larger (the smoke test's tiny run).
     rawSerialRequests: Math.min(sized.rawSerialRequests, defined.rawRequests ?? Infinity),
     out: flags.out,
   };
 }
+
+/** The unmeasured run before the measured ones: no row pays for the JIT compiling the hot paths. */
+export const warmUpEvents = (o: Pick<BenchOptions, 'events' | 'quick'>): number => Math.min(o.events, o.quick ? 1_000 : 5_000);
 
 /** The row's scenario name: `fanout-1000`, `steady-1000` with the default sizes. */
 export function scenarioName(kind: Kind, options: Pick<BenchOptions, 'webhooks' | 'rate'>): string {

@@ -4,12 +4,11 @@
 // (RELAIS_WEBHOOK_CONCURRENCY and the sender's connections per origin: 64 each by default).
 import { Pool } from 'undici';
 import { loadConfig } from '../src/config.ts';
-import { USER_AGENT } from '../src/core/request.ts';
-import { signatureHeader } from '../src/core/signing.ts';
 import { newId } from '../src/ids.ts';
-import { EVENT_TYPE, eventData } from './api.ts';
 import type { Receiver } from './receiver-client.ts';
 import { processCpuMs } from './cpu.ts';
+import { eventData } from './api.ts';
+import { signedDelivery } from './delivery.ts';
 
 /** The sender's sockets per origin (src/dispatcher/sender.ts). */
 const CONNECTIONS_PER_ORIGIN = 64;
@@ -22,7 +21,6 @@ export function relaisConcurrency(): { perReceiver: number; text: string } {
     text: `${config.concurrency} deliveries in flight, at most ${config.webhookConcurrency} per webhook and ${CONNECTIONS_PER_ORIGIN} connections per origin`,
   };
 }
-const SECRET = `whsec_${Buffer.alloc(24, 7).toString('base64')}`;
 
 export interface RawLimit {
   per_s: number; requests: number; concurrency: number; body_bytes: number; duration_s: number;
@@ -32,26 +30,9 @@ export interface RawLimit {
   receiver_cpu_ms_per_1000: number;
 }
 
-/** The body and headers of one delivery, as Relais' `standard` format and signer make them. */
-function deliveryLike(n: number): { body: string; headers: Record<string, string> } {
-  const timestampS = Math.floor(Date.now() / 1000);
-  const body = `{"type":${JSON.stringify(EVENT_TYPE)},"timestamp":${JSON.stringify(new Date().toISOString())},"data":${JSON.stringify(eventData(n))}}`;
-  const msgId = newId('dlv');
-  return {
-    body,
-    headers: {
-      'user-agent': USER_AGENT,
-      'content-type': 'application/json',
-      'webhook-id': msgId,
-      'webhook-timestamp': String(timestampS),
-      'webhook-signature': signatureHeader([SECRET], { msgId, timestampS, body }),
-    },
-  };
-}
-
 /** Sends `count` requests, or for `untilMs` (performance.now()) when given. */
 async function blast(pool: Pool, path: string, count: number, concurrency: number, onDone: () => void, untilMs = Infinity): Promise<number> {
-  const { body, headers } = deliveryLike(0);
+  const { body, headers } = signedDelivery(eventData(0), newId('dlv'));
   let next = 0;
   await Promise.all(Array.from({ length: concurrency }, async () => {
     while (next < count && performance.now() < untilMs) {
@@ -87,7 +68,7 @@ export async function measureRawLimit(receiver: Receiver, requests: number, warm
     const receiverMs = processCpuMs(receiver.pid) - receiverBefore;
     const got = await receiver.count();
     if (got.unique !== warmup + requests) throw new Error(`raw limit: the receiver counted ${got.unique} requests of ${warmup + requests}`);
-    return { per_s: requests / seconds, requests, concurrency, body_bytes: Buffer.byteLength(deliveryLike(0).body), duration_s: seconds,
+    return { per_s: requests / seconds, requests, concurrency, body_bytes: Buffer.byteLength(signedDelivery(eventData(0), '').body), duration_s: seconds,
       client_cpu_ms_per_1000: (cpu.user + cpu.system) / 1000 / requests * 1000, receiver_cpu_ms_per_1000: receiverMs / requests * 1000 };
   } finally {
     await pool.close();

@@ -6,10 +6,12 @@ import { processCpuMs } from './cpu.ts';
 /** The repository root: children run from there, as `npm start` would. */
 export const ROOT = new URL('../', import.meta.url).pathname;
 const BIN = new URL('../bin/relais.js', import.meta.url).pathname;
-const BANNER = /API(?: and page)?:\s+(http:\/\/\S+)/;
+// A worker-only process (RELAIS_ROLES=worker) listens nowhere: it prints `off`.
+const BANNER = /API(?: and page)?:\s+(http:\/\/\S+|off)/;
 const START_TIMEOUT_MS = 60_000;
 
 export interface RelaisChild {
+  /** Where its API listens; empty for a worker-only process. */
   url: string;
   pid: number;
   /** The process's peak resident set size since start or the last resetPeak(), in MiB. */
@@ -47,7 +49,7 @@ export async function startRelais(env: Record<string, string>, nodeArgs: string[
       const m = BANNER.exec(out);
       if (m) {
         clearTimeout(timer);
-        resolve(m[1]!);
+        resolve(m[1] === 'off' ? '' : m[1]!);
       }
     });
     void exited.then(() => reject(new Error(`relais serve exited at start (${proc.exitCode ?? proc.signalCode}):\n${out}`)));
@@ -81,5 +83,36 @@ export async function startRelais(env: Record<string, string>, nodeArgs: string[
       await exited;
     },
     kill: () => { proc.kill('SIGKILL'); },
+  };
+}
+
+/**
+ * Relais as a cluster on one database: an API process (RELAIS_ROLES=api) and `workers` worker
+ * processes (RELAIS_ROLES=worker), seen as one: the API's URL, every process's CPU and memory
+ * summed, each stopped in turn (workers first).
+ */
+export async function startCluster(env: Record<string, string>, workers: number, nodeArgs: string[] = []): Promise<RelaisChild> {
+  // The API process first (it migrates the store), then the workers together.
+  const api = await startRelais({ ...env, RELAIS_ROLES: 'api' }, nodeArgs);
+  const started = await Promise.allSettled(Array.from({ length: workers }, () => startRelais({ ...env, RELAIS_ROLES: 'worker' }, nodeArgs)));
+  const all: RelaisChild[] = [api, ...started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []))];
+  const failed = started.find((r) => r.status === 'rejected');
+  if (failed) {
+    for (const c of all) c.kill();
+    throw failed.reason;
+  }
+  const sum = (f: (c: RelaisChild) => number): number => all.reduce((total, c) => total + f(c), 0);
+  return {
+    url: api.url,
+    pid: api.pid,
+    peakRssMb: () => sum((c) => c.peakRssMb()),
+    rssMb: () => sum((c) => c.rssMb()),
+    cpuMs: () => sum((c) => c.cpuMs()),
+    resetPeak: () => all.map((c) => c.resetPeak()).every(Boolean),
+    stop: async () => {
+      for (const c of all.slice(1)) await c.stop();
+      await api.stop();
+    },
+    kill: () => { for (const c of all) c.kill(); },
   };
 }

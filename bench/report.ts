@@ -9,6 +9,11 @@ import type { Row } from './scenarios.ts';
 import { round } from './stats.ts';
 import { STORE_SIZE_METHOD } from './stores.ts';
 import { thousands } from './progress.ts';
+import { textTable } from './text-table.ts';
+import { deliveryCpuTable, type DeliveryCpu } from './delivery-cpu.ts';
+import type { RoundTrips } from './round-trips.ts';
+import { peerLines, peerTable, type PeerComparison } from './peers/compare.ts';
+import type { PeerRow } from './peers/rows.ts';
 
 export interface Machine { cpu: string; cores: number; memory_gb: number; node: string; os: string; load_before: number[]; load_after?: number[] }
 
@@ -54,14 +59,6 @@ const COLUMNS: [string, (r: Row) => string][] = [
   ['B/1000', (r) => thousands(r.store_bytes_per_1000)],
   ['lost', (r) => String(r.lost + r.not_succeeded)],
 ];
-
-/** A plain-text table: the first two columns (names) aligned left, the figures right. */
-export function textTable<T>(columns: readonly [string, (r: T) => string][], rows: readonly T[]): string {
-  const cells = [columns.map(([h]) => h), ...rows.map((r) => columns.map(([, f]) => f(r)))];
-  const widths = columns.map((_, i) => Math.max(...cells.map((c) => c[i]!.length)));
-  const line = (c: string[]): string => c.map((v, i) => (i < 2 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join('  ');
-  return [line(cells[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
-}
 
 export const table = (rows: readonly Row[]): string => textTable(COLUMNS, rows);
 
@@ -120,6 +117,13 @@ export interface Report {
   rows: Row[];
   /** Per engine: what the store and the HTTP pair alone leave room for (ceiling.ts). */
   ceilings: Ceiling[];
+  /** Each row's CPU per delivery, with the server's, against the raw limit's HTTP pair (delivery-cpu.ts). */
+  delivery_cpu: DeliveryCpu[];
+  /** PostgreSQL's round trips per event (round-trips.ts), when measured. */
+  round_trips?: RoundTrips;
+  /** The peers (peers/), when measured, and Relais against each. */
+  peers?: PeerRow[];
+  peer_comparisons?: PeerComparison[];
   targets: string[];
   /** Sessions that failed (their rows are missing). */
   errors: string[];
@@ -147,6 +151,17 @@ function ceilingLines(ceilings: readonly Ceiling[], cores: number): string[] {
   ];
 }
 
+/** PostgreSQL's round trips, with the statements of one event. */
+function roundTripLines(t: RoundTrips): string[] {
+  const list = (statements: readonly string[]): string[] => statements.map((x, i) => `    ${i + 1}. ${x.length > 110 ? `${x.slice(0, 110)}…` : x}`);
+  return [
+    `round trips to PostgreSQL per event (through a counting proxy; less ${t.idle_per_s.api}/s and ${t.idle_per_s.default}/s idle): ingest ${t.ingest.round_trips} one at a time, ` +
+      `${t.ingest_concurrent.round_trips} with ${t.ingest_concurrent.senders} at once (API-only process); a whole delivery ${t.delivery.round_trips} (default process, one at a time)`,
+    '  one event\'s ingest:', ...list(t.ingest_statements),
+    '  one event, ingest to attempt recorded:', ...list(t.delivery_statements),
+  ];
+}
+
 export function printReport(report: Report, out: NodeJS.WritableStream = process.stdout): void {
   const m = report.machine;
   const raw = report.raw_limit;
@@ -161,7 +176,13 @@ export function printReport(report: Report, out: NodeJS.WritableStream = process
     `latency: event sent → delivery at the receiver; delivered/s: deliveries / (first event sent → last attempt recorded)`,
     ...ceilingLines(report.ceilings, m.cores),
     '',
-    'targets (issues 6 and 16):',
+    "CPU per delivery (issue 17): the Relais processes' (or the peer's) and the server's, against the raw limit's HTTP pair (client + receiver per request); the receiver's and the harness's CPU during a row are in neither:",
+    deliveryCpuTable(report.delivery_cpu),
+    ...(report.round_trips ? ['', ...roundTripLines(report.round_trips)] : []),
+    ...(report.peers?.length ? ['', 'peers (npm run bench -- --scenario peers): the same body, signed, to the same receiver, as many at once as Relais', peerTable(report.peers),
+      ...peerLines(report.peer_comparisons ?? []).map((l) => `  ${l}`)] : []),
+    '',
+    'targets (issues 6, 16 and 17):',
     ...report.targets.map((t) => `  ${t}`),
     ...(report.ok ? [] : ['', 'FAILED: deliveries lost or not recorded, or a session failed (see above and the JSON)']),
     '',

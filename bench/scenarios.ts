@@ -11,13 +11,14 @@
 //           through its lane one request at a time; compared with the serial raw limit
 //   tarpit  another tenant's latency while one floods receivers that never answer (tarpit.ts)
 import type { Api } from './api.ts';
-import { serverCpu, serverCpuSince } from './cpu.ts';
-import type { BenchOptions, Kind } from './options.ts';
+import { serverCpuSince } from './cpu.ts';
+import type { BenchOptions, Kind, SessionKind } from './options.ts';
 import { thousands, type Progress } from './progress.ts';
 import type { Receiver } from './receiver-client.ts';
 import type { RelaisChild } from './relais-child.ts';
 import { latencies, percentiles, round } from './stats.ts';
 import type { Engine, Probe, Sql } from './stores.ts';
+import type { LockWaits } from './workers.ts';
 
 const now = (): number => performance.timeOrigin + performance.now();
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -40,8 +41,9 @@ export interface Row {
   /** CPU time of the Relais process (every thread; not the database server's) per 1,000 deliveries. */
   cpu_ms_per_1000: number;
   /**
-   * PostgreSQL's own CPU time (every server process on this machine) per 1,000 deliveries,
-   * including the harness's few status queries; null on SQLite (inside Relais) or a remote server.
+   * PostgreSQL's own CPU time (the server's processes for this store: stores.ts) per 1,000
+   * deliveries, including the harness's few status queries; null on SQLite (inside Relais) or a
+   * remote server.
    */
   db_cpu_ms_per_1000: number | null;
   store_bytes_per_1000: number;
@@ -72,6 +74,9 @@ export interface Row {
   flood_deliveries?: number;
   flood_open_requests?: number;
   flood_open_requests_at_end?: number;
+  /** Workers rows: the worker processes beside the API process, and the lock waits seen (workers.ts). */
+  workers?: number;
+  lock_waits?: LockWaits;
 }
 
 export interface Session {
@@ -143,7 +148,7 @@ async function sendPaced(s: Session, run: Run, count: number): Promise<number> {
   return (await Promise.all(inFlight)).reduce((a, b) => a + b, 0);
 }
 
-async function drive(kind: Kind, s: Session, run: Run, events: number): Promise<Driven> {
+async function drive(kind: SessionKind, s: Session, run: Run, events: number): Promise<Driven> {
   switch (kind) {
     case 'single': return { expected: await sendSingles(s, run, events), ingestEnd: now() };
     case 'batch':
@@ -191,7 +196,7 @@ async function until(s: Session, pollMs: number, probe: () => Promise<{ done: bo
 }
 
 /** A scenario of `kind` for the tenant, already set up with its webhooks; `extra` joins its row. */
-export async function runScenario(s: Session, kind: Kind, at: { name: string; tenant: string; webhooks: number; events?: number }, extra: Partial<Row> = {}): Promise<Row> {
+export async function runScenario(s: Session, kind: SessionKind, at: { name: string; tenant: string; webhooks: number; events?: number }, extra: Partial<Row> = {}): Promise<Row> {
   const { name, webhooks } = at;
   const events = at.events ?? eventsOf(kind, s.options);
   const label = `${s.engine} ${name}`;
@@ -199,7 +204,7 @@ export async function runScenario(s: Session, kind: Kind, at: { name: string; te
   const sizeBefore = await s.db.sizeBytes();
   const rssStart = s.relais.rssMb();
   const cpuStart = s.relais.cpuMs();
-  const dbCpuStart = s.engine === 'postgres' ? serverCpu('postgres') : undefined;
+  const dbCpuStart = await s.db.serverCpu();
   s.relais.resetPeak();
   await s.receiver.reset();
   let complete = true;
@@ -236,7 +241,8 @@ export async function runScenario(s: Session, kind: Kind, at: { name: string; te
     s.progress.clear();
   }
   const done = now();
-  const dbCpuMs = dbCpuStart && serverCpuSince(dbCpuStart, serverCpu('postgres'));
+  const dbCpuEnd = await s.db.serverCpu();
+  const dbCpuMs = dbCpuStart && dbCpuEnd && serverCpuSince(dbCpuStart, dbCpuEnd);
   const records = await s.receiver.take();
   const lat = percentiles(latencies(records.n, records.at, run.sentAt));
   const accept = percentiles(run.acceptedAt.map((at, n) => at - run.sentAt[n]!));

@@ -12,11 +12,11 @@ import { openStore } from '../src/store/open.ts';
 import type { ClaimedDelivery, Completion, Matcher, NewEvent, Store } from '../src/store/store.ts';
 import { makeEngine } from '../test/helpers/engines.ts';
 import { eventData, EVENT_TYPE } from './api.ts';
-import { serverCpu, serverCpuSince } from './cpu.ts';
+import { serverCpuSince } from './cpu.ts';
 import { ENGINES } from './options.ts';
 import { thousands } from './progress.ts';
-import { textTable } from './report.ts';
-import type { Engine } from './stores.ts';
+import { textTable } from './text-table.ts';
+import { connect, type Connection, type Engine, type Probe } from './stores.ts';
 import { newWebhook } from '../test/helpers/webhooks.ts';
 
 /** The phases, by what each measures: a batch's ingest, a claim, a result, one event a transaction, ingest leased (no claim). */
@@ -58,14 +58,15 @@ function succeeded(c: ClaimedDelivery): Completion {
   };
 }
 
-async function measure(engine: Engine, key: PhaseKey, phase: string, deliveries: number, body: () => Promise<void>): Promise<PhaseCost> {
-  const db = engine === 'postgres' ? serverCpu('postgres') : undefined;
+async function measure(engine: Engine, server: Probe | undefined, key: PhaseKey, phase: string, deliveries: number, body: () => Promise<void>): Promise<PhaseCost> {
+  const db = await server?.serverCpu();
   const cpu = process.cpuUsage();
   const started = performance.now();
   await body();
   const wallMs = performance.now() - started;
   const used = process.cpuUsage(cpu);
-  const dbMs = db ? serverCpuSince(db, serverCpu('postgres')) : undefined;
+  const dbAfter = await server?.serverCpu();
+  const dbMs = db && dbAfter ? serverCpuSince(db, dbAfter) : undefined;
   const per = (ms: number): number => Math.round((ms * 1000 / deliveries) * 10) / 10;
   return { engine, key, phase, deliveries, wall_us: per(wallMs), cpu_us: per((used.user + used.system) / 1000), db_cpu_us: dbMs === undefined ? null : per(dbMs) };
 }
@@ -92,8 +93,11 @@ function expect(what: string, got: number, wanted: number): void {
 export async function storeCost(engine: Engine, deliveries: number): Promise<PhaseCost[]> {
   const fixture = await makeEngine(engine);
   const store = openStore({ ...fixture, encryptionKey: 'bench-store-cost' });
+  let server: Connection | undefined;
   try {
     await store.migrate();
+    // PostgreSQL's CPU is read through a connection of its own (SQLite's is this process's).
+    if (engine === 'postgres') server = await connect(fixture);
     await store.tenants.create({ id: TENANT, name: TENANT, notifyEmails: [] }, Date.now());
     await store.webhooks.create(newWebhook(TENANT, [EVENT_TYPE]), Date.now());
     const ingest = async (n: number, perTransaction: number): Promise<void> => {
@@ -105,19 +109,19 @@ export async function storeCost(engine: Engine, deliveries: number): Promise<Pha
     await completeAll(store, await claimAll(store, 100), 100);
 
     const rows: PhaseCost[] = [];
-    rows.push(await measure(engine, 'ingest', 'ingest, 500 events a transaction', deliveries, () => ingest(deliveries, 500)));
+    rows.push(await measure(engine, server, 'ingest', 'ingest, 500 events a transaction', deliveries, () => ingest(deliveries, 500)));
     let claimed: ClaimedDelivery[] = [];
-    rows.push(await measure(engine, 'claim', 'claim, 100 a claim', deliveries, async () => { claimed = await claimAll(store, 100); }));
+    rows.push(await measure(engine, server, 'claim', 'claim, 100 a claim', deliveries, async () => { claimed = await claimAll(store, 100); }));
     expect('deliveries claimed', claimed.length, deliveries);
-    rows.push(await measure(engine, 'results', 'record results, 100 a transaction', deliveries, () => completeAll(store, claimed, 100)));
+    rows.push(await measure(engine, server, 'results', 'record results, 100 a transaction', deliveries, () => completeAll(store, claimed, 100)));
     const few = Math.max(1, Math.floor(deliveries / 10));
-    rows.push(await measure(engine, 'ingest_single', 'ingest, 1 event a transaction', few, () => ingest(few, 1)));
+    rows.push(await measure(engine, server, 'ingest_single', 'ingest, 1 event a transaction', few, () => ingest(few, 1)));
     const single = await claimAll(store, 100);
     expect('deliveries of single ingests claimed', single.length, few);
     await completeAll(store, single, 100);
     // The hand-off path: stored already leased, so no claim at all.
     const leased: ClaimedDelivery[] = [];
-    rows.push(await measure(engine, 'ingest_leased', 'ingest leased (hand-off), 500 a transaction', deliveries, async () => {
+    rows.push(await measure(engine, server, 'ingest_leased', 'ingest leased (hand-off), 500 a transaction', deliveries, async () => {
       for (let i = 0; i < deliveries; i += 500) {
         const lease = { leaseId: newLeaseId(), until: Date.now() + 600_000, take: (n: number) => n };
         const events = Array.from({ length: Math.min(500, deliveries - i) }, (_, k) => event(i + k));
@@ -132,6 +136,7 @@ export async function storeCost(engine: Engine, deliveries: number): Promise<Pha
     expect('live deliveries left', (await store.deliveries.nextDueAt()) === undefined ? 0 : 1, 0);
     return rows;
   } finally {
+    await server?.close();
     await store.close();
     await fixture.dispose();
   }

@@ -5,7 +5,8 @@
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import type { Engine } from '../src/store/store.ts';
-import { makeEngine } from '../test/helpers/engines.ts';
+import { makeEngine, type EngineFixture } from '../test/helpers/engines.ts';
+import { processesCpu } from './cpu.ts';
 
 export type { Engine };
 
@@ -27,14 +28,24 @@ export interface Probe {
   sizeBytes(): Promise<number>;
   deliveries(): Promise<number>;
   statuses(tenantId: string): Promise<Record<string, number>>;
+  /**
+   * CPU time so far of the database server's processes that work for this store, by pid: on
+   * PostgreSQL its backends and the server's shared ones (WAL writer, checkpointer, autovacuum
+   * launcher…), not other databases' backends (other runs and tests share this server); undefined
+   * on SQLite (inside Relais). Diff two readings with serverCpuSince (cpu.ts).
+   */
+  serverCpu(): Promise<Map<number, number> | undefined>;
 }
+
+/** The harness's connection to a store. */
+export type Connection = Sql & Probe & { close(): Promise<void> };
 
 export interface BenchStore {
   engine: Engine;
   /** What to give `relais serve`. */
   env: Record<string, string>;
-  /** Opens the harness's own connection (after Relais has created the schema). */
-  connect(): Promise<Sql & Probe & { close(): Promise<void> }>;
+  /** Opens a connection of the harness's own (after Relais has created the schema). */
+  connect(): Promise<Connection>;
   dispose(): Promise<void>;
 }
 
@@ -48,10 +59,12 @@ function probes(sql: Sql): Probe {
     deliveries: () => one('SELECT count(*) AS n FROM deliveries'),
     statuses: async (tenantId) => Object.fromEntries((await sql.all<{ status: string; n: number | string }>(
       'SELECT status, count(*) AS n FROM deliveries WHERE tenant_id = $1 GROUP BY status', [tenantId])).map((r) => [r.status, Number(r.n)])),
+    serverCpu: async () => (sql.engine === 'sqlite' ? undefined
+      : processesCpu((await sql.all<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database() OR datname IS NULL')).map((r) => r.pid), 'postgres')),
   };
 }
 
-function sqliteConnection(path: string): Sql & Probe & { close(): Promise<void> } {
+function sqliteConnection(path: string): Connection {
   const db = new Database(path, { fileMustExist: true });
   db.pragma('busy_timeout = 10000');
   // PostgreSQL's $1 placeholders, so the callers write one text for both engines.
@@ -64,7 +77,7 @@ function sqliteConnection(path: string): Sql & Probe & { close(): Promise<void> 
   return { ...sql, ...probes(sql), close: async () => { db.close(); } };
 }
 
-async function postgresConnection(url: string): Promise<Sql & Probe & { close(): Promise<void> }> {
+async function postgresConnection(url: string): Promise<Connection> {
   const client = new pg.Client({ connectionString: url });
   // A dropped connection (the database dropped on an interrupt) fails the next query; it must not
   // crash the harness as an unhandled 'error' event first.
@@ -78,6 +91,10 @@ async function postgresConnection(url: string): Promise<Sql & Probe & { close():
   return { ...sql, ...probes(sql), close: () => client.end() };
 }
 
+/** A connection to the fixture's store (its SQLite file must exist: a store opened it first). */
+export const connect = (fixture: EngineFixture): Promise<Connection> =>
+  (fixture.databaseUrl ? postgresConnection(fixture.databaseUrl) : Promise.resolve(sqliteConnection(fixture.sqlitePath)));
+
 /** A fresh SQLite file or PostgreSQL database, made and dropped as the e2e tests make theirs. */
 export async function makeStore(engine: Engine): Promise<BenchStore> {
   const fixture = await makeEngine(engine);
@@ -85,7 +102,7 @@ export async function makeStore(engine: Engine): Promise<BenchStore> {
   return {
     engine,
     env: url ? { DATABASE_URL: url } : { RELAIS_DB: fixture.sqlitePath },
-    connect: async () => (url ? postgresConnection(url) : sqliteConnection(fixture.sqlitePath)),
+    connect: () => connect(fixture),
     dispose: () => fixture.dispose(),
   };
 }

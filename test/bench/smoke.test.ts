@@ -1,33 +1,17 @@
 // A tiny run of `relais bench` on both engines, for correctness only (no timing is asserted):
 // every scenario's row is there with every field the README and DESIGN promise, nothing lost.
+// (The cluster's scenarios and the peers have smoke runs of their own: cluster.test.ts, peers.test.ts.)
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
-import type { Report } from '../../bench/report.ts';
-import { ROOT } from '../helpers/child.ts';
+import { describe, it } from 'node:test';
+import { runBench } from './bench-run.ts';
 
 const REQUIRED = ['engine', 'scenario', 'events', 'deliveries', 'delivered_per_s', 'raw_limit_per_s', 'ratio', 'p50_ms', 'p95_ms', 'p99_ms',
   'peak_rss_mb', 'cpu_ms_per_1000', 'store_bytes_per_1000', 'stored_before'] as const;
 
 describe('relais bench, smoke run', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'relais-bench-smoke-'));
-  const out = join(dir, 'bench.json');
-  after(() => rmSync(dir, { recursive: true, force: true }));
-
   it('writes a row per engine and scenario, every delivery received and recorded', async () => {
-    const args = ['bin/relais.js', 'bench', '--quick', '--events', '50', '--webhooks', '20', '--rounds', '1', '--rate', '50', '--seconds', '1',
-      '--serial-events', '30', '--prefill', '200', '--raw', '500', '--store', '40', '--out', out];
-    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (c: Buffer) => { output += c.toString('utf8'); });
-    child.stderr.on('data', (c: Buffer) => { output += c.toString('utf8'); });
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-    assert.equal(code, 0, output);
-
-    const report = JSON.parse(readFileSync(out, 'utf8')) as Report;
+    const { report, output } = await runBench(['--quick', '--scenario', 'single,batch,fanout,steady,serial', '--events', '50', '--webhooks', '20',
+      '--rounds', '1', '--rate', '50', '--seconds', '1', '--serial-events', '30', '--prefill', '200', '--raw', '500', '--store', '40']);
     assert.ok(report.ok);
     assert.match(report.command, /bench --quick/);
     assert.ok(report.machine.cores >= 1 && report.machine.cpu && report.machine.node);
@@ -63,7 +47,16 @@ describe('relais bench, smoke run', () => {
     for (const scenario of ['single', 'batch']) {
       for (const engine of ['sqlite', 'postgres']) assert.ok(report.targets.some((t) => t.startsWith(`${engine} ${scenario}: `) && t.includes('the ceiling allows')), `${engine} ${scenario}: judged against the ceiling`);
     }
+    // The headline: each row's CPU per delivery against the same run's HTTP pair, the batch rows judged.
+    const pair = (report.raw_limit.client_cpu_ms_per_1000 + report.raw_limit.receiver_cpu_ms_per_1000) / 1000;
+    assert.equal(report.delivery_cpu.length, report.rows.length);
+    for (const line of report.delivery_cpu) {
+      assert.ok(Math.abs(line.http_pair_ms - pair) < 0.001 && line.total_ms >= line.own_ms, JSON.stringify(line));
+      assert.equal(line.target, { 'sqlite batch': 2, 'postgres batch': 4 }[line.row] ?? null, line.row);
+    }
+    assert.ok(report.targets.some((t) => /^postgres batch: .* ms of CPU per delivery \(Relais \+ PostgreSQL\) = .*× the HTTP pair's .* \(target ≤ 4×\): (met|NOT met)$/.test(t)));
     assert.match(output, /engine\s+scenario/);
+    assert.match(output, /row\s+own ms\s+server ms\s+total ms\s+HTTP pair ms/);
     assert.match(output, /ceiling: /);
   });
 });

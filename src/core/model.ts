@@ -50,7 +50,12 @@ export interface RelaisEvent {
   previous: Json | null;
   changes: Json | null;
   deliveriesCount: number;
+  /** Events of one key go, to a webhook with ordering "key", in the order they were accepted. */
+  orderingKey: string | null;
 }
+
+export const WEBHOOK_ORDERINGS = ['none', 'key'] as const;
+export type WebhookOrdering = (typeof WEBHOOK_ORDERINGS)[number];
 
 export const HTTP_METHODS = ['POST', 'PUT', 'PATCH', 'DELETE', 'GET'] as const;
 export type HttpMethod = (typeof HTTP_METHODS)[number];
@@ -89,6 +94,8 @@ export interface Webhook {
   maxConcurrency: number | null;
   /** Requests per second at most (null: no limit). */
   rateLimit: number | null;
+  /** "key": the events of one ordering_key go one after the other, in the order accepted. */
+  ordering: WebhookOrdering;
   /** During a rotation's overlap, the secret that still signs beside the new one. */
   previousSecret: string | null;
   previousSecretUntil: number | null;
@@ -142,6 +149,10 @@ export interface Delivery {
    * after it was queued). Kept, and sent in order once the webhook is enabled again.
    */
   held: boolean;
+  /** Its event's ordering key, when its webhook delivers in order of key (else null). */
+  orderingKey: string | null;
+  /** Waiting for an earlier delivery of the same key to succeed, finally fail or be cancelled. */
+  waitingForKey: boolean;
   lastAttemptAt: number | null;
   lastStatusCode: number | null;
   createdAt: number;

@@ -58,7 +58,9 @@ export function createDeliverer({ store, sender, templates, record, retrySchedul
       const built = await build(claimed, webhook, startedAt);
       if ('completion' in built) {
         hooks.answered(undefined);
-        return record(built.completion);
+        await record(built.completion);
+        if (claimed.delivery.orderingKey !== null) hooks.due(now());
+        return;
       }
       const outcome = await sender.send(built.request);
       if (outcome.interrupted) {
@@ -72,6 +74,7 @@ export function createDeliverer({ store, sender, templates, record, retrySchedul
       }
       await record(completion);
       if (completion.status === 'pending' && completion.dueAt !== null) hooks.due(completion.dueAt);
+      else if (claimed.delivery.orderingKey !== null) hooks.due(now()); // the next of its key is due now (outcomes.ts unblockNext)
       if (gone) hooks.gone(webhook);
     },
   };

@@ -17,6 +17,7 @@ export const EventIn = z.strictObject({
   }).optional().describe('What it is about'),
   previous: JsonValue.optional().describe('The state before the change'),
   changes: JsonValue.optional().describe('What changed, {field: {from, to}}'),
+  ordering_key: z.string().min(1).max(200).optional().describe('Events of one key go, to each webhook with ordering "key", one after the other in the order Relais accepted them (e.g. the resource\'s id)'),
 }).meta({ id: 'EventIn' });
 export type EventIn = z.infer<typeof EventIn>;
 

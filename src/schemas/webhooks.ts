@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { formatDurationMs, MAX_RETRY_DELAY_MS } from '../core/duration.ts';
-import { HTTP_METHODS, PAYLOAD_FORMATS, type Webhook } from '../core/model.ts';
+import { HTTP_METHODS, PAYLOAD_FORMATS, WEBHOOK_ORDERINGS, type Webhook } from '../core/model.ts';
 import { redactHeaders } from '../core/redaction.ts';
 import { secretProblem } from '../core/signing.ts';
 import { CONDITION_MAX_CHARS } from '../core/conditions.ts';
@@ -78,6 +78,7 @@ const webhookFields = {
   export_key: z.string().max(200).nullable().optional().describe('format "audit": a value of your choosing the receiver can check'),
   max_concurrency: z.number().int().min(1).max(1000).nullable().optional().describe('Requests in flight at once to this URL (default: the server\'s RELAIS_WEBHOOK_CONCURRENCY)'),
   rate_limit: z.number().min(0.01).max(100_000).nullable().optional().describe('At most this many requests per second (default: no limit)'),
+  ordering: z.enum(WEBHOOK_ORDERINGS).optional().describe('"key": the events of one ordering_key are delivered one after the other, in the order accepted; a later one waits while an earlier one is pending or retrying (default "none")'),
 };
 
 export const WebhookIn = z.strictObject(webhookFields).meta({ id: 'WebhookIn' });
@@ -107,6 +108,7 @@ export const WebhookOut = z.object({
   export_key: z.string().nullable(),
   max_concurrency: z.number().int().nullable(),
   rate_limit: z.number().nullable(),
+  ordering: z.enum(WEBHOOK_ORDERINGS),
   disabled_reason: z.string().nullable().describe('Why Relais disabled it (repeated failures, 410 Gone); null otherwise'),
   health: z.object({
     consecutive_failures: z.number().int().describe('Failed attempts in a row; a success resets it'),
@@ -148,6 +150,7 @@ export function toWebhookOut(w: Webhook, recent?: { attempts: number; failures: 
     export_key: w.exportKey,
     max_concurrency: w.maxConcurrency,
     rate_limit: w.rateLimit,
+    ordering: w.ordering,
     disabled_reason: w.disabledReason,
     health: {
       consecutive_failures: w.consecutiveFailures, failing_since: isoOrNull(w.failingSince), last_success_at: isoOrNull(w.lastSuccessAt),

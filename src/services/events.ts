@@ -71,6 +71,7 @@ export function eventService(deps: ServiceDeps, eventTypes: EventTypeService) {
       resource: input.resource ?? null,
       previous: (input.previous ?? null) as Json | null,
       changes: (input.changes ?? null) as Json | null,
+      orderingKey: input.ordering_key ?? null,
     };
   }
 

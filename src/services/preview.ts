@@ -33,6 +33,7 @@ export function previewService(deps: ServiceDeps, eventTypes: EventTypeService) 
         id: 'evt_preview', tenantId, idempotencyKey: null, type: input.type, occurredAt: input.occurred_at ? Date.parse(input.occurred_at) : at,
         receivedAt: at, dataJson: JSON.stringify(input.data ?? null), actor: input.actor ?? null, resource: input.resource ?? null,
         previous: (input.previous ?? null) as Json | null, changes: (input.changes ?? null) as Json | null, deliveriesCount: 0,
+        orderingKey: input.ordering_key ?? null,
       };
     }
     const name = eventType ?? webhook.events.find((p) => !p.includes('*'));
@@ -40,7 +41,7 @@ export function previewService(deps: ServiceDeps, eventTypes: EventTypeService) 
     if (!type) throw errors.validation([{ field: eventType ? 'event_type' : 'event', message: 'give an event, or an event type whose example to use' }]);
     return {
       id: 'evt_preview', tenantId, idempotencyKey: null, type: type.name, occurredAt: at, receivedAt: at,
-      dataJson: JSON.stringify(type.example ?? {}), actor: null, resource: null, previous: null, changes: null, deliveriesCount: 0,
+      dataJson: JSON.stringify(type.example ?? {}), actor: null, resource: null, previous: null, changes: null, deliveriesCount: 0, orderingKey: null,
     };
   }
 

@@ -105,6 +105,7 @@ export function webhookService(deps: ServiceDeps, eventTypes: EventTypeService, 
         ...shape,
         maxConcurrency: input.max_concurrency ?? null,
         rateLimit: input.rate_limit ?? null,
+        ordering: input.ordering ?? 'none',
         id: newId('wh'),
         tenantId,
         enabled: input.enabled ?? true,
@@ -164,6 +165,7 @@ export function webhookService(deps: ServiceDeps, eventTypes: EventTypeService, 
         exportKey: patch.export_key,
         maxConcurrency: patch.max_concurrency,
         rateLimit: patch.rate_limit,
+        ordering: patch.ordering,
       };
       const updated = await store.webhooks.update(tenantId, id, changes, now());
       if (!updated) throw errors.notFound('webhook', id);

@@ -70,6 +70,7 @@ export function eventProblems(e: NewEvent): RowProblem[] {
   const problems: RowProblem[] = [];
   collect(problems, 'id', textProblem(e.idempotencyKey));
   collect(problems, 'type', textProblem(e.type));
+  collect(problems, 'ordering_key', textProblem(e.orderingKey ?? null));
   collect(problems, 'occurred_at', timeProblem(e.occurredAt));
   collect(problems, 'data', jsonProblem(e.data));
   collect(problems, 'actor', jsonProblem(e.actor));

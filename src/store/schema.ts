@@ -45,6 +45,7 @@ export interface EventsTable {
   previous: string | null;
   changes: string | null;
   deliveries_count: number;
+  ordering_key: string | null;
 }
 
 export interface WebhooksTable {
@@ -73,6 +74,7 @@ export interface WebhooksTable {
   disabled_reason: string | null;
   max_concurrency: number | null;
   rate_limit: number | null;
+  ordering: string;
   created_at: number;
   updated_at: number;
 }
@@ -91,6 +93,9 @@ export interface DeliveriesTable {
   last_status_code: number | null;
   /** The webhook whose lane holds this pending delivery (see migrations/0007); null for the rest. */
   parked_for: string | null;
+  ordering_key: string | null;
+  /** 1 while a live delivery of the same webhook and ordering key is ahead of it. */
+  blocked: number;
   created_at: number;
   updated_at: number;
 }

@@ -21,6 +21,8 @@ export interface NewEvent {
   resource: RelaisEvent['resource'];
   previous: Json | null;
   changes: Json | null;
+  /** Events of one key go in order to webhooks that ask for it (ordering "key"); none when absent. */
+  orderingKey?: string | null;
 }
 
 /** Picks the webhooks an event goes to; the store calls it inside the ingest transaction. */

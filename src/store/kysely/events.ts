@@ -1,7 +1,7 @@
 // Ingest: events and their deliveries are written in one transaction, so an accepted event
 // always has its deliveries queued, and a crash never leaves one without the other. A batch
 // costs a fixed handful of statements, not a few per event.
-import type { Insertable, Kysely, Selectable, Transaction } from 'kysely';
+import { sql, type Insertable, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { RelaisEvent, Webhook } from '../../core/model.ts';
 import type { DeliveriesTable, Database, EventsTable, WebhooksTable } from '../schema.ts';
 import type { ClaimedDelivery, IngestResult, NewEvent, ReceivedEvent, Store } from '../store.ts';
@@ -46,6 +46,38 @@ async function eventsByKey(trx: Kysely<Database>, tenantId: string, keys: readon
 
 const NO_LEASE = { take: () => 0, leaseId: '', until: 0 };
 
+const pairOf = (webhookId: string, key: string): string => `${webhookId}\n${key}`;
+
+/**
+ * Order of key (migrations/0010): each new delivery with an ordering key behind a live delivery
+ * of the same webhook and key (stored before, or earlier in this batch) waits, blocked, with no
+ * due time; the one ahead lets it go when it ends (outcomes.ts unblockNext). On PostgreSQL the
+ * latest live delivery of each key is read FOR SHARE, its status checked again once locked: a
+ * result writer ending it meanwhile either commits first (then it is no longer live here, and
+ * nothing waits) or waits for this transaction (then it finds and lets go what is blocked here).
+ */
+async function blockBehindKeys(trx: Transaction<Database>, rows: Selectable<DeliveriesTable>[], lockRows: boolean): Promise<void> {
+  const keyed = rows.filter((r) => r.ordering_key !== null);
+  if (keyed.length === 0) return;
+  const pairs = [...new Map(keyed.map((r) => [pairOf(r.webhook_id, r.ordering_key!), [r.webhook_id, r.ordering_key!] as const])).values()];
+  const live = new Set<string>();
+  for (const part of chunks(pairs, INSERT_CHUNK)) {
+    const values = sql.join(part.map(([w, k]) => sql`(${w}, ${k})`));
+    const { rows: found } = await sql<{ webhook_id: string; ordering_key: string }>`
+      WITH v(w, k) AS (VALUES ${values})
+      SELECT webhook_id, ordering_key FROM deliveries
+      WHERE id IN (SELECT (SELECT d.id FROM deliveries d WHERE d.webhook_id = v.w AND d.ordering_key = v.k AND d.status IN ('pending', 'delivering') ORDER BY d.id DESC LIMIT 1) FROM v)
+        AND status IN ('pending', 'delivering')
+      ORDER BY id${lockRows ? sql` FOR SHARE` : sql``}`.execute(trx);
+    for (const f of found) live.add(pairOf(f.webhook_id, f.ordering_key));
+  }
+  for (const r of keyed) {
+    const pair = pairOf(r.webhook_id, r.ordering_key!);
+    if (live.has(pair)) Object.assign(r, { blocked: 1, due_at: null });
+    else live.add(pair); // the first of its key: those after it in this batch wait for it
+  }
+}
+
 export function eventQueries(db: Kysely<Database>, box: SecretBox, lockRows: boolean): Store['events'] {
   const queries: Store['events'] = {
     async ingest(tenantId, events, match, newDeliveryId, now) {
@@ -74,7 +106,7 @@ export function eventQueries(db: Kysely<Database>, box: SecretBox, lockRows: boo
               id: e.id, tenant_id: tenantId, idempotency_key: e.idempotencyKey, type: e.type,
               occurred_at: e.occurredAt, received_at: now, data: json(e.data), actor: jsonOrNull(e.actor),
               resource: jsonOrNull(e.resource), previous: jsonOrNull(e.previous), changes: jsonOrNull(e.changes),
-              deliveries_count: targets.length,
+              deliveries_count: targets.length, ordering_key: e.orderingKey ?? null,
             },
           });
         }
@@ -95,8 +127,9 @@ export function eventQueries(db: Kysely<Database>, box: SecretBox, lockRows: boo
           f.targets.map((w) => ({
             id: newDeliveryId(), tenant_id: tenantId, event_id: f.event.id, event_type: f.event.type, webhook_id: w.id,
             status: 'pending', attempts: 0, due_at: w.enabled ? now : null, lease_id: null, last_attempt_at: null, last_status_code: null, parked_for: null,
-            created_at: now, updated_at: now,
+            created_at: now, updated_at: now, ordering_key: w.ordering === 'key' ? f.event.orderingKey ?? null : null, blocked: 0,
           })));
+        await blockBehindKeys(trx, deliveries, lockRows);
         // Held deliveries (no due time) are never leased: they wait for their webhook to be enabled.
         const live = deliveries.filter((d) => d.due_at !== null);
         const leased = live.slice(0, live.length ? lease.take(live.length) : 0);

@@ -63,14 +63,16 @@ async function updateFailureRecords(trx: Db, outcomes: Outcome[], lockRows: bool
   return records.sort((a, b) => (a.webhookId < b.webhookId ? -1 : 1));
 }
 
-/** Moves the deliveries on; returns the ids still leased by these completions (a lost lease means another worker owns it now). */
-async function updateDeliveries(trx: Db, completions: readonly Completion[], now: number): Promise<Set<string>> {
-  const updated = new Set<string>();
+interface Moved { id: string; webhook_id: string; ordering_key: string | null; status: string }
+
+/** Moves the deliveries on; returns those still leased by these completions (a lost lease means another worker owns it now). */
+async function updateDeliveries(trx: Db, completions: readonly Completion[], now: number): Promise<Moved[]> {
+  const updated: Moved[] = [];
   // In id order, as every transaction takes delivery rows (kysely/store.ts).
   const ordered = [...completions].sort((a, b) => (a.deliveryId < b.deliveryId ? -1 : a.deliveryId > b.deliveryId ? 1 : 0));
   for (const part of chunks(ordered)) {
     const values = sql.join(part.map((c) => sql`(${c.deliveryId}, ${c.leaseId}, ${c.status}, ${bigint(c.dueAt)}, ${integer(c.attempt ? 1 : 0)}, ${bigint(c.attempt?.startedAt ?? null)}, ${integer(c.attempt?.response?.status ?? 0)})`));
-    const result = await sql<{ id: string }>`
+    const result = await sql<Moved>`
       WITH v(d_id, d_lease, d_status, d_due, d_tried, d_at, d_code) AS (VALUES ${values})
       UPDATE deliveries SET
         status = v.d_status, due_at = v.d_due, lease_id = NULL, updated_at = ${bigint(now)},
@@ -78,10 +80,31 @@ async function updateDeliveries(trx: Db, completions: readonly Completion[], now
         last_attempt_at = CASE WHEN v.d_tried = 1 THEN v.d_at ELSE last_attempt_at END,
         last_status_code = CASE WHEN v.d_tried = 0 THEN last_status_code WHEN v.d_code = 0 THEN NULL ELSE v.d_code END
       FROM v WHERE deliveries.id = v.d_id AND deliveries.lease_id = v.d_lease
-      RETURNING id`.execute(trx);
-    for (const row of result.rows) updated.add(row.id);
+      RETURNING deliveries.id, deliveries.webhook_id, deliveries.ordering_key, deliveries.status`.execute(trx);
+    updated.push(...result.rows);
   }
   return updated;
+}
+
+const ENDED = new Set(['succeeded', 'failed', 'cancelled']);
+
+/**
+ * A delivery with an ordering key that has ended (succeeded, finally failed, cancelled) lets the
+ * next of its webhook and key go: the oldest one blocked behind it falls due now, or is held if
+ * its webhook is disabled. Only when no other live delivery of that key goes already.
+ */
+export async function unblockNext(trx: Db, ended: readonly { webhook_id: string; ordering_key: string }[], now: number): Promise<void> {
+  const pairs = [...new Map(ended.map((e) => [`${e.webhook_id}\n${e.ordering_key}`, e])).values()];
+  for (const part of chunks(pairs)) {
+    const values = sql.join(part.map((p) => sql`(${p.webhook_id}, ${p.ordering_key})`));
+    await sql`
+      WITH v(w, k) AS (VALUES ${values})
+      UPDATE deliveries SET blocked = 0, updated_at = ${bigint(now)},
+        due_at = CASE WHEN (SELECT enabled FROM webhooks WHERE webhooks.id = deliveries.webhook_id) = 1 THEN ${bigint(now)} ELSE NULL END
+      WHERE id IN (SELECT (SELECT d.id FROM deliveries d WHERE d.webhook_id = v.w AND d.ordering_key = v.k AND d.status = 'pending' AND d.blocked = 1 ORDER BY d.id LIMIT 1) FROM v)
+        AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.webhook_id = deliveries.webhook_id AND e.ordering_key = deliveries.ordering_key
+          AND e.status IN ('pending', 'delivering') AND e.blocked = 0)`.execute(trx);
+  }
 }
 
 async function insertAttempts(trx: Db, completions: readonly Completion[], updated: Set<string>): Promise<void> {
@@ -109,8 +132,10 @@ export async function recordCompletions(db: Kysely<Database>, completions: reado
   }
   return db.transaction().execute(async (trx) => {
     const records = await updateFailureRecords(trx, outcomesByWebhook(completions), lockRows);
-    const updated = await updateDeliveries(trx, completions, now);
-    await insertAttempts(trx, completions, updated);
+    const moved = await updateDeliveries(trx, completions, now);
+    await insertAttempts(trx, completions, new Set(moved.map((m) => m.id)));
+    const ended = moved.flatMap((m) => (m.ordering_key !== null && ENDED.has(m.status) ? [{ webhook_id: m.webhook_id, ordering_key: m.ordering_key }] : []));
+    if (ended.length > 0) await unblockNext(trx, ended, now);
     return records;
   });
 }

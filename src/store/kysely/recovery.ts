@@ -46,6 +46,7 @@ export function recoveryQueries(db: Kysely<Database>, lockRows: boolean): Pick<S
         const rows = queued.map((e): DeliveriesTable => ({
           id: newDeliveryId(), tenant_id: tenantId, event_id: e.eventId, event_type: e.eventType, webhook_id: webhookId, status: 'pending',
           attempts: 0, due_at: dueAt, lease_id: null, last_attempt_at: null, last_status_code: null, parked_for: null, created_at: now, updated_at: now,
+          ordering_key: null, blocked: 0, // recovered outside any key's order
         }));
         for (const part of chunks(rows, 500)) await trx.insertInto('deliveries').values(part).execute();
         return { resent: queued.filter((e) => e.kind === 'failed').length, created: queued.filter((e) => e.kind === 'missing').length };

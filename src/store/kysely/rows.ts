@@ -1,6 +1,6 @@
 // Row ⇄ domain mapping, shared by both engines.
 import type { Selectable } from 'kysely';
-import type { Attempt, Delivery, DeliveryStatus, ErrorKind, EventType, HttpMethod, PayloadFormat, RelaisEvent, Tenant, Webhook } from '../../core/model.ts';
+import type { Attempt, Delivery, DeliveryStatus, ErrorKind, EventType, HttpMethod, PayloadFormat, RelaisEvent, Tenant, Webhook, WebhookOrdering } from '../../core/model.ts';
 import type { AttemptsTable, DeliveriesTable, EventTypesTable, EventsTable, TenantsTable, WebhooksTable } from '../schema.ts';
 
 function parse<T>(text: string): T;
@@ -45,6 +45,7 @@ export function toEvent(r: Selectable<EventsTable>): RelaisEvent {
     previous: parse(r.previous),
     changes: parse(r.changes),
     deliveriesCount: num(r.deliveries_count),
+    orderingKey: r.ordering_key,
   };
 }
 
@@ -69,6 +70,7 @@ export function toWebhook(r: Selectable<WebhooksTable>, secret: string, previous
     exportKey: r.export_key,
     maxConcurrency: r.max_concurrency === null ? null : num(r.max_concurrency),
     rateLimit: r.rate_limit === null ? null : Number(r.rate_limit),
+    ordering: r.ordering as WebhookOrdering,
     previousSecret,
     previousSecretUntil: numOrNull(r.previous_secret_until),
     consecutiveFailures: num(r.consecutive_failures),
@@ -91,7 +93,9 @@ export function toDelivery(r: Selectable<DeliveriesTable>): Delivery {
     attempts: num(r.attempts),
     dueAt: numOrNull(r.due_at),
     waitingForWebhook: r.parked_for !== null && r.status === 'pending',
-    held: r.status === 'pending' && r.due_at === null,
+    held: r.status === 'pending' && r.due_at === null && !Number(r.blocked),
+    orderingKey: r.ordering_key,
+    waitingForKey: r.status === 'pending' && Number(r.blocked) === 1,
     lastAttemptAt: numOrNull(r.last_attempt_at),
     lastStatusCode: numOrNull(r.last_status_code),
     createdAt: num(r.created_at),

@@ -26,6 +26,7 @@ function changesToRow(c: WebhookChanges, box: SecretBox): Updateable<WebhooksTab
   if (c.exportKey !== undefined) row.export_key = c.exportKey;
   if (c.maxConcurrency !== undefined) row.max_concurrency = c.maxConcurrency;
   if (c.rateLimit !== undefined) row.rate_limit = c.rateLimit;
+  if (c.ordering !== undefined) row.ordering = c.ordering;
   return row;
 }
 
@@ -37,7 +38,8 @@ async function holdOrRelease(trx: Transaction<Database>, webhookId: string, enab
   // Held deliveries leave their webhook's lane (migrations/0007): enabling makes them due to any claim.
   const query = trx.updateTable('deliveries').set(enabled ? { due_at: now, updated_at: now } : { due_at: null, parked_for: null, updated_at: now })
     .where('webhook_id', '=', webhookId).where('status', '=', 'pending');
-  await (enabled ? query.where('due_at', 'is', null) : query).execute();
+  // Those waiting for their ordering key's turn stay so: the delivery ahead of them lets them go.
+  await (enabled ? query.where('due_at', 'is', null).where('blocked', '=', 0) : query).execute();
 }
 
 /** A webhook row with its secrets opened (the current one, and a rotation's previous one). */
@@ -70,6 +72,7 @@ export function webhookQueries(db: Kysely<Database>, box: SecretBox, lockRows: b
         export_key: w.exportKey,
         max_concurrency: w.maxConcurrency,
         rate_limit: w.rateLimit,
+        ordering: w.ordering,
         created_at: now,
         updated_at: now,
       }).returningAll().executeTakeFirstOrThrow();

@@ -9,6 +9,7 @@ import * as queueOrder from './0006-queue-order.ts';
 import * as parkedLanes from './0007-parked-lanes.ts';
 import * as clusterLimits from './0008-cluster-limits.ts';
 import * as eventsReceived from './0009-events-received.ts';
+import * as ordering from './0010-ordering.ts';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
@@ -20,6 +21,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0007-parked-lanes': parkedLanes,
   '0008-cluster-limits': clusterLimits,
   '0009-events-received': eventsReceived,
+  '0010-ordering': ordering,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

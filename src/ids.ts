@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-export type IdPrefix = 'evt' | 'wh' | 'dlv' | 'att' | 'tok' | 'tnt' | 'ntc';
+export type IdPrefix = 'evt' | 'wh' | 'dlv' | 'att' | 'lse' | 'tok' | 'tnt' | 'ntc';
 
 let lastMs = 0;
 let lastRandom = Buffer.alloc(10);

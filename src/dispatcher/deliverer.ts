@@ -74,7 +74,7 @@ export function createDeliverer({ store, sender, templates, record, retrySchedul
       }
       await record(completion);
       if (completion.status === 'pending' && completion.dueAt !== null) hooks.due(completion.dueAt);
-      else if (claimed.delivery.orderingKey !== null) hooks.due(now()); // the next of its key is due now (outcomes.ts unblockNext)
+      else if (claimed.delivery.orderingKey !== null) hooks.due(now()); // the next of its key is due now (store/kysely/completions.ts unblockNext)
       if (gone) hooks.gone(webhook);
     },
   };

@@ -40,7 +40,7 @@ import { completionWriter } from './completions.ts';
 import { createDeliverer } from './deliverer.ts';
 import { StoreUnavailableError } from '../store/faults.ts';
 import type { Sender } from './sender.ts';
-import { createGates, outcomeOf, type Limits, type Turn } from './gates.ts';
+import { createGates, verdictOf, type Limits, type Turn } from './gates.ts';
 import { createLanes } from './lanes.ts';
 import type { Credits } from './credits.ts';
 import { createTenantShares } from './tenant-shares.ts';
@@ -205,7 +205,7 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
           soonest = undefined;
           return;
         }
-        const batch = await store.deliveries.claim(room, config.leaseMs, now(), () => newId('att'), skip);
+        const batch = await store.deliveries.claim(room, config.leaseMs, now(), () => newId('lse'), skip);
         skipping = skip;
         if (mode !== 'running') {
           await store.deliveries.release(batch.map((c) => ({ deliveryId: c.delivery.id, leaseId: c.leaseId })), now());
@@ -285,7 +285,7 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
         if (turnEnded) return;
         turnEnded = true;
         entry.leave();
-        const opened = turn.done(status === undefined ? 'neutral' : outcomeOf(status), now());
+        const opened = turn.done(status === undefined ? 'neutral' : verdictOf(status), now());
         lanes.drain(webhook.id);
         if (opened !== undefined) log.warn({ webhook: webhook.id, until: new Date(opened).toISOString() }, 'receiver failing: pausing its deliveries (circuit open)');
       };

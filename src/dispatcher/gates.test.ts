@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { BREAKER_BASE_MS, BREAKER_THRESHOLD, createGates, outcomeOf, WAITERS_PER_SLOT, type Admission } from './gates.ts';
+import { BREAKER_BASE_MS, BREAKER_THRESHOLD, createGates, verdictOf, WAITERS_PER_SLOT, type Admission } from './gates.ts';
 
 const open = { maxConcurrency: 100, rateLimit: null };
 const go = (a: Admission) => {
@@ -106,7 +106,7 @@ describe('webhook gates', () => {
   });
 
   it('counts only signs of a receiver down as failures', () => {
-    assert.deepEqual([null, 500, 503, 429, 200, 204, 400, 404, 410].map(outcomeOf),
+    assert.deepEqual([null, 500, 503, 429, 200, 204, 400, 404, 410].map(verdictOf),
       ['failure', 'failure', 'failure', 'failure', 'success', 'success', 'neutral', 'neutral', 'neutral']);
   });
 });

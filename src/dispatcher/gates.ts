@@ -16,9 +16,9 @@ export const BREAKER_MAX_MS = 300_000;
 /** Deliveries that may queue here, in claim order, for a webhook's free slot: this many per slot. */
 export const WAITERS_PER_SLOT = 4;
 
-export type Outcome = 'success' | 'failure' | 'neutral';
+export type Verdict = 'success' | 'failure' | 'neutral';
 /** `done` returns the breaker's reopening time when this outcome opened it. */
-export type Done = (outcome: Outcome, now: number) => number | undefined;
+export type Done = (verdict: Verdict, now: number) => number | undefined;
 /**
  * Go now, or park: the delivery goes to its webhook's lane (not before `until`), from which the
  * dispatcher claims as the webhook has room (see room()).
@@ -51,7 +51,7 @@ export interface Limits {
   rateLimit: number | null;
 }
 
-export const outcomeOf = (status: number | null): Outcome =>
+export const verdictOf = (status: number | null): Verdict =>
   status === null || status >= 500 || status === 429 ? 'failure' : status < 300 ? 'success' : 'neutral';
 
 export function createGates() {
@@ -73,7 +73,7 @@ export function createGates() {
     g.refilledAt = now;
   }
 
-  function finish(id: string, g: Gate, outcome: Outcome, now: number, probe: boolean): number | undefined {
+  function finish(id: string, g: Gate, outcome: Verdict, now: number, probe: boolean): number | undefined {
     let opened: number | undefined;
     if (probe) g.probing = false;
     if (outcome === 'success' || outcome === 'neutral') {

@@ -52,8 +52,8 @@ export function createLanes({ store, gates, leaseMs, log, now, freeSlots, runnin
   const claims = new Set<Promise<void>>();
   let reserved = 0; // slots promised to lane claims in flight
   let renewal: NodeJS.Timeout | undefined;
-  const parks = groupCommit<{ deliveryId: string; leaseId: string; dueAt: number; parkedFor: string }, void>(async (batch) => {
-    await store.deliveries.release(batch, now());
+  const parks = groupCommit<{ deliveryId: string; leaseId: string; dueAt: number; webhookId: string }, void>(async (batch) => {
+    await store.deliveries.park(batch, now());
     return batch.map(() => undefined);
   });
 
@@ -92,7 +92,7 @@ export function createLanes({ store, gates, leaseMs, log, now, freeSlots, runnin
     gates.park(id, now());
     lane.parking++;
     try {
-      await parks.submit({ deliveryId: claimed.delivery.id, leaseId: claimed.leaseId, dueAt: deadline(until), parkedFor: id });
+      await parks.submit({ deliveryId: claimed.delivery.id, leaseId: claimed.leaseId, dueAt: deadline(until), webhookId: id });
     } finally {
       lane.parking--;
       lane.parked++;
@@ -118,7 +118,7 @@ export function createLanes({ store, gates, leaseMs, log, now, freeSlots, runnin
     lane.draining = true;
     reserved += take;
     const before = { parking: lane.parking, parked: lane.parked };
-    const claim = store.deliveries.claimParked(id, take, leaseMs, at, () => newId('att')).then((batch) => {
+    const claim = store.deliveries.claimParked(id, take, leaseMs, at, () => newId('lse')).then((batch) => {
       reserved -= take;
       lane.draining = false;
       if (!running()) {

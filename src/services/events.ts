@@ -116,7 +116,7 @@ export function eventService(deps: ServiceDeps, eventTypes: EventTypeService) {
       handoff.giveBack(taken);
       return (taken = handoff.take(n));
     };
-    const lease = { leaseId: newId('att'), until: at + config.leaseMs, take };
+    const lease = { leaseId: newId('lse'), until: at + config.leaseMs, take };
     try {
       const stored = await store.events.ingestLeasing(tenantId, events, matcher(tenantId), newDeliveryId, at, lease);
       handoff.giveBack(taken - stored.leased.length);

@@ -271,7 +271,7 @@ for (const engineName of ENGINES) {
       assert.equal(claimed.length, 5);
       // Parked in reverse: the lane goes by creation, not by when each was parked.
       const mine = claimed.filter((c) => c.delivery.webhookId === w.id).reverse();
-      await store.deliveries.release(mine.map((c) => ({ deliveryId: c.delivery.id, leaseId: c.leaseId, dueAt: t0 + 60_000, parkedFor: w.id })), t0 + 1);
+      await store.deliveries.park(mine.map((c) => ({ deliveryId: c.delivery.id, leaseId: c.leaseId, dueAt: t0 + 60_000, webhookId: w.id })), t0 + 1);
       const parked = await store.deliveries.get('lane', mine[0]!.delivery.id);
       assert.deepEqual([parked?.delivery.status, parked?.delivery.dueAt, parked?.delivery.attempts, parked?.delivery.waitingForWebhook], ['pending', t0 + 60_000, 0, true]);
       assert.equal((await store.deliveries.list('lane', { webhookId: other.id, limit: 10 })).data[0]?.waitingForWebhook, false, 'leased, not parked');
@@ -297,19 +297,20 @@ for (const engineName of ENGINES) {
       await drain(t0);
       const ingested = await store.events.ingest('lane2', [event('l2'), event('l2'), event('l2')], match, dlv, t0);
       const [a, b, c] = await store.deliveries.claim(10, 1000, t0, lease);
-      await store.deliveries.release([{ deliveryId: a!.delivery.id, leaseId: a!.leaseId, dueAt: t0 + 1000, parkedFor: w.id }], t0);
+      await store.deliveries.park([{ deliveryId: a!.delivery.id, leaseId: a!.leaseId, dueAt: t0 + 1000, webhookId: w.id }], t0);
       await store.deliveries.renewParked([w.id], t0 + 5000, t0 + 1);
       assert.equal((await store.deliveries.get('lane2', a!.delivery.id))?.delivery.dueAt, t0 + 5000);
       await store.deliveries.renewParked([w.id], t0 + 2000, t0 + 1);
       assert.equal((await store.deliveries.get('lane2', a!.delivery.id))?.delivery.dueAt, t0 + 5000, 'never brought forward');
 
       // A retry parked as it fell due (its breaker open), and one due later, not parked.
-      await store.deliveries.release([{ deliveryId: b!.delivery.id, leaseId: b!.leaseId, dueAt: t0 + 70_000, parkedFor: w.id }, { deliveryId: c!.delivery.id, leaseId: c!.leaseId, dueAt: t0 + 90_000 }], t0 + 2);
+      await store.deliveries.park([{ deliveryId: b!.delivery.id, leaseId: b!.leaseId, dueAt: t0 + 70_000, webhookId: w.id }], t0 + 2);
+      await store.deliveries.release([{ deliveryId: c!.delivery.id, leaseId: c!.leaseId, dueAt: t0 + 90_000 }], t0 + 2);
       assert.equal((await store.deliveries.get('lane2', b!.delivery.id))?.delivery.dueAt, t0 + 70_000, 'due at the deadline');
       assert.equal((await store.deliveries.get('lane2', c!.delivery.id))?.delivery.dueAt, t0 + 90_000, 'a later retry keeps its time');
       const lane = await store.deliveries.claimParked(w.id, 10, 1000, t0 + 3, lease);
       assert.deepEqual(lane.map((x) => x.event.id), ingested.slice(0, 2).map((r) => r.event.id), 'the retry joined the lane, in creation order');
-      await store.deliveries.release(lane.map((x) => ({ deliveryId: x.delivery.id, leaseId: x.leaseId, dueAt: t0 + 60_000, parkedFor: w.id })), t0 + 4);
+      await store.deliveries.park(lane.map((x) => ({ deliveryId: x.delivery.id, leaseId: x.leaseId, dueAt: t0 + 60_000, webhookId: w.id })), t0 + 4);
 
       await store.deliveries.unpark([w.id], t0 + 5);
       assert.equal((await store.deliveries.claimParked(w.id, 10, 1000, t0 + 5, lease)).length, 0, 'the lane is empty');
@@ -325,7 +326,7 @@ for (const engineName of ENGINES) {
       await store.events.ingest('lane3', [event('l3'), event('l3')], match, dlv, t0);
       const park = async (now: number) => {
         const claimed = await store.deliveries.claim(10, 1000, now, lease);
-        await store.deliveries.release(claimed.map((x) => ({ deliveryId: x.delivery.id, leaseId: x.leaseId, dueAt: now + 60_000, parkedFor: w.id })), now);
+        await store.deliveries.park(claimed.map((x) => ({ deliveryId: x.delivery.id, leaseId: x.leaseId, dueAt: now + 60_000, webhookId: w.id })), now);
         return claimed.length;
       };
       assert.equal(await park(t0), 2);

@@ -250,12 +250,13 @@ export interface Store {
      * resets it), in one transaction; a lost lease is skipped. Returns the records that changed.
      */
     complete(completions: readonly Completion[], now: number): Promise<FailureRecord[]>;
+    /** Gives leased deliveries back untouched: due at `dueAt` (default now), attempt count unchanged. */
+    release(leases: readonly { deliveryId: string; leaseId: string; dueAt?: number }[], now: number): Promise<void>;
     /**
-     * Gives leased deliveries back untouched: due at `dueAt` (default now), attempt count unchanged.
-     * With `parkedFor`, into that webhook's lane (claimParked), `dueAt` being only a deadline: a
-     * lane nobody drains any more (its worker died) is claimed as usual from then on.
+     * Parks leased deliveries in their webhook's lane (claimParked), untouched: `dueAt` is only a
+     * deadline, after which a lane nobody drains any more (its worker died) is claimed as usual.
      */
-    release(leases: readonly { deliveryId: string; leaseId: string; dueAt?: number; parkedFor?: string }[], now: number): Promise<void>;
+    park(parks: readonly { deliveryId: string; leaseId: string; dueAt: number; webhookId: string }[], now: number): Promise<void>;
     /** Leases up to `limit` of a webhook's parked deliveries, oldest first, whatever their due time. */
     claimParked(webhookId: string, limit: number, leaseMs: number, now: number, newLeaseId: IdMaker): Promise<ClaimedDelivery[]>;
     /** Pushes these leases' end to `until` (the worker holding them lives); returns the ids of the deliveries still leased so. */

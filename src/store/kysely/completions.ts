@@ -1,4 +1,4 @@
-// Recording a batch of attempt results in a constant number of statements, whatever the batch's
+// Recording a batch of completions (what came of each attempt) in a constant number of statements, whatever the batch's
 // size: one UPDATE … FROM (VALUES …) for the webhooks' failure records, one for the deliveries,
 // one multi-row INSERT for the attempts. Per-row statements cost a round trip each on
 // PostgreSQL and a statement each on SQLite; the dispatcher records thousands a second.
@@ -16,21 +16,22 @@ const integer = (v: number): RawBuilder<number> => sql`CAST(${v} AS integer)`;
 export const text = (v: string | null): RawBuilder<string | null> => sql`CAST(${v} AS text)`;
 
 
-interface Outcome { webhookId: string; tenantId: string; lastSuccessAt: number | null; failuresAfter: number; firstFailureAfter: number | null }
+/** A batch's net effect on one webhook's failure record. */
+interface WebhookTally { webhookId: string; tenantId: string; lastSuccessAt: number | null; failuresAfter: number; firstFailureAfter: number | null }
 
 /** Each webhook's net change: a success in the batch resets it to the failures that followed. */
-function outcomesByWebhook(completions: readonly Completion[]): Outcome[] {
-  const outcomes = new Map<string, Outcome>();
+function talliesByWebhook(completions: readonly Completion[]): WebhookTally[] {
+  const tallies = new Map<string, WebhookTally>();
   for (const c of completions) {
     const a = c.attempt;
     // A template that fails is the owner's doing, and a result we could not record ours, not the receiver's: neither counts.
     if (!a || a.errorKind === 'template' || a.errorKind === 'internal') continue;
-    const o = outcomes.get(c.webhookId) ?? { webhookId: c.webhookId, tenantId: c.tenantId, lastSuccessAt: null, failuresAfter: 0, firstFailureAfter: null };
+    const o = tallies.get(c.webhookId) ?? { webhookId: c.webhookId, tenantId: c.tenantId, lastSuccessAt: null, failuresAfter: 0, firstFailureAfter: null };
     if (a.succeeded) Object.assign(o, { lastSuccessAt: a.startedAt, failuresAfter: 0, firstFailureAfter: null });
     else Object.assign(o, { failuresAfter: o.failuresAfter + 1, firstFailureAfter: o.firstFailureAfter ?? a.startedAt });
-    outcomes.set(c.webhookId, o);
+    tallies.set(c.webhookId, o);
   }
-  return [...outcomes.values()].sort((a, b) => (a.webhookId < b.webhookId ? -1 : 1));
+  return [...tallies.values()].sort((a, b) => (a.webhookId < b.webhookId ? -1 : 1));
 }
 
 /**
@@ -39,9 +40,9 @@ function outcomesByWebhook(completions: readonly Completion[]): Outcome[] {
  * takes anyway: it leaves ingest's foreign-key checks (FOR KEY SHARE on the same webhooks) free
  * to go on, where FOR UPDATE made ingest and the workers wait on each other, and deadlock.
  */
-async function updateFailureRecords(trx: Db, outcomes: Outcome[], lockRows: boolean): Promise<FailureRecord[]> {
+async function updateFailureRecords(trx: Db, tallies: WebhookTally[], lockRows: boolean): Promise<FailureRecord[]> {
   const records: FailureRecord[] = [];
-  for (const part of chunks(outcomes)) {
+  for (const part of chunks(tallies)) {
     const ids = part.map((o) => o.webhookId);
     if (lockRows) await sql`SELECT id FROM webhooks WHERE id IN (${sql.join(ids)}) ORDER BY id FOR NO KEY UPDATE`.execute(trx);
     const values = sql.join(part.map((o) => sql`(${o.webhookId}, ${bigint(o.lastSuccessAt)}, ${integer(o.failuresAfter)}, ${bigint(o.firstFailureAfter)})`));
@@ -131,7 +132,7 @@ export async function recordCompletions(db: Kysely<Database>, completions: reado
     if (problems.length) throw new RowValueError(problems.map((p) => ({ ...p, field: `${c.deliveryId}.${p.field}` })));
   }
   return db.transaction().execute(async (trx) => {
-    const records = await updateFailureRecords(trx, outcomesByWebhook(completions), lockRows);
+    const records = await updateFailureRecords(trx, talliesByWebhook(completions), lockRows);
     const moved = await updateDeliveries(trx, completions, now);
     await insertAttempts(trx, completions, new Set(moved.map((m) => m.id)));
     const ended = moved.flatMap((m) => (m.ordering_key !== null && ENDED.has(m.status) ? [{ webhook_id: m.webhook_id, ordering_key: m.ordering_key }] : []));

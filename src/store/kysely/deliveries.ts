@@ -6,7 +6,7 @@ import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database, DeliveriesTable } from '../schema.ts';
 import type { ClaimedDelivery, Store } from '../store.ts';
 import { chunks, toAttempt, toDelivery, toEvent } from './rows.ts';
-import { bigint, recordCompletions, text } from './outcomes.ts';
+import { bigint, recordCompletions, text } from './completions.ts';
 import { readWebhook } from './webhooks.ts';
 import type { SecretBox } from './secrets.ts';
 
@@ -74,6 +74,17 @@ export function deliveryQueries({ db, queue, box, claimLock, lockRows }: QueuePa
     });
   }
 
+  /** Leased deliveries back to pending, untouched: due at `dueAt`, in `lane` (parked) or in none. */
+  async function giveBack(leases: readonly { deliveryId: string; leaseId: string; dueAt: number; lane: string | null }[], now: number): Promise<void> {
+    for (const part of chunks(leases)) {
+      const values = sql.join(part.map((l) => sql`(${l.deliveryId}, ${l.leaseId}, ${bigint(l.dueAt)}, ${text(l.lane)})`));
+      await sql`
+        WITH v(d_id, d_lease, d_due, d_parked) AS (VALUES ${values})
+        UPDATE deliveries SET status = 'pending', due_at = v.d_due, lease_id = NULL, parked_for = v.d_parked, updated_at = ${bigint(now)}
+        FROM v WHERE deliveries.id = v.d_id AND deliveries.lease_id = v.d_lease`.execute(queue);
+    }
+  }
+
   return {
     async get(tenantId, id) {
       const row = await db.selectFrom('deliveries').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
@@ -103,14 +114,12 @@ export function deliveryQueries({ db, queue, box, claimLock, lockRows }: QueuePa
       return recordCompletions(queue, completions, now, lockRows);
     },
 
-    async release(leases, now) {
-      for (const part of chunks(leases)) {
-        const values = sql.join(part.map((l) => sql`(${l.deliveryId}, ${l.leaseId}, ${bigint(l.dueAt ?? now)}, ${text(l.parkedFor ?? null)})`));
-        await sql`
-          WITH v(d_id, d_lease, d_due, d_parked) AS (VALUES ${values})
-          UPDATE deliveries SET status = 'pending', due_at = v.d_due, lease_id = NULL, parked_for = v.d_parked, updated_at = ${bigint(now)}
-          FROM v WHERE deliveries.id = v.d_id AND deliveries.lease_id = v.d_lease`.execute(queue);
-      }
+    release(leases, now) {
+      return giveBack(leases.map((l) => ({ ...l, dueAt: l.dueAt ?? now, lane: null })), now);
+    },
+
+    park(parks, now) {
+      return giveBack(parks.map((p) => ({ ...p, lane: p.webhookId })), now);
     },
 
     // Not a change of state: updated_at stays as it was.

@@ -51,7 +51,7 @@ const pairOf = (webhookId: string, key: string): string => `${webhookId}\n${key}
 /**
  * Order of key (migrations/0010): each new delivery with an ordering key behind a live delivery
  * of the same webhook and key (stored before, or earlier in this batch) waits, blocked, with no
- * due time; the one ahead lets it go when it ends (outcomes.ts unblockNext). On PostgreSQL the
+ * due time; the one ahead lets it go when it ends (completions.ts unblockNext). On PostgreSQL the
  * latest live delivery of each key is read FOR SHARE, its status checked again once locked: a
  * result writer ending it meanwhile either commits first (then it is no longer live here, and
  * nothing waits) or waits for this transaction (then it finds and lets go what is blocked here).

@@ -8,7 +8,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../schema.ts';
 import type { Store } from '../store.ts';
 import type { ClaimLock } from './deliveries.ts';
-import { bigint, text } from './outcomes.ts';
+import { bigint, text } from './completions.ts';
 
 export function limitQueries(db: Kysely<Database>, claimLock: ClaimLock): Store['limits'] {
   // Slot rows, made once per webhook and size in this process: a taking statement only updates.

@@ -59,7 +59,7 @@ describe('PostgreSQL queue query plans', () => {
     await store.deliveries.claim(10, 30_000, now, () => newId('att'), ['globex', 'initech']);
     // A saturated webhook's lane: parks, the lane's claim, its renewal, and emptying it on stop.
     const more = await store.deliveries.claim(100, 30_000, now, () => newId('att'));
-    await store.deliveries.release(more.map((c) => ({ deliveryId: c.delivery.id, leaseId: c.leaseId, dueAt: now + 30_000, parkedFor: webhook.id })), now);
+    await store.deliveries.park(more.map((c) => ({ deliveryId: c.delivery.id, leaseId: c.leaseId, dueAt: now + 30_000, webhookId: webhook.id })), now);
     await store.deliveries.renewParked([webhook.id], now + 60_000, now);
     assert.equal((await store.deliveries.claimParked(webhook.id, 10, 30_000, now, () => newId('att'))).length, 10);
     await store.deliveries.unpark([webhook.id], now);

@@ -65,7 +65,7 @@ describe('SQLite query plans', () => {
       deliveryId: first!.delivery.id, leaseId: first!.leaseId, tenantId: 'acme', webhookId: webhook.id, status: 'pending', dueAt: now + 1000,
       attempt: { id: newId('att'), startedAt: now, durationMs: 3, succeeded: false, response: null, errorKind: 'connection_refused', errorMessage: 'refused', request: { method: 'POST', url: webhook.url, headers: {}, body: '{}' } },
     }], now);
-    await store.deliveries.release([{ deliveryId: second!.delivery.id, leaseId: second!.leaseId, dueAt: now + 500, parkedFor: webhook.id }], now);
+    await store.deliveries.park([{ deliveryId: second!.delivery.id, leaseId: second!.leaseId, dueAt: now + 500, webhookId: webhook.id }], now);
     await store.deliveries.renewParked([webhook.id], now + 1000, now);
     const [parked] = await store.deliveries.claimParked(webhook.id, 10, 30_000, now, () => newId('att'));
     await store.deliveries.release([{ deliveryId: parked!.delivery.id, leaseId: parked!.leaseId, dueAt: now + 500 }], now);

@@ -16,6 +16,8 @@ import { StoreUnavailableError } from '../store/faults.ts';
 const WAIT_MS = 10_000;
 const RETRY_FIRST_MS = 10;
 const RETRY_MAX_MS = 200;
+const HANDOVERS_MAX = 16;
+const LINGER_MS = 5;
 /**
  * Requests a rate's cell lets through at once: barely more than one, so that any second holds at
  * most rate + 1 requests, as "at most rate_limit a second" says; the tenth over one absorbs the
@@ -44,6 +46,20 @@ export function createClusterLimits({ store, leaseMs, log, now, running }: Clust
   // in claim order, and racing each other to the store would reorder them.
   const queues = new Map<string, Promise<unknown>>();
   const leaving = new Map<string, Set<Promise<void>>>(); // slots on their way back, per webhook
+  // Per webhook, the slots this process holds, and the entry (one at a time: queued) waiting for
+  // one of them: a request that ends hands its slot straight to it, with no round trip, so a
+  // serial webhook keeps its pace. After HANDOVERS_MAX in a row the slot goes back to the store
+  // instead, and other workers get their turn.
+  // A slot whose request ended with no entry waiting lingers a moment (LINGER_MS) before it goes
+  // back: the webhook's next delivery here is usually on its way (the gate in memory lets it go
+  // as this one ends), and takes it as it is.
+  interface Mine { holding: number; waiting?: ((holder: string) => void) | undefined; streak: number; idle: Map<string, NodeJS.Timeout> }
+  const mine = new Map<string, Mine>();
+  const local = (webhookId: string): Mine => {
+    let m = mine.get(webhookId);
+    if (!m) mine.set(webhookId, m = { holding: 0, streak: 0, idle: new Map() });
+    return m;
+  };
 
   function renewLater(): void {
     timer ??= setInterval(() => {
@@ -64,24 +80,54 @@ export function createClusterLimits({ store, leaseMs, log, now, running }: Clust
     return run;
   }
 
-  /** Gives the slot back at once; this process's next entry to the webhook waits for it (leaving), rather than race it and find no slot. */
+  /**
+   * Hands the slot to this process's entry waiting for one, or lets it linger for the next, or
+   * (after HANDOVERS_MAX in a row) gives it back to the store at once; this process's next entry
+   * then waits for it (leaving), rather than race it and find no slot.
+   */
   function leaver(webhookId: string, holder: string): () => void {
     let left = false;
     return () => {
       if (left) return;
       left = true;
+      const m = local(webhookId);
+      if (m.streak < HANDOVERS_MAX) {
+        if (m.waiting) {
+          const next = m.waiting;
+          m.waiting = undefined;
+          m.streak++;
+          next(holder); // the row keeps its holder id, renewed as before
+          return;
+        }
+        m.idle.set(holder, setTimeout(() => {
+          m.idle.delete(holder);
+          giveBack(webhookId, holder);
+        }, LINGER_MS));
+        return;
+      }
+      giveBack(webhookId, holder);
+    };
+  }
+
+  /** The slot back to the store, for any worker. */
+  function giveBack(webhookId: string, holder: string): void {
+    const m = local(webhookId);
+    {
+      m.streak = 0;
+      m.holding--;
+      if (m.holding === 0 && !m.waiting) mine.delete(webhookId);
       held.delete(holder);
       const going = store.limits.leave(webhookId, holder).catch((err: unknown) => {
         // Left held, it is free again once its lease runs out.
         if (!(err instanceof StoreUnavailableError)) log.error({ err, webhook: webhookId }, 'could not give back a webhook slot');
       });
-      const mine = leaving.get(webhookId) ?? new Set<Promise<void>>();
-      leaving.set(webhookId, mine.add(going));
+      const returning = leaving.get(webhookId) ?? new Set<Promise<void>>();
+      leaving.set(webhookId, returning.add(going));
       void going.then(() => {
-        mine.delete(going);
-        if (mine.size === 0 && leaving.get(webhookId) === mine) leaving.delete(webhookId);
+        returning.delete(going);
+        if (returning.size === 0 && leaving.get(webhookId) === returning) leaving.delete(webhookId);
       });
-    };
+    }
   }
 
 
@@ -104,24 +150,59 @@ export function createClusterLimits({ store, leaseMs, log, now, running }: Clust
       }
     }
     if (max === null) return { go: true, leave: () => {} };
+    const lingering = local(webhook.id).idle.entries().next().value;
+    if (lingering) {
+      const [idleHolder, timer] = lingering;
+      clearTimeout(timer);
+      local(webhook.id).idle.delete(idleHolder);
+      local(webhook.id).streak++;
+      return { go: true, leave: leaver(webhook.id, idleHolder) };
+    }
     for (let retry = RETRY_FIRST_MS; ; retry = Math.min(RETRY_MAX_MS, retry * 2)) {
       await Promise.all(leaving.get(webhook.id) ?? []);
       if (await store.limits.enter(webhook.id, max, holder, now() + leaseMs, now())) {
         held.set(holder, webhook.id);
+        local(webhook.id).holding++;
         renewLater();
         return { go: true, leave: leaver(webhook.id, holder) };
       }
       // Every slot is held by a request in flight, here or elsewhere: one ends soon.
       if (now() + retry > giveUpAt || !running()) return { go: false, until: now() + retry };
-      await pause(retry);
+      const m = local(webhook.id);
+      if (m.holding === 0) {
+        await pause(retry);
+        continue;
+      }
+      // One of ours: it hands its slot over when its receiver answers (or the retry looks again).
+      const handed = await new Promise<string | undefined>((resolve) => {
+        const timer = setTimeout(() => {
+          if (m.waiting === take) m.waiting = undefined;
+          resolve(undefined);
+        }, retry);
+        const take = (h: string): void => {
+          clearTimeout(timer);
+          resolve(h);
+        };
+        m.waiting = take;
+      });
+      if (handed !== undefined) return { go: true, leave: leaver(webhook.id, handed) };
     }
   }
 
   return {
     enter,
-    stop(): void {
+    /** Gives back the slots lingering here, and waits for every slot on its way back. */
+    async stop(): Promise<void> {
       clearInterval(timer);
       timer = undefined;
+      for (const [webhookId, m] of [...mine]) {
+        for (const [holder, linger] of [...m.idle]) {
+          clearTimeout(linger);
+          m.idle.delete(holder);
+          giveBack(webhookId, holder);
+        }
+      }
+      await Promise.all([...leaving.values()].flatMap((set) => [...set]));
     },
   };
 }

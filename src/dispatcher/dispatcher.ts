@@ -366,7 +366,7 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
       await writer.drain();
       await lanes.close();
       await leases.stop();
-      shared.stop();
+      await shared.stop();
       mode = 'stopped';
     },
     get inFlight(): number {

@@ -3,7 +3,7 @@
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { runBench } from '../../bench/harness.ts';
-import { ENGINES, KINDS, resolveOptions, type BenchFlags, type Kind } from '../../bench/options.ts';
+import { DEFAULT_KINDS, ENGINES, KINDS, resolveOptions, type BenchFlags, type Kind } from '../../bench/options.ts';
 import type { Engine } from '../../bench/stores.ts';
 import { ROOT } from '../../bench/relais-child.ts';
 
@@ -31,7 +31,7 @@ export function benchCommand(name = 'bench'): Command {
   return new Command(name)
     .description('benchmark: the raw HTTP limit, then Relais end to end on SQLite and PostgreSQL (see README)')
     .option('--engine <engines>', 'sqlite or postgres (default: both)', list(engine))
-    .option('--scenario <names>', `some of ${KINDS.join(', ')} (comma-separated; default: all)`, list(kind))
+    .option('--scenario <names>', `some of ${KINDS.join(', ')} (comma-separated; default: ${DEFAULT_KINDS.join(', ')})`, list(kind))
     .option('--events <n>', 'events of the single and batch scenarios (20,000; --quick 2,000)', count)
     .option('--webhooks <n>', 'fan-out: webhooks one event goes to (1,000)', count)
     .option('--rounds <n>', 'fan-out: events sent one after the other (5; --quick 2)', count)

@@ -6,7 +6,7 @@ import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { Database } from '../schema.ts';
 import type { Completion, FailureRecord } from '../store.ts';
 import { completionProblems, RowValueError } from '../row-limits.ts';
-import { chunks, json, jsonOrNull } from './rows.ts';
+import { byId, chunks, json, jsonOrNull } from './rows.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -70,7 +70,7 @@ interface Moved { id: string; webhook_id: string; ordering_key: string | null; s
 async function updateDeliveries(trx: Db, completions: readonly Completion[], now: number): Promise<Moved[]> {
   const updated: Moved[] = [];
   // In id order, as every transaction takes delivery rows (kysely/store.ts).
-  const ordered = [...completions].sort((a, b) => (a.deliveryId < b.deliveryId ? -1 : a.deliveryId > b.deliveryId ? 1 : 0));
+  const ordered = [...completions].sort(byId((c) => c.deliveryId));
   for (const part of chunks(ordered)) {
     const values = sql.join(part.map((c) => sql`(${c.deliveryId}, ${c.leaseId}, ${c.status}, ${bigint(c.dueAt)}, ${integer(c.attempt ? 1 : 0)}, ${bigint(c.attempt?.startedAt ?? null)}, ${integer(c.attempt?.response?.status ?? 0)})`));
     const result = await sql<Moved>`

@@ -5,7 +5,7 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database, DeliveriesTable } from '../schema.ts';
 import type { ClaimedDelivery, Store } from '../store.ts';
-import { chunks, toAttempt, toDelivery, toEvent } from './rows.ts';
+import { byId, chunks, toAttempt, toDelivery, toEvent } from './rows.ts';
 import { bigint, recordCompletions, text } from './completions.ts';
 import { readWebhook } from './webhooks.ts';
 import type { SecretBox } from './secrets.ts';
@@ -126,7 +126,7 @@ export function deliveryQueries({ db, queue, box, claimLock, lockRows }: QueuePa
     async renew(leases, until) {
       const kept: string[] = [];
       // In id order (the lock order: kysely/store.ts).
-      const ordered = [...leases].sort((a, b) => (a.deliveryId < b.deliveryId ? -1 : a.deliveryId > b.deliveryId ? 1 : 0));
+      const ordered = [...leases].sort(byId((l) => l.deliveryId));
       for (const part of chunks(ordered)) {
         const values = sql.join(part.map((l) => sql`(${l.deliveryId}, ${l.leaseId})`));
         const { rows } = await sql<{ id: string }>`

@@ -5,7 +5,7 @@ import { sql, type Insertable, type Kysely, type Selectable, type Transaction } 
 import type { RelaisEvent, Webhook } from '../../core/model.ts';
 import type { DeliveriesTable, Database, EventsTable, WebhooksTable } from '../schema.ts';
 import type { ClaimedDelivery, IngestResult, NewEvent, ReceivedEvent, Store } from '../store.ts';
-import { chunks, json, jsonOrNull, toDelivery, toEvent, toWebhook } from './rows.ts';
+import { byId, chunks, json, jsonOrNull, toDelivery, toEvent, toWebhook } from './rows.ts';
 import type { SecretBox } from './secrets.ts';
 import { readWebhook } from './webhooks.ts';
 
@@ -98,7 +98,7 @@ export function eventQueries(db: Kysely<Database>, box: SecretBox, lockRows: boo
             batchKeys.add(e.idempotencyKey);
           }
           // In id order whatever order the matcher answers in: the inserts lock webhooks in this order (lock order: store.ts).
-          const targets = match(webhooks, e).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+          const targets = match(webhooks, e).sort(byId((w) => w.id));
           fresh.push({
             event: e,
             targets,

@@ -128,3 +128,6 @@ export function chunks<T>(items: readonly T[], size = 1_000): T[][] {
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
 }
+
+/** Sorts by an id, ascending: the order every transaction takes rows in (lock order: store.ts). */
+export const byId = <T>(id: (item: T) => string) => (a: T, b: T): number => (id(a) < id(b) ? -1 : id(a) > id(b) ? 1 : 0);

@@ -44,6 +44,11 @@ export interface Config {
   /** With both roles: the dispatcher runs in a thread of its own, so the API and deliveries use two cores. */
   dispatchThread: boolean;
   /**
+   * Ingest stores fresh deliveries already leased to this process's idle dispatcher and hands them
+   * over, rather than have it claim them (dispatcher/ingest-leasing.ts); off to compare.
+   */
+  handOff: boolean;
+  /**
    * Tells this process apart from others sharing the database: its threads ignore its own
    * NOTIFYs (they wake each other in-process). Made at start, never read from the environment.
    */
@@ -133,6 +138,7 @@ export function loadConfig(env: Env = process.env): Config {
     webhookConcurrency: intVar(env, 'RELAIS_WEBHOOK_CONCURRENCY', 64, 1),
     roles: roles.length ? { api: roles.includes('api'), worker: roles.includes('worker') } : { api: true, worker: true },
     dispatchThread: boolVar(env, 'RELAIS_DISPATCH_THREAD', true),
+    handOff: boolVar(env, 'RELAIS_HANDOFF', true),
     processId: randomUUID(),
     logLevel: env.RELAIS_LOG_LEVEL || 'info',
   };

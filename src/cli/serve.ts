@@ -13,7 +13,7 @@ export async function serve(): Promise<void> {
   const lines = [
     `Relais is running on ${engine}`,
     url ? `  API and page:  ${url}   (API docs: ${url}/docs)` : '  API and page:  off (RELAIS_ROLES)',
-    `  Dispatcher:    ${relais.dispatching === 'off' ? 'off (RELAIS_ROLES)' : `on${relais.dispatching === 'thread' ? ', in its own thread' : ''}, ${config.concurrency} concurrent deliveries`}`,
+    `  Dispatcher:    ${relais.engine.placement === 'off' ? 'off (RELAIS_ROLES)' : `on${relais.engine.placement === 'thread' ? ', in its own thread' : ''}, ${config.concurrency} concurrent deliveries`}`,
     `  Admin token:   ${token}   (${source === 'environment' ? 'from RELAIS_ADMIN_TOKEN' : 'generated on first start, stored in the database'})`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);

@@ -1,6 +1,6 @@
 // The dispatcher's free slots, as credits ingest may spend: a delivery ingest makes with a credit
 // is stored already leased to this process's dispatcher and handed to it straight after the commit
-// (Dispatcher.accept), with no claim to find it and no query to load its event. One Int32 in
+// (ingest-leasing.ts, Scheduler.receive), with no claim to find it and no query to load its event. One Int32 in
 // shared memory, so the API's thread and a dispatcher thread both see it.
 //
 // The dispatcher publishes credits only while it has no backlog: deliveries waiting in the store

@@ -1,10 +1,11 @@
-// Inside the dispatcher thread: a Relais with the worker role only, on its own store connection,
-// sender and services, exactly as a worker process would run. Its log lines go to the main
-// thread, which writes them where the rest of the process logs.
+// Inside the dispatcher thread: the store, services and delivery engine a worker process has
+// (assemble.ts), on the thread's own store connection, and no API. The main thread has migrated
+// the store already. Log lines go to the main thread, which writes them where the rest of the
+// process logs.
 import { parentPort, workerData } from 'node:worker_threads';
+import { assemble } from '../assemble.ts';
 import type { Config } from '../config.ts';
 import { createLogger } from '../log.ts';
-import { createRelais } from '../main.ts';
 import type { FromThread, ToThread } from './thread.ts';
 
 const port = parentPort!;
@@ -13,16 +14,16 @@ const { config, credits } = workerData as { config: Config; credits?: SharedArra
 const log = createLogger(config.logLevel, { write: (line: string) => send({ type: 'log', line }) }).child({ thread: 'dispatcher' });
 
 try {
-  const relais = await createRelais({ ...config, roles: { api: false, worker: true }, dispatchThread: false }, log, { credits });
-  await relais.start();
+  const { store, engine, close } = assemble({ ...config, roles: { api: false, worker: true }, dispatchThread: false }, log, { credits });
+  await engine.start();
   port.on('message', (message: ToThread) => {
-    if (message.type === 'stop') void relais.stop(message.graceMs).then(() => send({ type: 'stopped' }), (err: unknown) => send({ type: 'failed', message: String(err) }));
+    if (message.type === 'stop') void close(message.graceMs).then(() => send({ type: 'stopped' }), (err: unknown) => send({ type: 'failed', message: String(err) }));
   });
   send({ type: 'started' });
   // The LISTEN connection's state, for the main thread's /healthz: looked at twice a second, sent when it changes.
   let listening: boolean | undefined;
   setInterval(() => {
-    const now = relais.store.dueSignal.listening;
+    const now = store.dueSignal.listening;
     if (now !== undefined && now !== listening) send({ type: 'listening', up: (listening = now) });
   }, 500).unref();
 } catch (err) {

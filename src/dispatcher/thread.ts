@@ -1,7 +1,7 @@
 // The dispatcher in a thread of its own (RELAIS_DISPATCH_THREAD, on by default when one process
 // runs both roles): Node runs JavaScript on one core per thread, and a process that both accepts
 // events and delivers them is CPU-bound on that one core while the machine's others idle. The
-// thread is a worker-role Relais (thread-main.ts) on its own store connection; ingest wakes it
+// thread builds what a worker process has (thread-main.ts) on its own store connection; ingest wakes it
 // and hands it fresh deliveries through the wake channel, spending the credits the thread
 // publishes in the memory they share. Should it die, it is started again: its leased deliveries
 // fall due when their leases end, so nothing is lost.

@@ -1,5 +1,5 @@
 // Between the threads of one process (the API's and the dispatcher's): "work is due", and the
-// deliveries ingest stored leased to the dispatcher (credits.ts). A BroadcastChannel named after
+// deliveries ingest stored leased to the dispatcher (ingest-leasing.ts). A BroadcastChannel named after
 // the process id they share (Config.processId), so that two Relais in one process (tests standing
 // in for separate processes) do not wake each other: those must hear of each other through the
 // store, as real processes do. A channel never hears its own messages.
@@ -7,12 +7,12 @@ import { BroadcastChannel } from 'node:worker_threads';
 import type { Config } from '../config.ts';
 import type { ClaimedDelivery } from '../store/store.ts';
 
-type Message = { type: 'due' } | { type: 'leased'; batch: ClaimedDelivery[] };
+type Message = { type: 'due' } | { type: 'handedOver'; batch: readonly ClaimedDelivery[] };
 
 export interface WakeChannel {
   notify(): void;
-  handOff(batch: ClaimedDelivery[]): void;
-  listen(on: { due: () => void; leased: (batch: ClaimedDelivery[]) => void }): void;
+  handOver(batch: readonly ClaimedDelivery[]): void;
+  listen(on: { due: () => void; handedOver: (batch: readonly ClaimedDelivery[]) => void }): void;
   close(): void;
 }
 
@@ -22,12 +22,12 @@ export function wakeChannel(config: Pick<Config, 'processId'>): WakeChannel {
   const post = (message: Message): void => channel.postMessage(message);
   return {
     notify: () => post({ type: 'due' }),
-    handOff: (batch) => post({ type: 'leased', batch }),
+    handOver: (batch) => post({ type: 'handedOver', batch }),
     listen(on) {
       channel.onmessage = (e) => {
         const message = (e as { data: Message }).data;
         if (message.type === 'due') on.due();
-        else on.leased(message.batch);
+        else on.handedOver(message.batch);
       };
     },
     close: () => channel.close(),

@@ -5,15 +5,23 @@ import type { Config } from '../config.ts';
 import type { TemplateRenderer } from '../render/renderer.ts';
 import type { ClaimedDelivery, Store } from '../store/store.ts';
 
-/**
- * This process's dispatcher, taking fresh deliveries straight from ingest while it has free slots
- * (dispatcher/credits.ts): `take` reserves slots, `giveBack` returns the ones a failed ingest did
- * not use, `deliver` hands over what was stored leased to it.
- */
-export interface Handoff {
+/** One ingest's hold on the dispatcher's free slots. */
+export interface SlotReservation {
+  /**
+   * Takes up to `n` slots in place of what this reservation held: a transaction that collided is
+   * run again by the store, and takes again.
+   */
   take(n: number): number;
-  giveBack(n: number): void;
-  deliver(leased: ClaimedDelivery[]): void;
+  /** The ingest committed `leased` (handed over now) or, with none, failed: the unused slots go back. */
+  settle(leased?: readonly ClaimedDelivery[]): void;
+}
+
+/**
+ * The leasing port: ingest stores fresh deliveries already leased to this process's dispatcher
+ * while it has free slots (dispatcher/ingest-leasing.ts implements it), one reservation per ingest.
+ */
+export interface IngestLeasing {
+  reserve(): SlotReservation;
 }
 
 export interface ServiceDeps {
@@ -21,10 +29,9 @@ export interface ServiceDeps {
   config: Config;
   now: () => number;
   wake: () => void;
-  /** None when this process does not deliver, or for services that must not hand work over. */
-  handoff?: Handoff | undefined;
+  /** None when this process does not deliver. */
+  leasing?: IngestLeasing | undefined;
   log: Logger;
   /** Renders `template` bodies in the sandbox, for previews (the dispatcher is handed the same pool). */
   templates: TemplateRenderer;
-
 }

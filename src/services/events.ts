@@ -21,7 +21,7 @@ interface IngestCall { tenantId: string; events: NewEvent[] }
 const newDeliveryId = (): string => newId('dlv');
 
 export function eventService(deps: ServiceDeps, eventTypes: EventTypeService) {
-  const { store, now, wake, log, handoff, config } = deps;
+  const { store, now, wake, log, leasing, config } = deps;
 
   /** Type patterns and filters, then the webhook's condition; a condition that errors skips it. */
   function matcher(tenantId: string): Matcher {
@@ -109,21 +109,15 @@ export function eventService(deps: ServiceDeps, eventTypes: EventTypeService) {
   /** Stores the events; the deliveries this process's dispatcher has room for go to it at once, already leased. */
   async function storeLeasing(tenantId: string, events: NewEvent[]): Promise<{ results: IngestResult[]; leased: ClaimedDelivery[] }> {
     const at = now();
-    if (!handoff) return { results: await store.events.ingest(tenantId, events, matcher(tenantId), newDeliveryId, at), leased: [] };
-    let taken = 0;
-    // A transaction that collided is run again by the store, and takes again: what the first run took goes back first.
-    const take = (n: number): number => {
-      handoff.giveBack(taken);
-      return (taken = handoff.take(n));
-    };
-    const lease = { leaseId: newId('lse'), until: at + config.leaseMs, take };
+    if (!leasing) return { results: await store.events.ingest(tenantId, events, matcher(tenantId), newDeliveryId, at), leased: [] };
+    const slots = leasing.reserve();
+    const lease = { leaseId: newId('lse'), until: at + config.leaseMs, take: slots.take };
     try {
       const stored = await store.events.ingestLeasing(tenantId, events, matcher(tenantId), newDeliveryId, at, lease);
-      handoff.giveBack(taken - stored.leased.length);
-      if (stored.leased.length) handoff.deliver(stored.leased);
+      slots.settle(stored.leased);
       return stored;
     } catch (err) {
-      handoff.giveBack(taken); // nothing was stored: the slots are the dispatcher's again
+      slots.settle(); // nothing was stored: the slots are the dispatcher's again
       throw err;
     }
   }

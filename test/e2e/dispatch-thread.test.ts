@@ -23,8 +23,8 @@ for (const engine of ENGINES) {
     });
 
     it('delivers from its own thread, woken by ingest at once', async () => {
-      assert.equal(t.relais.dispatching, 'thread');
-      assert.equal(t.relais.dispatcher, undefined, 'no dispatcher on the API thread');
+      assert.equal(t.relais.engine.placement, 'thread');
+      assert.equal(t.relais.engine.scheduler, undefined, 'no dispatcher on the API thread');
       const { tenant, type } = await seed(t, `${receiver.url}/hook`);
       await new Promise((r) => setTimeout(r, 200)); // the thread settles into its hour-long sleep
       const res = await t.call('POST', `/v1/tenants/${tenant}/events`, { type, data: { order: 1 } });
@@ -67,8 +67,8 @@ describe('dispatcher thread off (RELAIS_DISPATCH_THREAD=off)', () => {
     const receiver = await startReceiver();
     const t = await startRelais('sqlite', { RELAIS_DISPATCH_THREAD: 'off' });
     try {
-      assert.equal(t.relais.dispatching, 'here');
-      assert.ok(t.relais.dispatcher);
+      assert.equal(t.relais.engine.placement, 'here');
+      assert.ok(t.relais.engine.scheduler);
       const { tenant, type } = await seed(t, receiver.url);
       await t.call('POST', `/v1/tenants/${tenant}/events`, { type, data: { order: 1 } });
       await waitFor('the delivery', () => receiver.received.length === 1 || undefined, 5_000);

@@ -37,7 +37,7 @@ for (const engine of ENGINES) {
       const receiver = await startReceiver(() => ({ status: 200, delayMs: 300 }));
       const t = await startRelais(engine, { RELAIS_POLL_INTERVAL: '1h' });
       try {
-        assert.equal(t.relais.dispatching, 'thread');
+        assert.equal(t.relais.engine.placement, 'thread');
         const { tenant, type } = await seed(t, receiver.url);
         await sleep(200); // the thread is idle and has published its slots
         const res = await t.call<{ id: string }>('POST', `/v1/tenants/${tenant}/events`, { type, data: { order: 1 } });
@@ -76,7 +76,7 @@ for (const engine of ENGINES) {
         assert.deepEqual(receiver.received.map((r) => (JSON.parse(r.body) as { data: { order: number } }).data.order), [1, 2, 3]);
         assert.deepEqual(claimed, queued, 'the first was never claimed; the queued two were');
         // The queue is empty again once the last claim comes back short: the next event is handed over.
-        await waitFor('the dispatcher idle', () => t.relais.dispatcher!.inFlight === 0 || undefined, 5_000);
+        await waitFor('the dispatcher idle', () => t.relais.engine.scheduler!.inFlight === 0 || undefined, 5_000);
         await sleep(50);
         const fourth = await send(4);
         await waitFor('the fourth delivery', () => receiver.received.length === 4 || undefined, 5_000);

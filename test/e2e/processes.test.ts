@@ -29,7 +29,7 @@ describe('API and worker in separate processes: postgres', () => {
   });
 
   it('an event ingested by the API process wakes the idle worker at once', async () => {
-    assert.equal(api.relais.dispatcher, undefined);
+    assert.equal(api.relais.engine.scheduler, undefined);
     assert.equal(worker.relais.server, undefined);
     const { tenant, type } = await seed(api, receiver.url);
     // Let the worker finish its start-up claim and settle into its hour-long sleep.

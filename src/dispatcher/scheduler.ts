@@ -1,6 +1,7 @@
-// The delivery loop.
+// The scheduler: which delivery goes when. It claims, admits and paces deliveries; the deliverer
+// (deliverer.ts) builds, signs, sends and records each one it is given.
 //
-// Modes: `stopped` → start() → `running` → stop() → `stopping` → `stopped`.
+// Modes (setMode): `stopped` → start() → `running` → stop() → `stopping` → `stopped`.
 // While running, one pump at a time claims due deliveries in batches (as many as there are free
 // slots, up to BATCH_MAX), and each claimed delivery is sent concurrently; a finished send frees
 // its slot and refills the slots when enough are free. When a claim comes back short, the pump
@@ -15,7 +16,7 @@
 // all at once would read the webhook's whole history).
 // Fresh deliveries need no claim at all while the dispatcher keeps up: its free slots are
 // published as credits (credits.ts), ingest stores that many of its new deliveries already
-// leased here and hands them over with their event and webhook (accept). A pump takes the
+// leased here and hands them over with their event and webhook (receive). A pump takes the
 // credits back before it claims, and publishes them again only when its claim came back short.
 // Slots are shared between tenants (tenant-shares.ts): past a small guarantee, a tenant may take a
 // slot only while a reserve stays free for the others, so one whose receivers never answer holds
@@ -58,7 +59,7 @@ const WAIT_IN_MEMORY_MS = 10_000;
 const ERROR_BACKOFF_MS = 250;
 const ERROR_BACKOFF_MAX_MS = 5_000;
 
-export interface DispatcherDeps {
+export interface SchedulerDeps {
   store: Store;
   sender: Sender;
   templates: TemplateRenderer;
@@ -73,8 +74,9 @@ export interface DispatcherDeps {
 }
 
 type Mode = 'stopped' | 'running' | 'stopping';
+const NEXT_MODE: Record<Mode, Mode> = { stopped: 'running', running: 'stopping', stopping: 'stopped' };
 
-export function createDispatcher({ store, sender, templates, config, log, disableWebhook, credits, now = Date.now, random = Math.random }: DispatcherDeps) {
+export function createScheduler({ store, sender, templates, config, log, disableWebhook, credits, now = Date.now, random = Math.random }: SchedulerDeps) {
   let mode: Mode = 'stopped';
   let pumping: Promise<void> | undefined;
   let again = false; // a wake arrived while pumping: claim once more before sleeping
@@ -125,6 +127,24 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
   const refillAt = Math.max(1, Math.floor(config.concurrency / 4));
   let idle: (() => void) | undefined; // resolves stop()'s wait when the last send ends
 
+  /**
+   * The only place the mode changes, with what entering each mode does at once (as Graphile
+   * Worker's setMode); stop() then waits for what is in flight before `stopped`.
+   */
+  function setMode(next: Mode): void {
+    const from = mode;
+    if (NEXT_MODE[from] !== next) throw new Error(`the scheduler cannot go from ${from} to ${next}`);
+    mode = next;
+    log.debug({ from, to: next }, 'scheduler mode');
+    if (next === 'running') {
+      leases.start();
+      wake();
+    } else if (next === 'stopping') {
+      withdrawCredits(); // ingest hands nothing more over
+      clearTimeout(timer); // and no claim is made
+    }
+  }
+
   // Wakes arriving in the same turn of the event loop share one claim (the pump starts on
   // setImmediate): under a stream of single events, that is one claim per turn, not per event.
   function wake(): void {
@@ -144,7 +164,7 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
     pumping = new Promise<void>((started) => setImmediate(started)).then(pumpThenPublish);
   }
 
-  /** Takes back the credits ingest has not spent; what it spent is on its way (accept). */
+  /** Takes back the credits ingest has not spent; what it spent is on its way (receive). */
   function withdrawCredits(): void {
     if (credits) outstanding -= credits.withdraw();
   }
@@ -159,7 +179,7 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
   }
 
   /** Deliveries ingest stored leased to this dispatcher, spending its credits. */
-  function accept(batch: readonly ClaimedDelivery[]): void {
+  function receive(batch: readonly ClaimedDelivery[]): void {
     outstanding = Math.max(0, outstanding - batch.length);
     if (mode !== 'running') {
       store.deliveries.release(batch.map((c) => ({ deliveryId: c.delivery.id, leaseId: c.leaseId })), now())
@@ -337,19 +357,14 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
 
   return {
     wake,
-    accept,
+    receive,
     start(): void {
-      if (mode !== 'stopped') return;
-      mode = 'running';
-      leases.start();
-      wake();
+      if (mode === 'stopped') setMode('running');
     },
     /** Stops claiming, waits up to graceMs for sends in flight, then aborts and releases the rest. */
     async stop(graceMs = 10_000): Promise<void> {
       if (mode !== 'running') return;
-      mode = 'stopping';
-      withdrawCredits();
-      clearTimeout(timer);
+      setMode('stopping');
       await pumping;
       turns.giveBackAll();
       if (inFlight.size > 0) {
@@ -367,11 +382,11 @@ export function createDispatcher({ store, sender, templates, config, log, disabl
       await lanes.close();
       await leases.stop();
       await shared.stop();
-      mode = 'stopped';
+      setMode('stopped');
     },
     get inFlight(): number {
       return inFlight.size;
     },
   };
 }
-export type Dispatcher = ReturnType<typeof createDispatcher>;
+export type Scheduler = ReturnType<typeof createScheduler>;

@@ -30,9 +30,10 @@ const cpuMs = (own: number, server: number | null): number => round((own + (serv
 
 export function comparePeers(rows: readonly Row[], peers: readonly PeerRow[]): PeerComparison[] {
   const batches = rows.filter((r) => r.scenario === 'batch' && r.prefill_s === undefined);
-  const bestPgBoss = Math.max(...peers.filter((p) => p.peer === 'pg-boss').map((p) => p.ratio));
+  // The first at the best share: two batch sizes may tie (a short run, rounded shares), and one is judged.
+  const bestPgBoss = peers.filter((p) => p.peer === 'pg-boss').reduce<PeerRow | undefined>((best, p) => (!best || p.ratio > best.ratio ? p : best), undefined);
   return peers.flatMap((p) => batches.map((r) => {
-    const judged = p.peer === 'pg-boss' ? r.engine === 'postgres' && p.ratio === bestPgBoss : r.engine === 'sqlite';
+    const judged = p.peer === 'pg-boss' ? r.engine === 'postgres' && p === bestPgBoss : r.engine === 'sqlite';
     const times = round(r.ratio / p.ratio, 2);
     return {
       peer: p.name, peer_ratio: p.ratio, relais: `${r.engine} batch`, relais_ratio: r.ratio, times,

@@ -113,7 +113,7 @@ export const WebhookOut = z.object({
   health: z.object({
     consecutive_failures: z.number().int().describe('Failed attempts in a row; a success resets it'),
     failing_since: Iso.nullable(),
-    last_success_at: Iso.nullable(),
+    last_success_at: Iso.nullable().describe('The latest successful attempt, to within a second: while a webhook keeps succeeding its record is written at most once a second'),
     recent: z.object({
       attempts: z.number().int(),
       failures: z.number().int(),

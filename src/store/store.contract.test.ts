@@ -8,7 +8,7 @@ import type { Webhook } from '../core/model.ts';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import { openStore } from './open.ts';
-import type { Matcher, NewEvent, Store } from './store.ts';
+import type { FailureRecord, Matcher, NewEvent, Store } from './store.ts';
 import { newWebhook } from '../../test/helpers/webhooks.ts';
 
 const match: Matcher = (webhooks, e) => webhooks.filter((w) => subscriptionMatches(w, e.type, e.data));
@@ -459,6 +459,36 @@ for (const engineName of ENGINES) {
       assert.equal((await store.deliveries.list('log', { eventType: 'odd', limit: 10 })).data.length, 2);
       assert.equal((await store.deliveries.list('log', { webhookId: w.id, status: 'pending', limit: 10 })).data.length, 5);
       assert.equal((await store.deliveries.list('log', { status: 'failed', limit: 10 })).data.length, 0);
+    });
+
+    it('writes a clean webhook\'s record only when it changes: a success within a second of the last one stored leaves its row alone', async () => {
+      await store.tenants.create({ id: 'grain', name: 'Grain', notifyEmails: [] }, 1);
+      const w = await webhook(store, 'grain', ['g.*']);
+      const t0 = 1_700_000_000_000;
+      await drain(t0);
+      const finish = async (at: number, ok: boolean): Promise<FailureRecord[]> => {
+        await store.events.ingest('grain', [event('g.a')], match, dlv, at);
+        const [c] = await store.deliveries.claim(1, 1000, at, lease);
+        return store.deliveries.complete([{
+          deliveryId: c!.delivery.id, leaseId: c!.leaseId, tenantId: 'grain', webhookId: w.id, status: ok ? 'succeeded' : 'failed', dueAt: null,
+          attempt: { id: newId('att'), startedAt: at, durationMs: 1, request: { method: 'POST', url: w.url, headers: {}, body: '{}' }, response: null, errorKind: ok ? null : 'timeout', errorMessage: null, succeeded: ok },
+        }], at);
+      };
+      const record = async () => (await store.webhooks.get('grain', w.id))!;
+      assert.equal((await finish(t0, true)).length, 1, 'the first success is written');
+      assert.equal((await record()).lastSuccessAt, t0);
+      assert.deepEqual(await finish(t0 + 400, true), [], 'within the grain: nothing changed, nothing written');
+      assert.equal((await record()).lastSuccessAt, t0);
+      await finish(t0 + 1_500, true);
+      assert.equal((await record()).lastSuccessAt, t0 + 1_500, 'older than the grain: written again');
+      // A failure always counts, and the success after it is written at once, however soon.
+      const [failed] = await finish(t0 + 1_600, false);
+      assert.equal(failed?.consecutiveFailures, 1);
+      assert.equal((await record()).failingSince, t0 + 1_600);
+      const [reset] = await finish(t0 + 1_700, true);
+      assert.equal(reset?.consecutiveFailures, 0);
+      const after = await record();
+      assert.deepEqual([after.consecutiveFailures, after.failingSince, after.lastSuccessAt], [0, null, t0 + 1_700]);
     });
 
     it('counts a webhook\'s recent attempts and failures', async () => {

@@ -40,4 +40,10 @@ describe('CPU per delivery against the HTTP pair', () => {
     const judged = comparePeers(rows, peers).filter((c) => c.judged).map((c) => [c.relais, c.peer, c.times, c.met]);
     assert.deepEqual(judged, [['sqlite batch', 'bullmq', 2, true], ['postgres batch', 'pg-boss batch 2000', 1.25, false]]);
   });
+
+  it('judges one pg-boss row when its two batch sizes tie', () => {
+    const tied = [peers[0]!, peer('pg-boss batch 2000', 'pg-boss', 0.08, 50, 40), peer('pg-boss batch 50', 'pg-boss', 0.08, 80, 60)];
+    const judged = comparePeers(rows, tied).filter((c) => c.judged).map((c) => `${c.relais} / ${c.peer}`);
+    assert.deepEqual(judged, ['sqlite batch / bullmq', 'postgres batch / pg-boss batch 2000']);
+  });
 });

@@ -35,24 +35,40 @@ function talliesByWebhook(completions: readonly Completion[]): WebhookTally[] {
 }
 
 /**
- * Updates the webhooks' failure records and returns them. On PostgreSQL the rows are locked
- * first, in id order (the lock order: kysely/store.ts). FOR NO KEY UPDATE, the lock the UPDATE
- * takes anyway: it leaves ingest's foreign-key checks (FOR KEY SHARE on the same webhooks) free
- * to go on, where FOR UPDATE made ingest and the workers wait on each other, and deadlock.
+ * How stale a webhook's last_success_at may be: a success on a webhook whose record is clean (no
+ * failures, not failing) changes nothing else, and is written only when the one stored is older.
  */
-async function updateFailureRecords(trx: Db, tallies: WebhookTally[], lockRows: boolean): Promise<FailureRecord[]> {
+export const LAST_SUCCESS_GRAIN_MS = 1_000;
+
+/**
+ * Updates the webhooks' failure records that change and returns them. A clean success on a clean
+ * record within LAST_SUCCESS_GRAIN_MS of the last one stored is no change: the webhook's row is
+ * neither locked nor written, so workers recording a busy, healthy webhook's results do not queue
+ * on its row (every result transaction took it before, and 2 or 3 workers delivered less than 1).
+ * On PostgreSQL the rows that change are locked first, in id order (the lock order:
+ * kysely/store.ts), FOR NO KEY UPDATE, the lock the UPDATE takes anyway: it leaves ingest's
+ * foreign-key checks (FOR KEY SHARE on the same webhooks) free to go on, where FOR UPDATE made
+ * ingest and the workers wait on each other, and deadlock.
+ */
+async function updateFailureRecords(trx: Db, tallies: WebhookTally[], lockRows: boolean, now: number): Promise<FailureRecord[]> {
   const records: FailureRecord[] = [];
   for (const part of chunks(tallies)) {
-    const ids = part.map((o) => o.webhookId);
-    if (lockRows) await sql`SELECT id FROM webhooks WHERE id IN (${sql.join(ids)}) ORDER BY id FOR NO KEY UPDATE`.execute(trx);
-    const values = sql.join(part.map((o) => sql`(${o.webhookId}, ${bigint(o.lastSuccessAt)}, ${integer(o.failuresAfter)}, ${bigint(o.firstFailureAfter)})`));
-    const result = await sql<{ id: string; tenant_id: string; enabled: number | boolean; consecutive_failures: number; failing_since: number | null }>`
-      WITH v(w_id, w_success, w_failures, w_first) AS (VALUES ${values})
+    const values = sql`WITH v(w_id, w_success, w_failures, w_first) AS (VALUES ${sql.join(part.map((o) =>
+      sql`(${o.webhookId}, ${bigint(o.lastSuccessAt)}, ${integer(o.failuresAfter)}, ${bigint(o.firstFailureAfter)})`))})`;
+    const changes = sql`NOT (v.w_success IS NOT NULL AND v.w_failures = 0 AND webhooks.consecutive_failures = 0
+      AND webhooks.failing_since IS NULL AND webhooks.last_success_at IS NOT NULL AND webhooks.last_success_at >= ${bigint(now - LAST_SUCCESS_GRAIN_MS)})`;
+    if (lockRows) {
+      const locked = await sql<{ id: string }>`${values}
+        SELECT webhooks.id FROM webhooks JOIN v ON webhooks.id = v.w_id WHERE ${changes}
+        ORDER BY webhooks.id FOR NO KEY UPDATE OF webhooks`.execute(trx);
+      if (locked.rows.length === 0) continue;
+    }
+    const result = await sql<{ id: string; tenant_id: string; enabled: number | boolean; consecutive_failures: number; failing_since: number | null }>`${values}
       UPDATE webhooks SET
         consecutive_failures = CASE WHEN v.w_success IS NULL THEN consecutive_failures + v.w_failures ELSE v.w_failures END,
         failing_since = CASE WHEN v.w_success IS NULL THEN COALESCE(failing_since, v.w_first) ELSE v.w_first END,
         last_success_at = COALESCE(v.w_success, last_success_at)
-      FROM v WHERE webhooks.id = v.w_id
+      FROM v WHERE webhooks.id = v.w_id AND ${changes}
       RETURNING id, tenant_id, enabled, consecutive_failures, failing_since`.execute(trx);
     for (const row of result.rows) {
       records.push({
@@ -132,7 +148,7 @@ export async function recordCompletions(db: Kysely<Database>, completions: reado
     if (problems.length) throw new RowValueError(problems.map((p) => ({ ...p, field: `${c.deliveryId}.${p.field}` })));
   }
   return db.transaction().execute(async (trx) => {
-    const records = await updateFailureRecords(trx, talliesByWebhook(completions), lockRows);
+    const records = await updateFailureRecords(trx, talliesByWebhook(completions), lockRows, now);
     const moved = await updateDeliveries(trx, completions, now);
     await insertAttempts(trx, completions, new Set(moved.map((m) => m.id)));
     const ended = moved.flatMap((m) => (m.ordering_key !== null && ENDED.has(m.status) ? [{ webhook_id: m.webhook_id, ordering_key: m.ordering_key }] : []));

@@ -34,8 +34,11 @@ export interface DeliveryEngine {
   readonly placement: Placement;
   /** The scheduler when it runs in this thread (tests watch it). */
   readonly scheduler: Scheduler | undefined;
-  /** Work was just queued: this thread's scheduler at once, the dispatcher thread's through the channel, other processes' through the store. */
-  wake(): void;
+  /**
+   * Work was just queued: this thread's scheduler at once, the dispatcher thread's through the
+   * channel, other processes' through the store (unless the store told them already).
+   */
+  wake(othersWoken?: boolean): void;
   /** How ingest stores fresh deliveries already leased to this process's dispatcher; none when nothing here delivers (or RELAIS_HANDOFF is off). */
   readonly leasing: IngestLeasing | undefined;
   start(): Promise<void>;
@@ -62,10 +65,10 @@ export function deliveryEngine({ config, log, store, templates, disableWebhook, 
     placement,
     scheduler,
     leasing,
-    wake() {
+    wake(othersWoken = false) {
       if (scheduler) scheduler.wake();
       else if (placement === 'thread') channel.notify();
-      store.dueSignal.notify();
+      if (!othersWoken) store.dueSignal.notify();
     },
     async start() {
       if (scheduler) {

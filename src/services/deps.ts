@@ -28,7 +28,8 @@ export interface ServiceDeps {
   store: Store;
   config: Config;
   now: () => number;
-  wake: () => void;
+  /** Work was queued: this process's dispatcher, and other processes' unless the store told them already (`othersWoken`). */
+  wake: (othersWoken?: boolean) => void;
   /** None when this process does not deliver. */
   leasing?: IngestLeasing | undefined;
   log: Logger;

@@ -88,15 +88,18 @@ export function eventService(deps: ServiceDeps, eventTypes: EventTypeService) {
     }
     const answers = new Map<IngestCall, ItemOutcome<IngestResult[]>>();
     let queued = 0; // deliveries left for the dispatcher to claim
+    let untold = false; // some of them the store did not tell other processes of
     for (const [tenantId, tenantCalls] of byTenant) {
       const outcomes = await writeApart(tenantCalls, async (part) => {
-        const { results, leased } = await storeLeasing(tenantId, part.flatMap((c) => c.events));
-        queued += results.reduce((n, r) => n + (r.created ? r.event.deliveriesCount : 0), 0) - leased.length;
+        const { results, leased, othersWoken } = await storeLeasing(tenantId, part.flatMap((c) => c.events));
+        const left = results.reduce((n, r) => n + (r.created ? r.event.deliveriesCount : 0), 0) - leased.length;
+        queued += left;
+        if (left > 0 && !othersWoken) untold = true;
         return part.map((c) => results.splice(0, c.events.length));
       }, mayBeItemFault);
       tenantCalls.forEach((c, i) => answers.set(c, outcomes[i]!));
     }
-    if (queued > 0) wake();
+    if (queued > 0) wake(!untold);
     return calls.map((c) => answers.get(c)!);
   });
 
@@ -107,9 +110,9 @@ export function eventService(deps: ServiceDeps, eventTypes: EventTypeService) {
   }
 
   /** Stores the events; the deliveries this process's dispatcher has room for go to it at once, already leased. */
-  async function storeLeasing(tenantId: string, events: NewEvent[]): Promise<{ results: IngestResult[]; leased: ClaimedDelivery[] }> {
+  async function storeLeasing(tenantId: string, events: NewEvent[]): Promise<{ results: IngestResult[]; leased: ClaimedDelivery[]; othersWoken: boolean }> {
     const at = now();
-    if (!leasing) return { results: await store.events.ingest(tenantId, events, matcher(tenantId), newDeliveryId, at), leased: [] };
+    if (!leasing) return store.events.ingestLeasing(tenantId, events, matcher(tenantId), newDeliveryId, at);
     const slots = leasing.reserve();
     const lease = { leaseId: newId('lse'), until: at + config.leaseMs, take: slots.take };
     try {

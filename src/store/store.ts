@@ -193,9 +193,13 @@ export interface Store {
      * held. A webhook disabled by hand is not offered to `match`.
      */
     ingest(tenantId: string, events: readonly NewEvent[], match: Matcher, newDeliveryId: IdMaker, now: number): Promise<IngestResult[]>;
-    /** As ingest, and leases the first `lease.take(n)` new deliveries: returned with their event and webhook, as a claim returns them. */
-    ingestLeasing(tenantId: string, events: readonly NewEvent[], match: Matcher, newDeliveryId: IdMaker, now: number, lease: IngestLease):
-      Promise<{ results: IngestResult[]; leased: ClaimedDelivery[] }>;
+    /**
+     * As ingest, and leases the first `lease.take(n)` new deliveries: returned with their event and
+     * webhook, as a claim returns them. `othersWoken`: the store told other processes' workers of
+     * the deliveries left to claim (PostgreSQL's one-statement ingest), so dueSignal.notify() need not.
+     */
+    ingestLeasing(tenantId: string, events: readonly NewEvent[], match: Matcher, newDeliveryId: IdMaker, now: number, lease?: IngestLease):
+      Promise<{ results: IngestResult[]; leased: ClaimedDelivery[]; othersWoken: boolean }>;
     get(tenantId: string, id: string): Promise<RelaisEvent | undefined>;
     /** The events stored under these idempotency keys, by key (a batch checks for reused ids before it is stored). */
     byKeys(tenantId: string, keys: readonly string[]): Promise<Map<string, RelaisEvent>>;

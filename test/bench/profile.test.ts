@@ -26,7 +26,7 @@ describe('relais bench --cpu-prof', () => {
     const summaries = files.map((f) => ({ file: f, ...summarise(JSON.parse(readFileSync(f, 'utf8'))) }));
     const timeIn = (s: (typeof summaries)[number], area: string): number => new Map(s.areas).get(area) ?? 0;
     const api = summaries.find((s) => timeIn(s, 'fastify') > 0);
-    const dispatcher = summaries.find((s) => s.inclusive.some(([name]) => /^run src\/dispatcher\/dispatcher\.ts$/.test(name)));
+    const dispatcher = summaries.find((s) => s.inclusive.some(([name]) => /^run src\/dispatcher\/scheduler\.ts$/.test(name)));
     assert.ok(api && timeIn(api, 'kysely') > 0, 'the API thread: Fastify, and the ingest queries');
     assert.ok(dispatcher && timeIn(dispatcher, 'src/dispatcher') > 0 && timeIn(dispatcher, 'undici') > 0, 'the dispatcher: run() with its callees, and undici');
     const file = dispatcher.file;

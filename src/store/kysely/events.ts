@@ -4,7 +4,7 @@
 import { sql, type Insertable, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { RelaisEvent, Webhook } from '../../core/model.ts';
 import type { DeliveriesTable, Database, EventsTable, WebhooksTable } from '../schema.ts';
-import type { ClaimedDelivery, IngestResult, NewEvent, ReceivedEvent, Store } from '../store.ts';
+import type { ClaimedDelivery, IdMaker, IngestLease, IngestResult, Matcher, NewEvent, ReceivedEvent, Store } from '../store.ts';
 import { byId, chunks, json, jsonOrNull, toDelivery, toEvent, toWebhook } from './rows.ts';
 import type { SecretBox } from './secrets.ts';
 import { readWebhook } from './webhooks.ts';
@@ -20,9 +20,13 @@ const INSERT_CHUNK = 500;
  * then sees the deliveries held here; one enabled meanwhile is read as it is now, and its
  * deliveries are due at once.
  */
-async function targetWebhooks(trx: Transaction<Database>, tenantId: string, lockRows: boolean): Promise<{ webhooks: Webhook[]; rows: Map<string, Selectable<WebhooksTable>> }> {
-  let rows = await trx.selectFrom('webhooks').selectAll().where('tenant_id', '=', tenantId)
+function readTargets(db: Kysely<Database>, tenantId: string): Promise<Selectable<WebhooksTable>[]> {
+  return db.selectFrom('webhooks').selectAll().where('tenant_id', '=', tenantId)
     .where((eb) => eb.or([eb('enabled', '=', 1), eb('disabled_reason', 'is not', null)])).execute();
+}
+
+async function targetWebhooks(trx: Transaction<Database>, tenantId: string, lockRows: boolean): Promise<{ webhooks: Webhook[]; rows: Map<string, Selectable<WebhooksTable>> }> {
+  let rows = await readTargets(trx, tenantId);
   const disabled = rows.filter((r) => Number(r.enabled) !== 1).map((r) => r.id).sort();
   if (lockRows && disabled.length > 0) {
     const locked = await trx.selectFrom('webhooks').selectAll().where('id', 'in', disabled).orderBy('id').forShare().execute();
@@ -44,7 +48,7 @@ async function eventsByKey(trx: Kysely<Database>, tenantId: string, keys: readon
   return found;
 }
 
-const NO_LEASE = { take: () => 0, leaseId: '', until: 0 };
+const NO_LEASE: IngestLease = { take: () => 0, leaseId: '', until: 0 };
 
 const pairOf = (webhookId: string, key: string): string => `${webhookId}\n${key}`;
 
@@ -78,74 +82,116 @@ async function blockBehindKeys(trx: Transaction<Database>, rows: Selectable<Deli
   }
 }
 
-export function eventQueries(db: Kysely<Database>, box: SecretBox, lockRows: boolean): Store['events'] {
+type Planned = { event: NewEvent; row: Insertable<EventsTable>; targets: Webhook[] };
+
+/**
+ * The rows to insert: every event but one whose key was used earlier in this batch, with the
+ * webhooks it goes to. One whose key was stored before is not inserted (ON CONFLICT) and is read
+ * back then (answer): no query up front for keys that are almost always new.
+ */
+function plan(tenantId: string, events: readonly NewEvent[], webhooks: Webhook[], match: Matcher, now: number): Planned[] {
+  const planned: Planned[] = [];
+  const batchKeys = new Set<string>();
+  for (const e of events) {
+    if (e.idempotencyKey !== null) {
+      if (batchKeys.has(e.idempotencyKey)) continue;
+      batchKeys.add(e.idempotencyKey);
+    }
+    // In id order whatever order the matcher answers in: the inserts lock webhooks in this order (lock order: store.ts).
+    const targets = match(webhooks, e).sort(byId((w) => w.id));
+    planned.push({
+      event: e,
+      targets,
+      row: {
+        id: e.id, tenant_id: tenantId, idempotency_key: e.idempotencyKey, type: e.type,
+        occurred_at: e.occurredAt, received_at: now, data: json(e.data), actor: jsonOrNull(e.actor),
+        resource: jsonOrNull(e.resource), previous: jsonOrNull(e.previous), changes: jsonOrNull(e.changes),
+        deliveries_count: targets.length, ordering_key: e.orderingKey ?? null,
+      },
+    });
+  }
+  return planned;
+}
+
+/** A delivery for each target; one to a webhook disabled by its failure policy is held (no due time). */
+function deliveriesOf(tenantId: string, planned: readonly Planned[], newDeliveryId: IdMaker, now: number): Selectable<DeliveriesTable>[] {
+  return planned.flatMap((f) => f.targets.map((w) => ({
+    id: newDeliveryId(), tenant_id: tenantId, event_id: f.event.id, event_type: f.event.type, webhook_id: w.id,
+    status: 'pending', attempts: 0, due_at: w.enabled ? now : null, lease_id: null, last_attempt_at: null, last_status_code: null, parked_for: null,
+    created_at: now, updated_at: now, ordering_key: w.ordering === 'key' ? f.event.orderingKey ?? null : null, blocked: 0,
+  })));
+}
+
+/** Leases the first deliveries this process's dispatcher has room for; held and blocked ones are never leased. */
+function leaseFirst(deliveries: Selectable<DeliveriesTable>[], lease: IngestLease): Selectable<DeliveriesTable>[] {
+  const live = deliveries.filter((d) => d.due_at !== null);
+  const leased = live.slice(0, live.length ? lease.take(live.length) : 0);
+  for (const d of leased) Object.assign(d, { status: 'delivering', due_at: lease.until, lease_id: lease.leaseId });
+  return leased;
+}
+
+/** Answers in the order asked; a repeated key answers with the event stored under it (read back here). */
+async function answer(db: Kysely<Database>, tenantId: string, events: readonly NewEvent[], inserted: Map<string, Selectable<EventsTable>>): Promise<IngestResult[]> {
+  const byKey = new Map<string, RelaisEvent>();
+  for (const r of inserted.values()) if (r.idempotency_key !== null) byKey.set(r.idempotency_key, toEvent(r));
+  // Not inserted, and not a key repeated in this batch: stored before, or by an ingest that committed first.
+  const lost = [...new Set(events.filter((e) => !inserted.has(e.id) && !byKey.has(e.idempotencyKey!)).map((e) => e.idempotencyKey!))];
+  if (lost.length) for (const [key, event] of await eventsByKey(db, tenantId, lost)) byKey.set(key, event);
+  return events.map((e): IngestResult => {
+    const row = inserted.get(e.id);
+    return row ? { event: toEvent(row), created: true } : { event: byKey.get(e.idempotencyKey!)!, created: false };
+  });
+}
+
+/**
+ * PostgreSQL's ingest in one statement (postgres/ingest-statement.ts): the events (ON CONFLICT
+ * on their key: the ones inserted come back), the deliveries of those inserted, and a NOTIFY to
+ * other processes' workers when any of them is left to claim.
+ */
+export type IngestStatement = (db: Kysely<Database>, events: Insertable<EventsTable>[], deliveries: Selectable<DeliveriesTable>[]) =>
+  Promise<{ inserted: Selectable<EventsTable>[]; othersWoken: boolean }>;
+
+export function eventQueries(db: Kysely<Database>, box: SecretBox, lockRows: boolean, inOneStatement?: IngestStatement): Store['events'] {
   const queries: Store['events'] = {
     async ingest(tenantId, events, match, newDeliveryId, now) {
       return (await queries.ingestLeasing(tenantId, events, match, newDeliveryId, now, NO_LEASE)).results;
     },
-    async ingestLeasing(tenantId, events, match, newDeliveryId, now, lease) {
-      return db.transaction().execute(async (trx) => {
-        const { webhooks, rows: webhookRows } = await targetWebhooks(trx, tenantId, lockRows);
-
-        // Candidates: every event but one whose key was used earlier in this batch. One whose key
-        // was stored before is not inserted (ON CONFLICT), and is then read back: no query up front
-        // for keys that are almost always new.
-        const fresh: { event: NewEvent; row: Insertable<EventsTable>; targets: Webhook[] }[] = [];
-        const batchKeys = new Set<string>();
-        for (const e of events) {
-          if (e.idempotencyKey !== null) {
-            if (batchKeys.has(e.idempotencyKey)) continue;
-            batchKeys.add(e.idempotencyKey);
-          }
-          // In id order whatever order the matcher answers in: the inserts lock webhooks in this order (lock order: store.ts).
-          const targets = match(webhooks, e).sort(byId((w) => w.id));
-          fresh.push({
-            event: e,
-            targets,
-            row: {
-              id: e.id, tenant_id: tenantId, idempotency_key: e.idempotencyKey, type: e.type,
-              occurred_at: e.occurredAt, received_at: now, data: json(e.data), actor: jsonOrNull(e.actor),
-              resource: jsonOrNull(e.resource), previous: jsonOrNull(e.previous), changes: jsonOrNull(e.changes),
-              deliveries_count: targets.length, ordering_key: e.orderingKey ?? null,
-            },
-          });
+    async ingestLeasing(tenantId, events, match, newDeliveryId, now, lease = NO_LEASE) {
+      if (inOneStatement) {
+        // The tenant's webhooks read apart: in READ COMMITTED a transaction's first read sees no
+        // more than this one does. Only the FOR SHARE on held webhooks' rows needs the transaction.
+        const rows = await readTargets(db, tenantId);
+        const planned = plan(tenantId, events, rows.map((r) => toWebhook(r, '')), match, now);
+        const deliveries = deliveriesOf(tenantId, planned, newDeliveryId, now);
+        if (deliveries.every((d) => d.due_at !== null && d.ordering_key === null)) {
+          const leased = leaseFirst(deliveries, lease);
+          const { inserted, othersWoken } = await inOneStatement(db, planned.map((p) => p.row), deliveries);
+          const stored = new Map(inserted.map((r) => [r.id, r]));
+          const results = await answer(db, tenantId, events, stored);
+          // A delivery of an event not inserted (its key was stored already) was not stored either.
+          const leasedStored = leased.filter((d) => stored.has(d.event_id));
+          return { results, leased: leasedDeliveries(leasedStored, results, new Map(rows.map((r) => [r.id, r])), box, lease.leaseId), othersWoken };
         }
-
+        // A held delivery or one with an ordering key: the transaction below, which locks what they need.
+      }
+      const stored = await db.transaction().execute(async (trx) => {
+        const { webhooks, rows: webhookRows } = await targetWebhooks(trx, tenantId, lockRows);
+        const planned = plan(tenantId, events, webhooks, match, now);
         const inserted = new Map<string, Selectable<EventsTable>>();
-        for (const part of chunks(fresh, INSERT_CHUNK)) {
+        for (const part of chunks(planned, INSERT_CHUNK)) {
           const rows = await trx.insertInto('events').values(part.map((f) => f.row))
             .onConflict((oc) => oc.columns(['tenant_id', 'idempotency_key']).doNothing())
             .returningAll().execute();
           for (const r of rows) inserted.set(r.id, r);
         }
-        // Not inserted: its key was stored already (before, or by a concurrent ingest that committed
-        // first). Answer with the stored event.
-        const lost = fresh.filter((f) => !inserted.has(f.event.id)).map((f) => f.event.idempotencyKey!);
-        const seen = lost.length ? await eventsByKey(trx, tenantId, lost) : new Map<string, RelaisEvent>();
-
-        const deliveries: Selectable<DeliveriesTable>[] = fresh.filter((f) => inserted.has(f.event.id)).flatMap((f) =>
-          f.targets.map((w) => ({
-            id: newDeliveryId(), tenant_id: tenantId, event_id: f.event.id, event_type: f.event.type, webhook_id: w.id,
-            status: 'pending', attempts: 0, due_at: w.enabled ? now : null, lease_id: null, last_attempt_at: null, last_status_code: null, parked_for: null,
-            created_at: now, updated_at: now, ordering_key: w.ordering === 'key' ? f.event.orderingKey ?? null : null, blocked: 0,
-          })));
+        const deliveries = deliveriesOf(tenantId, planned.filter((f) => inserted.has(f.event.id)), newDeliveryId, now);
         await blockBehindKeys(trx, deliveries, lockRows);
-        // Held deliveries (no due time) are never leased: they wait for their webhook to be enabled.
-        const live = deliveries.filter((d) => d.due_at !== null);
-        const leased = live.slice(0, live.length ? lease.take(live.length) : 0);
-        for (const d of leased) Object.assign(d, { status: 'delivering', due_at: lease.until, lease_id: lease.leaseId });
+        const leased = leaseFirst(deliveries, lease);
         for (const part of chunks(deliveries, INSERT_CHUNK)) await trx.insertInto('deliveries').values(part).execute();
-
-        // Answer in the order asked; a repeated key answers with the event stored under it.
-        const byKey = new Map(seen);
-        for (const r of inserted.values()) if (r.idempotency_key !== null) byKey.set(r.idempotency_key, toEvent(r));
-        const results = events.map((e): IngestResult => {
-          const row = inserted.get(e.id);
-          if (row) return { event: toEvent(row), created: true };
-          return { event: byKey.get(e.idempotencyKey!)!, created: false };
-        });
+        const results = await answer(trx, tenantId, events, inserted);
         return { results, leased: leasedDeliveries(leased, results, webhookRows, box, lease.leaseId) };
       });
+      return { ...stored, othersWoken: false };
     },
     byKeys: (tenantId, keys) => eventsByKey(db, tenantId, keys),
     async received(tenantId, { since, until, after }, limit) {

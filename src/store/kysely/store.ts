@@ -4,8 +4,10 @@
 // Lock order (PostgreSQL; SQLite has one writer). A transaction that locks rows of several
 // tables takes them in this order, and rows of one table in id order, so that two transactions
 // never each hold what the other waits for:
-//   1. webhooks, by id: ingest's foreign-key checks (FOR KEY SHARE), the result writer's FOR NO
-//      KEY UPDATE, updating or disabling a webhook (NO KEY UPDATE), deleting one (FOR UPDATE);
+//   1. webhooks, by id: ingest's foreign-key checks (FOR KEY SHARE; PostgreSQL's one-statement
+//      ingest too), the result writer's FOR NO KEY UPDATE (only of the records that change: a
+//      healthy webhook's successes leave its row alone, completions.ts), updating or disabling
+//      a webhook (NO KEY UPDATE), deleting one (FOR UPDATE);
 //      KEY SHARE and NO KEY UPDATE do not conflict, so ingest and the workers never wait on
 //      each other here — except over a webhook disabled by its failure policy, which ingest
 //      holds FOR SHARE while it queues held deliveries for it (events.ts), and recovery's
@@ -23,7 +25,7 @@ import type { Database } from '../schema.ts';
 import type { DueSignal, Engine, Store } from '../store.ts';
 import { eventTypeQueries, settingsQueries, tenantQueries, tokenQueries } from './catalog.ts';
 import { deliveryQueries, type ClaimLock } from './deliveries.ts';
-import { eventQueries } from './events.ts';
+import { eventQueries, type IngestStatement } from './events.ts';
 import { deliveryLog } from './delivery-log.ts';
 import type { SecretBox } from './secrets.ts';
 import { webhookQueries } from './webhooks.ts';
@@ -40,12 +42,14 @@ export interface EngineParts {
   queueDb?: Kysely<Database>;
   /** Where the database's going and coming back is told. */
   log?: Logger | undefined;
+  /** An ingest in one statement, for the engine that can (kysely/events.ts). */
+  ingestStatement?: IngestStatement | undefined;
 }
 
 /** One process delivers (SQLite's single writer): its dispatcher is woken in-process. */
 const localOnly: DueSignal = { notify() {}, async listen() {}, async close() {} };
 
-export function kyselyStore({ engine, db, claimLock, box, dueSignal = localOnly, queueDb = db, log }: EngineParts): Store {
+export function kyselyStore({ engine, db, claimLock, box, dueSignal = localOnly, queueDb = db, log, ingestStatement }: EngineParts): Store {
   return guardStore({
     engine,
     dueSignal,
@@ -65,7 +69,7 @@ export function kyselyStore({ engine, db, claimLock, box, dueSignal = localOnly,
     tokens: tokenQueries(db),
     eventTypes: eventTypeQueries(db),
     webhooks: webhookQueries(db, box, engine === 'postgres'),
-    events: eventQueries(db, box, engine === 'postgres'),
+    events: eventQueries(db, box, engine === 'postgres', ingestStatement),
     notices: noticeQueries(db),
     attempts: attemptQueries(db),
     limits: limitQueries(queueDb, claimLock),

@@ -7,7 +7,8 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { DueSignal } from '../store.ts';
 
-const CHANNEL = 'relais_due';
+/** The channel "work is due" is told on (ingest-statement.ts tells it too). */
+export const CHANNEL = 'relais_due';
 const RECONNECT_MS = 1_000;
 
 /** `self`: the process's id (its threads share it, and wake each other without the database). */

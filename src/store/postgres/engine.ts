@@ -1,5 +1,6 @@
 // PostgreSQL, for several processes sharing one database: claims skip rows another worker has
 // locked, so workers never wait on each other or take the same delivery twice.
+import { randomUUID } from 'node:crypto';
 import { Kysely, PostgresDialect, sql, type CompiledQuery } from 'kysely';
 import pg from 'pg';
 import type { Logger } from 'pino';
@@ -8,6 +9,7 @@ import type { Store } from '../store.ts';
 import type { SecretBox } from '../kysely/secrets.ts';
 import { kyselyStore } from '../kysely/store.ts';
 import { postgresDueSignal } from './due-signal.ts';
+import { ingestStatement } from './ingest-statement.ts';
 
 const INT8_OID = 20;
 
@@ -66,6 +68,7 @@ export function postgresStore(connectionString: string, box: SecretBox, { onIdle
     dialect: new PostgresDialect({ pool: queuePool }),
     ...(onQueueQuery && { log: (event) => { if (event.level === 'query') onQueueQuery(event.query); } }),
   });
-  const dueSignal = postgresDueSignal(pool, connectionString, onIdleError, processId);
-  return kyselyStore({ engine: 'postgres', db, queueDb, claimLock: sql`FOR UPDATE SKIP LOCKED`, box, dueSignal, log });
+  const self = processId ?? randomUUID();
+  const dueSignal = postgresDueSignal(pool, connectionString, onIdleError, self);
+  return kyselyStore({ engine: 'postgres', db, queueDb, claimLock: sql`FOR UPDATE SKIP LOCKED`, box, dueSignal, log, ingestStatement: ingestStatement(self) });
 }

@@ -112,6 +112,7 @@ export function createScheduler({ store, sender, templates, config, log, disable
   const turns = createTenantTurns({
     store, lanes, shares, limitsOf, waitMs: WAIT_IN_MEMORY_MS, log, now,
     released: () => { dry = undefined; }, // due again, to the next claim that does not step over its tenant
+    letGo: leases.drop,
   });
   const policy = { failures: config.disableAfterFailures, minDurationMs: config.disableAfterMs };
   const disable = (tenantId: string, webhookId: string, reason: string): void => {
@@ -270,7 +271,7 @@ export function createScheduler({ store, sender, templates, config, log, disable
     if (mode !== 'running') return turns.giveBack({ claimed, fromLane });
     const verdict = shares.admit(claimed.delivery.tenantId, { claimed, fromLane }, now());
     if (verdict === 'return') return turns.giveBack({ claimed, fromLane });
-    leases.keep(claimed); // renewed until its send ends (a waiter given back is dropped at the next renewal)
+    leases.keep(claimed); // renewed until its send ends, or until it is given back (tenant-turns.ts lets go of it)
     if (verdict === 'go') void send(claimed, fromLane);
     else turns.waiting();
   }

@@ -28,14 +28,19 @@ export interface TenantTurnDeps {
   now: () => number;
   /** A delivery went back to the store due now: a claim may find it. */
   released: () => void;
+  /** This worker lets go of a delivery it gives back: its lease is no longer renewed (lease-keeper.ts). */
+  letGo: (deliveryId: string) => void;
 }
 
-export function createTenantTurns({ store, lanes, shares, limitsOf, waitMs, log, now, released }: TenantTurnDeps) {
+export function createTenantTurns({ store, lanes, shares, limitsOf, waitMs, log, now, released, letGo }: TenantTurnDeps) {
   let expiry: NodeJS.Timeout | undefined;
   const returning = new Set<Promise<void>>(); // deliveries on their way back to the store
 
   function giveBack({ claimed, fromLane }: Waiter): void {
     const { delivery, leaseId, webhook } = claimed;
+    // Before the store hears of it: should giving it back fail (the database away), its lease must
+    // run out for another claim to take it, not be renewed here for ever.
+    letGo(delivery.id);
     const back = fromLane && webhook
       ? lanes.park(claimed, limitsOf(webhook), now()).then(() => lanes.drain(webhook.id))
       : store.deliveries.release([{ deliveryId: delivery.id, leaseId }], now()).then(released);

@@ -33,13 +33,13 @@ async function deadlocks(url: string): Promise<number> {
 describe('lock order on PostgreSQL: ingest beside the result writers', () => {
   let fixture: EngineFixture;
   let api: Store; // as the api process
-  const workers: Store[] = []; // as two worker processes
+  const workers: Store[] = []; // as four worker processes
   before(async () => {
     fixture = await makeEngine('postgres');
     const config = { ...fixture, encryptionKey: 'lock-order-key' };
     api = openStore(config);
     await api.migrate();
-    for (let i = 0; i < 2; i++) workers.push(openStore(config));
+    for (let i = 0; i < 4; i++) workers.push(openStore(config));
     await api.tenants.create({ id: TENANT, name: 'Locks', notifyEmails: [] }, Date.now());
     // Several webhooks for one tenant: each event's deliveries lock them all, one after the other.
     for (let i = 0; i < 4; i++) await api.webhooks.create(newWebhook(TENANT, ['lock.test']), Date.now());
@@ -61,18 +61,23 @@ describe('lock order on PostgreSQL: ingest beside the result writers', () => {
         ingested += 20;
       }
     };
-    // Each worker claims, then records failures (which update every webhook's failure record), in
-    // its own order: the order the claim returned, shuffled.
+    // Each worker claims, then records results in its own order: the order the claim returned,
+    // shuffled. Mostly successes, some failures (which update the webhook's failure record): a
+    // webhook's record goes from failing to clean and back, so which rows a result batch must
+    // write (completions.ts skips a clean record's successes) changes from one batch to the next.
     const work = async (store: Store): Promise<void> => {
       while (Date.now() < until) {
-        const claimed = await store.deliveries.claim(100, 60_000, Date.now(), () => newId('att'));
-        const completions: Completion[] = claimed.sort(() => Math.random() - 0.5).map((c) => ({
-          deliveryId: c.delivery.id, leaseId: c.leaseId, tenantId: c.delivery.tenantId, webhookId: c.delivery.webhookId, status: 'pending', dueAt: Date.now(),
+        const claimed = await store.deliveries.claim(20, 60_000, Date.now(), () => newId('att'));
+        const completions: Completion[] = claimed.sort(() => Math.random() - 0.5).map((c) => {
+          const ok = Math.random() < 0.9;
+          return {
+          deliveryId: c.delivery.id, leaseId: c.leaseId, tenantId: c.delivery.tenantId, webhookId: c.delivery.webhookId, status: ok ? 'succeeded' : 'pending', dueAt: ok ? null : Date.now(),
           attempt: {
-            id: newId('att'), startedAt: Date.now(), durationMs: 1, succeeded: false, response: { status: 500, headers: {}, body: '', bodyTruncated: false }, errorKind: null, errorMessage: null,
+            id: newId('att'), startedAt: Date.now(), durationMs: 1, succeeded: ok, response: { status: ok ? 200 : 500, headers: {}, body: '', bodyTruncated: false }, errorKind: null, errorMessage: null,
             request: { method: 'POST', url: 'http://127.0.0.1:9/hook', headers: {}, body: '{}' },
           },
-        }));
+          };
+        });
         await store.deliveries.complete(completions, Date.now());
         completed += completions.length;
       }

@@ -57,18 +57,23 @@ async function updateFailureRecords(trx: Db, tallies: WebhookTally[], lockRows: 
       sql`(${o.webhookId}, ${bigint(o.lastSuccessAt)}, ${integer(o.failuresAfter)}, ${bigint(o.firstFailureAfter)})`))})`;
     const changes = sql`NOT (v.w_success IS NOT NULL AND v.w_failures = 0 AND webhooks.consecutive_failures = 0
       AND webhooks.failing_since IS NULL AND webhooks.last_success_at IS NOT NULL AND webhooks.last_success_at >= ${bigint(now - LAST_SUCCESS_GRAIN_MS)})`;
+    // PostgreSQL: the UPDATE touches exactly the rows locked, not those its own later look would
+    // find changing (a record another worker just wrote): a row locked there, out of id order,
+    // deadlocked with the workers. A clean success left out so is no loss: the next one writes it.
+    let only = sql`TRUE`;
     if (lockRows) {
       const locked = await sql<{ id: string }>`${values}
         SELECT webhooks.id FROM webhooks JOIN v ON webhooks.id = v.w_id WHERE ${changes}
         ORDER BY webhooks.id FOR NO KEY UPDATE OF webhooks`.execute(trx);
       if (locked.rows.length === 0) continue;
+      only = sql`webhooks.id IN (${sql.join(locked.rows.map((r) => r.id))})`;
     }
     const result = await sql<{ id: string; tenant_id: string; enabled: number | boolean; consecutive_failures: number; failing_since: number | null }>`${values}
       UPDATE webhooks SET
         consecutive_failures = CASE WHEN v.w_success IS NULL THEN consecutive_failures + v.w_failures ELSE v.w_failures END,
         failing_since = CASE WHEN v.w_success IS NULL THEN COALESCE(failing_since, v.w_first) ELSE v.w_first END,
         last_success_at = COALESCE(v.w_success, last_success_at)
-      FROM v WHERE webhooks.id = v.w_id AND ${changes}
+      FROM v WHERE webhooks.id = v.w_id AND ${lockRows ? only : changes}
       RETURNING id, tenant_id, enabled, consecutive_failures, failing_since`.execute(trx);
     for (const row of result.rows) {
       records.push({

@@ -125,6 +125,18 @@ describe('ingest in one statement on PostgreSQL', () => {
     assert.equal(two?.due_at, null, 'the second waits for it');
   });
 
+  it('stores a fan-out too large for one statement in the chunked transaction', async () => {
+    const batch = Array.from({ length: 2_600 }, () => event()); // × 2 webhooks: 5,200 deliveries
+    let out: Awaited<ReturnType<Store['events']['ingestLeasing']>> | undefined;
+    const { statements } = await roundTrips(async () => {
+      out = await store.events.ingestLeasing(TENANT, batch, all, () => newId('dlv'), Date.now());
+    });
+    assert.ok(statements.some((s) => /^begin/i.test(s)), 'a transaction of its own');
+    assert.equal(out!.results.filter((r) => r.created).length, 2_600);
+    const { rows } = await listener.query<{ n: number }>('SELECT count(*)::int AS n FROM deliveries WHERE event_id = ANY($1)', [batch.map((e) => e.id)]);
+    assert.equal(rows[0]!.n, 5_200);
+  });
+
   it('sends text as the driver would: a lone surrogate becomes U+FFFD rather than failing the statement', async () => {
     const out = await store.events.ingestLeasing(TENANT, [event({ idempotencyKey: 'lone-\ud800' })], all, () => newId('dlv'), Date.now());
     assert.equal(out.results[0]!.created, true);

@@ -11,6 +11,8 @@ import { readWebhook } from './webhooks.ts';
 
 // Rows per multi-row INSERT: well under SQLite's and PostgreSQL's bound-parameter limits.
 const INSERT_CHUNK = 500;
+/** Deliveries one statement stores at most (postgres/ingest-statement.ts): its two JSON arrays stay a few MB. */
+const ONE_STATEMENT_MAX = 5_000;
 
 /**
  * The webhooks an event may go to: the enabled ones, and those disabled by their failure policy
@@ -163,7 +165,7 @@ export function eventQueries(db: Kysely<Database>, box: SecretBox, lockRows: boo
         const rows = await readTargets(db, tenantId);
         const planned = plan(tenantId, events, rows.map((r) => toWebhook(r, '')), match, now);
         const deliveries = deliveriesOf(tenantId, planned, newDeliveryId, now);
-        if (deliveries.every((d) => d.due_at !== null && d.ordering_key === null)) {
+        if (deliveries.length <= ONE_STATEMENT_MAX && deliveries.every((d) => d.due_at !== null && d.ordering_key === null)) {
           const leased = leaseFirst(deliveries, lease);
           const { inserted, othersWoken } = await inOneStatement(db, planned.map((p) => p.row), deliveries);
           const stored = new Map(inserted.map((r) => [r.id, r]));
@@ -172,7 +174,8 @@ export function eventQueries(db: Kysely<Database>, box: SecretBox, lockRows: boo
           const leasedStored = leased.filter((d) => stored.has(d.event_id));
           return { results, leased: leasedDeliveries(leasedStored, results, new Map(rows.map((r) => [r.id, r])), box, lease.leaseId), othersWoken };
         }
-        // A held delivery or one with an ordering key: the transaction below, which locks what they need.
+        // A held delivery or one with an ordering key: the transaction below, which locks what they
+        // need. So does a fan-out too large for one statement's JSON, which it inserts in chunks.
       }
       const stored = await db.transaction().execute(async (trx) => {
         const { webhooks, rows: webhookRows } = await targetWebhooks(trx, tenantId, lockRows);

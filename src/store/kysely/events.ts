@@ -27,8 +27,9 @@ function readTargets(db: Kysely<Database>, tenantId: string): Promise<Selectable
     .where((eb) => eb.or([eb('enabled', '=', 1), eb('disabled_reason', 'is not', null)])).execute();
 }
 
-async function targetWebhooks(trx: Transaction<Database>, tenantId: string, lockRows: boolean): Promise<{ webhooks: Webhook[]; rows: Map<string, Selectable<WebhooksTable>> }> {
-  let rows = await readTargets(trx, tenantId);
+async function targetWebhooks(trx: Transaction<Database>, tenantId: string, lockRows: boolean, read?: Selectable<WebhooksTable>[]): Promise<{ webhooks: Webhook[]; rows: Map<string, Selectable<WebhooksTable>> }> {
+  // `read`: the rows read just before the transaction (READ COMMITTED: its own first read would see no more).
+  let rows = read ?? await readTargets(trx, tenantId);
   const disabled = rows.filter((r) => Number(r.enabled) !== 1).map((r) => r.id).sort();
   if (lockRows && disabled.length > 0) {
     const locked = await trx.selectFrom('webhooks').selectAll().where('id', 'in', disabled).orderBy('id').forShare().execute();
@@ -159,13 +160,17 @@ export function eventQueries(db: Kysely<Database>, box: SecretBox, lockRows: boo
       return (await queries.ingestLeasing(tenantId, events, match, newDeliveryId, now, NO_LEASE)).results;
     },
     async ingestLeasing(tenantId, events, match, newDeliveryId, now, lease = NO_LEASE) {
+      let read: Selectable<WebhooksTable>[] | undefined;
       if (inOneStatement) {
         // The tenant's webhooks read apart: in READ COMMITTED a transaction's first read sees no
-        // more than this one does. Only the FOR SHARE on held webhooks' rows needs the transaction.
-        const rows = await readTargets(db, tenantId);
-        const planned = plan(tenantId, events, rows.map((r) => toWebhook(r, '')), match, now);
+        // more than this one does. Only the FOR SHARE on held webhooks' rows needs the transaction,
+        // and only a keyed event to a keyed webhook needs its blocking: those go there, with these rows.
+        const rows = (read = await readTargets(db, tenantId));
+        const keyed = events.some((e) => e.orderingKey) && rows.some((r) => r.ordering === 'key');
+        const held = rows.some((r) => Number(r.enabled) !== 1);
+        const planned = keyed || held ? [] : plan(tenantId, events, rows.map((r) => toWebhook(r, '')), match, now);
         const deliveries = deliveriesOf(tenantId, planned, newDeliveryId, now);
-        if (deliveries.length <= ONE_STATEMENT_MAX && deliveries.every((d) => d.due_at !== null && d.ordering_key === null)) {
+        if (!keyed && !held && deliveries.length <= ONE_STATEMENT_MAX) {
           const leased = leaseFirst(deliveries, lease);
           const { inserted, othersWoken } = await inOneStatement(db, planned.map((p) => p.row), deliveries);
           const stored = new Map(inserted.map((r) => [r.id, r]));
@@ -178,7 +183,7 @@ export function eventQueries(db: Kysely<Database>, box: SecretBox, lockRows: boo
         // need. So does a fan-out too large for one statement's JSON, which it inserts in chunks.
       }
       const stored = await db.transaction().execute(async (trx) => {
-        const { webhooks, rows: webhookRows } = await targetWebhooks(trx, tenantId, lockRows);
+        const { webhooks, rows: webhookRows } = await targetWebhooks(trx, tenantId, lockRows, read);
         const planned = plan(tenantId, events, webhooks, match, now);
         const inserted = new Map<string, Selectable<EventsTable>>();
         for (const part of chunks(planned, INSERT_CHUNK)) {

@@ -7,6 +7,8 @@ export interface Tenant {
   id: string; // the product's own id for its customer (Flatchr's company_id)
   name: string;
   notifyEmails: string[];
+  /** HireHop's company export key: sent in the `audit` format by webhooks that have none of their own. */
+  exportKey: string | null;
   createdAt: number;
 }
 
@@ -62,6 +64,17 @@ export type HttpMethod = (typeof HTTP_METHODS)[number];
 export const PAYLOAD_FORMATS = ['standard', 'simple', 'audit', 'resource', 'template', 'form'] as const;
 export type PayloadFormat = (typeof PAYLOAD_FORMATS)[number];
 
+/** `standard`: Standard Webhooks headers; `frappe`: also Frappe's X-Frappe-Webhook-Signature (seed 002). */
+export const SIGNATURE_SCHEMES = ['standard', 'frappe'] as const;
+export type SignatureScheme = (typeof SIGNATURE_SCHEMES)[number];
+
+/** `frappe`: templates render a missing or null value as `None`, as Frappe's Jinja does. */
+export const TEMPLATE_DIALECTS = ['jinja', 'frappe'] as const;
+export type TemplateDialect = (typeof TEMPLATE_DIALECTS)[number];
+
+/** A `form` field: a dotted path into data, sent under its own name or under `key` (Frappe's rows). */
+export type FormField = string | { key: string; field: string };
+
 /** `default`: the server's schedule; `custom`: these delays; `none`: one attempt, fire-and-forget. */
 export type RetryPolicy =
   | { mode: 'default' }
@@ -86,8 +99,16 @@ export interface Webhook {
   /** `template` format: a Jinja template rendering the body, and the body's content type. */
   template: string | null;
   contentType: string | null;
-  /** `form` format: dotted paths into data, sent as `application/x-www-form-urlencoded`. */
-  formFields: string[] | null;
+  /** `form` format: fields of data, urlencoded (or a JSON object when contentType is JSON). */
+  formFields: FormField[] | null;
+  templateDialect: TemplateDialect;
+  signatureScheme: SignatureScheme;
+  /** How long an attempt waits for an answer (null: the server's RELAIS_REQUEST_TIMEOUT). */
+  timeoutMs: number | null;
+  /** Follow up to 5 redirects, each hop checked by the SSRF guard (off by default). */
+  followRedirects: boolean;
+  /** false: failures never disable it nor hold its events (HireHop); true: the server's policy. */
+  autoDisable: boolean;
   /** `audit` format: a value of the owner's choosing the receiver can check. */
   exportKey: string | null;
   /** Requests in flight at once to this webhook (null: the server's RELAIS_WEBHOOK_CONCURRENCY). */

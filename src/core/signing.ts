@@ -1,5 +1,6 @@
 // Standard Webhooks signatures: `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, keyed by the
-// base64-decoded part of a `whsec_` secret. Pure: the caller hands in the time.
+// base64-decoded part of a `whsec_` secret; and Frappe's (seed 002), `base64(HMAC-SHA256(secret
+// as UTF-8 text, body))`. Pure: the caller hands in the time.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 export const SECRET_PREFIX = 'whsec_';
@@ -13,8 +14,9 @@ export interface SignInput {
   body: string | Buffer;
 }
 
+/** A whsec_ secret's key is its base64 part; any other text (a Frappe secret) keys by its UTF-8 bytes. */
 export function secretKey(secret: string): Buffer {
-  return Buffer.from(secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret, 'base64');
+  return secret.startsWith(SECRET_PREFIX) ? Buffer.from(secret.slice(SECRET_PREFIX.length), 'base64') : Buffer.from(secret, 'utf8');
 }
 
 export function sign({ secret, msgId, timestampS, body }: SignInput): string {
@@ -29,6 +31,11 @@ export function signatureHeader(secrets: readonly string[], input: Omit<SignInpu
   return secrets.map((secret) => sign({ ...input, secret })).join(' ');
 }
 
+/** Frappe's `X-Frappe-Webhook-Signature`: the secret as given (UTF-8), over the body's bytes. */
+export function frappeSignature(secret: string, body: string | Buffer): string {
+  return createHmac('sha256', Buffer.from(secret, 'utf8')).update(body).digest('base64');
+}
+
 export function verify(header: string, input: SignInput): boolean {
   const expected = Buffer.from(sign(input));
   return header.split(' ').some((candidate) => {
@@ -37,7 +44,10 @@ export function verify(header: string, input: SignInput): boolean {
   });
 }
 
-/** Why a user-supplied secret is unusable, or undefined when it is fine. */
+/** Any secret's length bound; a `frappe` secret may be any text within it. */
+export const SECRET_MAX_CHARS = 512;
+
+/** Why a user-supplied Standard Webhooks secret is unusable, or undefined when it is fine. */
 export function secretProblem(secret: string): string | undefined {
   if (!secret.startsWith(SECRET_PREFIX)) return `must start with "${SECRET_PREFIX}"`;
   const body = secret.slice(SECRET_PREFIX.length);

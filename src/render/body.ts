@@ -6,7 +6,7 @@ import { isJsonContentType, templateContext } from '../core/formats/template-con
 import type { RelaisEvent, Webhook } from '../core/model.ts';
 import { TemplateError, type TemplateRenderer } from './renderer.ts';
 
-export type Shape = Pick<Webhook, 'format' | 'template' | 'contentType' | 'formFields' | 'exportKey'>;
+export type Shape = Pick<Webhook, 'format' | 'template' | 'contentType' | 'formFields' | 'exportKey' | 'templateDialect'>;
 
 export const DEFAULT_TEMPLATE_CONTENT_TYPE = 'application/json';
 
@@ -16,7 +16,7 @@ export async function renderBody(webhook: Shape, event: RelaisEvent, templates: 
     case 'simple': return simple(event);
     case 'audit': return audit(event, webhook.exportKey);
     case 'resource': return resource(event);
-    case 'form': return form(event, webhook.formFields ?? []);
+    case 'form': return form(event, webhook.formFields ?? [], webhook.contentType);
     case 'template': {
       const contentType = webhook.contentType ?? DEFAULT_TEMPLATE_CONTENT_TYPE;
       const body = await templates.render(webhook.template ?? '', templateContext(event), event.tenantId);

@@ -1,17 +1,18 @@
 import { z } from 'zod';
 import { formatDurationMs, MAX_RETRY_DELAY_MS } from '../core/duration.ts';
-import { HTTP_METHODS, PAYLOAD_FORMATS, WEBHOOK_ORDERINGS, type Webhook } from '../core/model.ts';
+import { HTTP_METHODS, PAYLOAD_FORMATS, SIGNATURE_SCHEMES, TEMPLATE_DIALECTS, WEBHOOK_ORDERINGS, type Webhook } from '../core/model.ts';
 import { redactHeaders } from '../core/redaction.ts';
-import { secretProblem } from '../core/signing.ts';
+import { SECRET_MAX_CHARS } from '../core/signing.ts';
 import { CONDITION_MAX_CHARS } from '../core/conditions.ts';
 import { TEMPLATE_MAX_SOURCE_CHARS } from '../render/renderer.ts';
 import { durationWithin, EventPattern, Iso, iso, isoOrNull } from './common.ts';
 
-// Headers Relais sets itself, or that only the connection may set.
+// Headers only the connection may set, and the signatures Relais computes. Content-Type and
+// User-Agent rows are honoured (core/request.ts): Frappe's UI adds the first, products brand the second.
 const RESERVED_HEADERS = new Set([
-  'host', 'content-length', 'content-type', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'te',
+  'host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'te',
   'trailer', 'proxy-authorization', 'proxy-authenticate', 'proxy-connection', 'expect',
-  'webhook-id', 'webhook-timestamp', 'webhook-signature',
+  'webhook-id', 'webhook-timestamp', 'webhook-signature', 'x-frappe-webhook-signature',
 ]);
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/;
 // What undici can send: latin-1 (a ByteString), tab and visible characters only. An emoji or a
@@ -45,10 +46,18 @@ export const Filters = z.record(
   z.array(z.union([z.string().max(1000), z.number(), z.boolean(), z.null()])).max(500),
 ).refine((f) => Object.keys(f).length <= 50, 'at most 50 fields').describe('field → allowed values; an event is delivered only when every field has an allowed value');
 
-export const Secret = z.string().superRefine((s, ctx) => {
-  const problem = secretProblem(s);
-  if (problem) ctx.addIssue({ code: 'custom', message: problem });
-}).describe('whsec_ followed by 24 to 64 base64-encoded bytes; generated when absent');
+// Checked against the webhook's signature scheme by the service (services/webhooks.ts).
+export const Secret = z.string().min(1).max(SECRET_MAX_CHARS)
+  .describe('scheme "standard": whsec_ followed by 24 to 64 base64-encoded bytes; scheme "frappe": any text of 1 to 512 characters, kept as given; generated when absent');
+
+const DATA_PATH = z.string().max(200).regex(/^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/, 'a dotted path into data');
+export const FormFieldIn = z.union([
+  DATA_PATH,
+  z.strictObject({ key: z.string().min(1).max(200).describe('The name it is sent under'), field: DATA_PATH }),
+]).describe('A field of data: its dotted path (sent under that name), or {key, field} as Frappe\'s rows');
+
+/** Ids a product brings from its own system when it imports its webhooks (Creads keeps its ids). */
+export const WebhookId = z.string().min(1).max(100).regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/, 'letters, digits and _ . : - (starting with a letter or digit)');
 
 export const RetryIn = z.discriminatedUnion('mode', [
   z.strictObject({ mode: z.literal('default') }),
@@ -73,15 +82,28 @@ const webhookFields = {
     .describe('format "template": a Jinja template rendering the body; it sees data (alias doc), previous, changes, actor, event, tenant'),
   content_type: z.string().max(200).regex(/^[\w!#$&^.+-]+\/[\w!#$&^.+-]+(\s*;\s*[\w.-]+=("[^"]*"|[\w.-]+))*$/, 'a media type such as application/json').nullable().optional()
     .describe('format "template": the body\'s content type (application/json by default; JSON output is checked)'),
-  form_fields: z.array(z.string().max(200).regex(/^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/, 'a dotted path into data')).min(1).max(100).nullable().optional()
-    .describe('format "form": the fields of data sent as application/x-www-form-urlencoded'),
-  export_key: z.string().max(200).nullable().optional().describe('format "audit": a value of your choosing the receiver can check'),
+  form_fields: z.array(FormFieldIn).min(1).max(100).nullable().optional()
+    .describe('format "form": the fields of data sent, as application/x-www-form-urlencoded, or as a JSON object when content_type is application/json (Frappe\'s "Form URL-Encoded" webhooks)'),
+  template_dialect: z.enum(TEMPLATE_DIALECTS).optional()
+    .describe('format "template": "frappe" renders a missing or null value as None, as Frappe\'s Jinja does (default "jinja": empty)'),
+  signature_scheme: z.enum(SIGNATURE_SCHEMES).optional()
+    .describe('"standard" (default): Standard Webhooks headers; "frappe": also X-Frappe-Webhook-Signature, base64(HMAC-SHA256(secret as UTF-8, body)), as Frappe sends it'),
+  timeout: durationWithin(1_000, 30_000, 'from 1s to 30s').nullable().optional()
+    .describe('How long an attempt waits for the answer, e.g. "5s" (default: the server\'s RELAIS_REQUEST_TIMEOUT)'),
+  follow_redirects: z.boolean().optional()
+    .describe('Follow 301/302/303/307/308 answers, at most 5 hops, each checked like the URL itself; 307 and 308 keep the method, body and signatures (default false)'),
+  auto_disable: z.boolean().optional()
+    .describe('false: failures never disable this webhook nor hold its events (HireHop\'s behaviour); default true: the server\'s policy'),
+  export_key: z.string().max(200).nullable().optional().describe('format "audit": a value of your choosing the receiver can check (default: the tenant\'s export_key)'),
   max_concurrency: z.number().int().min(1).max(1000).nullable().optional().describe('Requests in flight at once to this URL (default: the server\'s RELAIS_WEBHOOK_CONCURRENCY)'),
   rate_limit: z.number().min(0.01).max(100_000).nullable().optional().describe('At most this many requests per second (default: no limit)'),
   ordering: z.enum(WEBHOOK_ORDERINGS).optional().describe('"key": the events of one ordering_key are delivered one after the other, in the order accepted; a later one waits while an earlier one is pending or retrying (default "none")'),
 };
 
-export const WebhookIn = z.strictObject(webhookFields).meta({ id: 'WebhookIn' });
+export const WebhookIn = z.strictObject({
+  id: WebhookId.optional().describe('Keep the id it has in your own system (an import); generated (wh_…) when absent'),
+  ...webhookFields,
+}).meta({ id: 'WebhookIn' });
 export type WebhookIn = z.infer<typeof WebhookIn>;
 
 export const WebhookPatch = z.strictObject({ ...webhookFields, url: WebhookUrl.optional(), events: webhookFields.events.optional() })
@@ -104,7 +126,12 @@ export const WebhookOut = z.object({
   condition: z.string().nullable(),
   template: z.string().nullable(),
   content_type: z.string().nullable(),
-  form_fields: z.array(z.string()).nullable(),
+  form_fields: z.array(z.union([z.string(), z.object({ key: z.string(), field: z.string() })])).nullable(),
+  template_dialect: z.enum(TEMPLATE_DIALECTS),
+  signature_scheme: z.enum(SIGNATURE_SCHEMES),
+  timeout: z.string().nullable(),
+  follow_redirects: z.boolean(),
+  auto_disable: z.boolean(),
   export_key: z.string().nullable(),
   max_concurrency: z.number().int().nullable(),
   rate_limit: z.number().nullable(),
@@ -147,6 +174,11 @@ export function toWebhookOut(w: Webhook, recent?: { attempts: number; failures: 
     template: w.template,
     content_type: w.contentType,
     form_fields: w.formFields,
+    template_dialect: w.templateDialect,
+    signature_scheme: w.signatureScheme,
+    timeout: w.timeoutMs === null ? null : formatDurationMs(w.timeoutMs),
+    follow_redirects: w.followRedirects,
+    auto_disable: w.autoDisable,
     export_key: w.exportKey,
     max_concurrency: w.maxConcurrency,
     rate_limit: w.rateLimit,

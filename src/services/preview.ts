@@ -12,7 +12,7 @@ import type { EventIn } from '../schemas/events.ts';
 import type { ServiceDeps } from './deps.ts';
 import type { EventTypeService } from './event-types.ts';
 
-export type PreviewWebhook = Pick<Webhook, 'url' | 'method' | 'headers' | 'format' | 'template' | 'contentType' | 'formFields' | 'exportKey' | 'events'> & { secret?: string };
+export type PreviewWebhook = Pick<Webhook, 'url' | 'method' | 'headers' | 'format' | 'template' | 'contentType' | 'formFields' | 'exportKey' | 'events' | 'signatureScheme' | 'templateDialect'> & { secret?: string };
 
 export interface PreviewResult {
   request: AttemptRequest;

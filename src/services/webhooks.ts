@@ -3,9 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { parseDurationMs } from '../core/duration.ts';
 import { errors, type FieldError } from '../core/errors.ts';
 import { typeMatches } from '../core/matching.ts';
-import type { Json, RetryPolicy, Webhook } from '../core/model.ts';
+import type { Json, RetryPolicy, SignatureScheme, Webhook } from '../core/model.ts';
 import { REDACTED } from '../core/redaction.ts';
-import { secretFromBytes } from '../core/signing.ts';
+import { secretFromBytes, secretProblem } from '../core/signing.ts';
 import { idFloor, newId } from '../ids.ts';
 import { conditionProblem, conditionProblemMessage } from '../core/conditions.ts';
 import { templateSyntaxError } from '../render/renderer.ts';
@@ -38,7 +38,15 @@ function requestShape(input: WebhookIn) {
     url: input.url, events: input.events, method: input.method ?? 'POST', headers: input.headers ?? {},
     format: input.format ?? 'standard', condition: input.condition ?? null, template: input.template ?? null,
     contentType: input.content_type ?? null, formFields: input.form_fields ?? null, exportKey: input.export_key ?? null,
+    templateDialect: input.template_dialect ?? 'jinja', signatureScheme: input.signature_scheme ?? 'standard',
+    timeoutMs: input.timeout ? parseDurationMs(input.timeout) : null, followRedirects: input.follow_redirects ?? false,
   };
+}
+
+/** A Standard Webhooks secret must be whsec_ base64; Frappe's scheme takes any text, as Frappe does. */
+function checkSecret(secret: string | undefined, scheme: SignatureScheme, field = 'secret'): void {
+  const problem = secret === undefined || scheme === 'frappe' ? undefined : secretProblem(secret);
+  if (problem) throw errors.validation([{ field, message: `${problem} (or set signature_scheme "frappe" to use any text)` }]);
 }
 
 /** A header sent back as the API showed it, `[redacted]`, keeps its stored value. */
@@ -100,13 +108,16 @@ export function webhookService(deps: ServiceDeps, eventTypes: EventTypeService, 
       const filters = input.filters ?? {};
       const shape = requestShape(input);
       checkShape(shape);
+      checkSecret(input.secret, shape.signatureScheme);
       await checkAgainstCatalog(input.events, filters);
+      const id = input.id ?? newId('wh');
       const created = await store.webhooks.create({
         ...shape,
         maxConcurrency: input.max_concurrency ?? null,
         rateLimit: input.rate_limit ?? null,
         ordering: input.ordering ?? 'none',
-        id: newId('wh'),
+        autoDisable: input.auto_disable ?? true,
+        id,
         tenantId,
         enabled: input.enabled ?? true,
         description: input.description ?? null,
@@ -122,6 +133,7 @@ export function webhookService(deps: ServiceDeps, eventTypes: EventTypeService, 
     async draft(input: WebhookIn): Promise<PreviewWebhook> {
       const shape = { ...requestShape(input), ...(input.secret ? { secret: input.secret } : {}) };
       checkShape(shape);
+      checkSecret(input.secret, shape.signatureScheme, 'webhook.secret');
       await checkAgainstCatalog(input.events, input.filters ?? {});
       return shape;
     },
@@ -144,6 +156,9 @@ export function webhookService(deps: ServiceDeps, eventTypes: EventTypeService, 
         template: patch.template === undefined ? current.template : patch.template,
         formFields: patch.form_fields === undefined ? current.formFields : patch.form_fields,
       });
+      checkSecret(patch.secret, patch.signature_scheme ?? current.signatureScheme);
+      // A Standard Webhooks scheme cannot sign with a Frappe secret kept from before.
+      if (patch.signature_scheme === 'standard' && patch.secret === undefined) checkSecret(current.secret, 'standard');
       if (patch.events !== undefined || patch.filters !== undefined) {
         await checkAgainstCatalog(patch.events ?? current.events, patch.filters ?? current.filters);
       }
@@ -166,6 +181,11 @@ export function webhookService(deps: ServiceDeps, eventTypes: EventTypeService, 
         maxConcurrency: patch.max_concurrency,
         rateLimit: patch.rate_limit,
         ordering: patch.ordering,
+        templateDialect: patch.template_dialect,
+        signatureScheme: patch.signature_scheme,
+        timeoutMs: patch.timeout === undefined ? undefined : patch.timeout === null ? null : parseDurationMs(patch.timeout),
+        followRedirects: patch.follow_redirects,
+        autoDisable: patch.auto_disable,
       };
       const updated = await store.webhooks.update(tenantId, id, changes, now());
       if (!updated) throw errors.notFound('webhook', id);
@@ -176,6 +196,7 @@ export function webhookService(deps: ServiceDeps, eventTypes: EventTypeService, 
 
     /** A new signing secret (given, or generated); the old one keeps signing for the overlap. */
     async rotateSecret(tenantId: string, id: string, secret?: string): Promise<Webhook> {
+      checkSecret(secret, (await mustGet(tenantId, id)).signatureScheme);
       const rotated = await store.webhooks.rotateSecret(tenantId, id, secret ?? secretFromBytes(randomBytes(SECRET_BYTES)), now() + deps.config.secretOverlapMs, now());
       if (!rotated) throw errors.notFound('webhook', id);
       return rotated;

@@ -11,6 +11,7 @@ export interface TenantsTable {
   id: string;
   name: string;
   notify_emails: string;
+  export_key: string | null;
   created_at: number;
 }
 
@@ -75,6 +76,11 @@ export interface WebhooksTable {
   max_concurrency: number | null;
   rate_limit: number | null;
   ordering: string;
+  signature_scheme: Generated<string>;
+  template_dialect: Generated<string>;
+  timeout_ms: number | null;
+  follow_redirects: Generated<number>;
+  auto_disable: Generated<number>;
   created_at: number;
   updated_at: number;
 }

@@ -71,7 +71,7 @@ for (const engineName of ENGINES) {
 
     it('creates a tenant once and reads it back', async () => {
       assert.equal(await store.tenants.create({ id: 'acme', name: 'Again', notifyEmails: [] }, 2), undefined);
-      assert.deepEqual(await store.tenants.get('acme'), { id: 'acme', name: 'Acme', notifyEmails: ['ops@acme.test'], createdAt: 1 });
+      assert.deepEqual(await store.tenants.get('acme'), { id: 'acme', name: 'Acme', notifyEmails: ['ops@acme.test'], exportKey: null, createdAt: 1 });
     });
 
     it('lists tenants by id, a page at a time', async () => {

@@ -4,7 +4,7 @@ import type { Attempt, Delivery, DeliveryStatus, EventType, Json, Notice, Relais
 
 export type Engine = 'sqlite' | 'postgres';
 
-export type NewTenant = Omit<Tenant, 'createdAt'>;
+export type NewTenant = Omit<Tenant, 'createdAt' | 'exportKey'> & { exportKey?: string | null };
 export type NewEventType = Omit<EventType, 'createdAt' | 'updatedAt'>;
 /** Fields the store keeps itself: timestamps, the rotation's previous secret, the failure record. */
 type StoreKept = 'createdAt' | 'updatedAt' | 'previousSecret' | 'previousSecretUntil' | 'consecutiveFailures' | 'failingSince' | 'lastSuccessAt' | 'disabledReason';
@@ -166,7 +166,7 @@ export interface Store {
   };
 
   webhooks: {
-    create(webhook: NewWebhook, now: number): Promise<Webhook>;
+    create(webhook: NewWebhook, now: number): Promise<Webhook>; // a conflict error when the id is taken
     get(tenantId: string, id: string): Promise<Webhook | undefined>;
     list(tenantId: string): Promise<Webhook[]>;
     update(tenantId: string, id: string, changes: WebhookChanges, now: number): Promise<Webhook | undefined>;

@@ -9,6 +9,7 @@ export function newWebhook(tenantId: string, events: string[], extra: Partial<Ne
   return {
     id: newId('wh'), tenantId, url: 'http://127.0.0.1:9/hook', events, enabled: true, description: null, filters: {},
     method: 'POST', headers: {}, format: 'standard', secret: TEST_SECRET, retry: { mode: 'default' }, condition: null, template: null,
-    contentType: null, formFields: null, exportKey: null, maxConcurrency: null, rateLimit: null, ordering: 'none', ...extra,
+    contentType: null, formFields: null, exportKey: null, maxConcurrency: null, rateLimit: null, ordering: 'none',
+    signatureScheme: 'standard', templateDialect: 'jinja', timeoutMs: null, followRedirects: false, autoDisable: true, ...extra,
   };
 }

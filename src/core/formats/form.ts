@@ -1,8 +1,14 @@
-// `form` (seed 002, Dokos/Frappe): chosen fields of the document, urlencoded, keyed by field
-// name. Scalars are sent as text; objects and arrays as their JSON.
+// `form` (seed 002, Dokos/Frappe): chosen fields of the document, each under its field name or
+// under the key of a Frappe row ({key, field}). Urlencoded by default (scalars as text, objects
+// and arrays as their JSON); with a JSON content type, one JSON object `{key: value}` written as
+// Python's json.dumps writes it, which is what Frappe's "Form URL-Encoded" webhooks really send.
 import { readPath } from '../matching.ts';
-import type { RelaisEvent } from '../model.ts';
+import type { FormField, RelaisEvent } from '../model.ts';
 import type { RenderedBody } from './envelopes.ts';
+import { isJsonContentType } from './template-context.ts';
+import { pythonJson } from './python-json.ts';
+
+const FORM_TYPE = 'application/x-www-form-urlencoded';
 
 function text(value: unknown): string {
   if (value === undefined || value === null) return '';
@@ -10,9 +16,16 @@ function text(value: unknown): string {
   return String(value);
 }
 
-export function form(event: RelaisEvent, fields: readonly string[]): RenderedBody {
+export const formKey = (f: FormField): string => (typeof f === 'string' ? f : f.key);
+export const formPath = (f: FormField): string => (typeof f === 'string' ? f : f.field);
+
+export function form(event: RelaisEvent, fields: readonly FormField[], contentType: string | null = null): RenderedBody {
   const data: unknown = JSON.parse(event.dataJson);
+  if (contentType !== null && isJsonContentType(contentType)) {
+    const object = Object.fromEntries(fields.map((f) => [formKey(f), readPath(data, formPath(f)) ?? null]));
+    return { contentType, body: pythonJson(object) };
+  }
   const params = new URLSearchParams();
-  for (const field of fields) params.append(field, text(readPath(data, field)));
-  return { contentType: 'application/x-www-form-urlencoded', body: params.toString() };
+  for (const field of fields) params.append(formKey(field), text(readPath(data, formPath(field))));
+  return { contentType: contentType ?? FORM_TYPE, body: params.toString() };
 }

@@ -22,7 +22,7 @@ export function tenantQueries(db: Kysely<Database>): Store['tenants'] {
   return {
     async create(t, now) {
       const row = await db.insertInto('tenants')
-        .values({ id: t.id, name: t.name, notify_emails: json(t.notifyEmails), created_at: now })
+        .values({ id: t.id, name: t.name, notify_emails: json(t.notifyEmails), export_key: t.exportKey ?? null, created_at: now })
         .onConflict((oc) => oc.column('id').doNothing())
         .returningAll()
         .executeTakeFirst();

@@ -1,6 +1,6 @@
 // Row ⇄ domain mapping, shared by both engines.
 import type { Selectable } from 'kysely';
-import type { Attempt, Delivery, DeliveryStatus, ErrorKind, EventType, HttpMethod, PayloadFormat, RelaisEvent, Tenant, Webhook, WebhookOrdering } from '../../core/model.ts';
+import type { Attempt, Delivery, DeliveryStatus, ErrorKind, EventType, HttpMethod, PayloadFormat, RelaisEvent, SignatureScheme, TemplateDialect, Tenant, Webhook, WebhookOrdering } from '../../core/model.ts';
 import type { AttemptsTable, DeliveriesTable, EventTypesTable, EventsTable, TenantsTable, WebhooksTable } from '../schema.ts';
 
 function parse<T>(text: string): T;
@@ -16,7 +16,7 @@ const num = (v: number | string): number => (typeof v === 'number' ? v : Number(
 const numOrNull = (v: number | string | null): number | null => (v === null ? null : num(v));
 
 export function toTenant(r: Selectable<TenantsTable>): Tenant {
-  return { id: r.id, name: r.name, notifyEmails: parse<string[]>(r.notify_emails), createdAt: num(r.created_at) };
+  return { id: r.id, name: r.name, notifyEmails: parse<string[]>(r.notify_emails), exportKey: r.export_key, createdAt: num(r.created_at) };
 }
 
 export function toEventType(r: Selectable<EventTypesTable>): EventType {
@@ -71,6 +71,11 @@ export function toWebhook(r: Selectable<WebhooksTable>, secret: string, previous
     maxConcurrency: r.max_concurrency === null ? null : num(r.max_concurrency),
     rateLimit: r.rate_limit === null ? null : Number(r.rate_limit),
     ordering: r.ordering as WebhookOrdering,
+    signatureScheme: r.signature_scheme as SignatureScheme,
+    templateDialect: r.template_dialect as TemplateDialect,
+    timeoutMs: numOrNull(r.timeout_ms),
+    followRedirects: Boolean(num(r.follow_redirects)),
+    autoDisable: Boolean(num(r.auto_disable)),
     previousSecret,
     previousSecretUntil: numOrNull(r.previous_secret_until),
     consecutiveFailures: num(r.consecutive_failures),

@@ -1,5 +1,6 @@
 // Webhooks (subscriptions), always looked up within their tenant.
 import type { Kysely, Selectable, Transaction, Updateable } from 'kysely';
+import { errors } from '../../core/errors.ts';
 import type { Webhook } from '../../core/model.ts';
 import type { Database, WebhooksTable } from '../schema.ts';
 import type { Store, WebhookChanges } from '../store.ts';
@@ -27,6 +28,11 @@ function changesToRow(c: WebhookChanges, box: SecretBox): Updateable<WebhooksTab
   if (c.maxConcurrency !== undefined) row.max_concurrency = c.maxConcurrency;
   if (c.rateLimit !== undefined) row.rate_limit = c.rateLimit;
   if (c.ordering !== undefined) row.ordering = c.ordering;
+  if (c.signatureScheme !== undefined) row.signature_scheme = c.signatureScheme;
+  if (c.templateDialect !== undefined) row.template_dialect = c.templateDialect;
+  if (c.timeoutMs !== undefined) row.timeout_ms = c.timeoutMs;
+  if (c.followRedirects !== undefined) row.follow_redirects = c.followRedirects ? 1 : 0;
+  if (c.autoDisable !== undefined) row.auto_disable = c.autoDisable ? 1 : 0;
   return row;
 }
 
@@ -73,9 +79,16 @@ export function webhookQueries(db: Kysely<Database>, box: SecretBox, lockRows: b
         max_concurrency: w.maxConcurrency,
         rate_limit: w.rateLimit,
         ordering: w.ordering,
+        signature_scheme: w.signatureScheme,
+        template_dialect: w.templateDialect,
+        timeout_ms: w.timeoutMs,
+        follow_redirects: w.followRedirects ? 1 : 0,
+        auto_disable: w.autoDisable ? 1 : 0,
         created_at: now,
         updated_at: now,
-      }).returningAll().executeTakeFirstOrThrow();
+      }).onConflict((oc) => oc.column('id').doNothing()).returningAll().executeTakeFirst();
+      // Only an id chosen by the product (an import) can be taken already.
+      if (!row) throw errors.conflict(`webhook "${w.id}" already exists`, 'id');
       return read(row);
     },
     async get(tenantId, id) {

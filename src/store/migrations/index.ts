@@ -10,6 +10,7 @@ import * as parkedLanes from './0007-parked-lanes.ts';
 import * as clusterLimits from './0008-cluster-limits.ts';
 import * as eventsReceived from './0009-events-received.ts';
 import * as ordering from './0010-ordering.ts';
+import * as productFidelity from './0011-product-fidelity.ts';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
@@ -22,6 +23,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0008-cluster-limits': clusterLimits,
   '0009-events-received': eventsReceived,
   '0010-ordering': ordering,
+  '0011-product-fidelity': productFidelity,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

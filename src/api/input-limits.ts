@@ -4,6 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import { errors, type FieldError } from '../core/errors.ts';
 import { jsonProblem, textProblem } from '../core/json-limits.ts';
+import { keepExactNumbers } from './exact-numbers.ts';
 import { TenantId } from '../schemas/common.ts';
 import type { z } from 'zod';
 
@@ -51,7 +52,8 @@ export function installInputLimits(app: FastifyInstance): void {
     if (problems.length) throw errors.validation(problems);
   });
 
-  // Fastify's own JSON parser (with its prototype-poisoning guard), then the walk.
+  // Fastify's own JSON parser (with its prototype-poisoning guard), then the walk; then, for the
+  // event routes, the producer's number texts (exact-numbers.ts).
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
@@ -59,6 +61,7 @@ export function installInputLimits(app: FastifyInstance): void {
       if (err) return done(err, undefined);
       const problem = jsonProblem(value);
       if (problem) return done(errors.validation([problem]), undefined);
+      keepExactNumbers(request, body as string);
       done(null, value);
     });
   });

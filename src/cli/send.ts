@@ -1,6 +1,7 @@
 // `relais send <tenant> <type> [data]`: emit an event straight into the store, as the API would.
 import { loadConfig } from '../config.ts';
 import { RelaisError } from '../core/errors.ts';
+import { parseExact } from '../core/exact-numbers.ts';
 import { jsonProblem } from '../core/json-limits.ts';
 import { createLogger } from '../log.ts';
 import { EventIn } from '../schemas/events.ts';
@@ -31,7 +32,9 @@ export async function send(tenant: string, type: string, data: string | undefine
     await store.migrate();
     const services = createServices({ store, config, now: Date.now, wake: () => store.dueSignal.notify(), log: createLogger('warn'), templates: createTemplateRenderer() });
     await services.tenants.get(tenant);
-    const result = await services.events.send(tenant, input.data);
+    // The data's numbers as written, as the API keeps them (core/exact-numbers.ts).
+    const exact = data === undefined ? undefined : parseExact(data);
+    const result = await services.events.send(tenant, input.data, exact && { data: exact.json(exact.value), previous: undefined, changes: undefined });
     process.stdout.write(`${JSON.stringify({ id: result.event.id, deliveries: result.event.deliveriesCount, duplicate: !result.created })}\n`);
   } catch (err) {
     if (err instanceof RelaisError) throw new Error(err.message);

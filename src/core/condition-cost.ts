@@ -28,8 +28,8 @@ export const REGEX_OVERHEAD_UNITS = 40;
 
 const CHARS_PER_UNIT = 10;
 const MACROS = new Set(['exists', 'all', 'exists_one', 'map', 'filter']);
-/** Variables whose values come from the event (the rest are short strings). */
-const EVENT_VARIABLES = new Set(['data', 'previous', 'changes', 'actor', 'resource']);
+/** Variables whose values come from the event (the rest are short strings); `doc` is `data`. */
+const EVENT_VARIABLES = new Set(['data', 'doc', 'previous', 'changes', 'actor', 'resource']);
 
 /** The largest a value can be: elements (list or map), characters (string or bytes), and its elements' size. */
 export interface Size {

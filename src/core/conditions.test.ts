@@ -42,16 +42,27 @@ describe('conditions', () => {
     assert.match(conditionProblemMessage(p!), /^syntax error at position 15: /);
   });
 
-  it('refuses at save a variable that the event does not have, naming it', () => {
-    const p = conditionProblem('doc.status == "Open"');
+  it('refuses at save a variable that the event does not have, naming it and the variables there are', () => {
+    const p = conditionProblem('nope.status == "Open"');
     assert.equal(p?.kind, 'refused');
-    assert.match(p!.message, /Unknown variable: doc/);
     assert.equal(p?.position, 0);
-    assert.match(conditionProblem('data.items.exists(x, y > 1)')!.message, /Unknown variable: y/);
-    for (const ok of ['data.a == 1', 'previous.a == 1', 'changes.a.to == 1', 'actor.id == 1', 'resource.id == 1', 'tenant == "t"']) {
+    assert.equal(conditionProblemMessage(p!),
+      'Unknown variable: nope; the event\'s variables are tenant, data, doc (the same as data), previous, changes, actor, resource (at position 0)');
+    assert.match(conditionProblem('data.items.exists(x, y > 1)')!.message, /^Unknown variable: y; the event's variables are /);
+    for (const ok of ['data.a == 1', 'doc.a == 1', 'previous.a == 1', 'changes.a.to == 1', 'actor.id == 1', 'resource.id == 1', 'tenant == "t"']) {
       assert.equal(conditionProblem(ok), undefined, ok);
     }
     assert.ok(conditionProblem('__s(data)'), 'the meters are not callable by users');
+  });
+
+  it('sees `doc` as `data`, as Frappe spells its conditions, and costs it as the event it is', () => {
+    const ctx = context({ status: 'Open', grand_total: 1250.5, items: [{ qty: 4 }] });
+    assert.deepEqual(evaluateCondition('doc.status == "Open" && doc.grand_total > 1000.0', ctx), { ok: true, matches: true });
+    assert.deepEqual(evaluateCondition('doc.status == "Closed"', ctx), { ok: true, matches: false });
+    assert.deepEqual(evaluateCondition('doc.items.exists(i, i.qty == 4) && doc == data', ctx), { ok: true, matches: true });
+    assert.deepEqual(evaluateCondition('doc.nope == 1', ctx), { ok: false, error: 'No such key: nope' }, 'a missing field fails, as with data');
+    const nested = Array.from({ length: 3 }, (_, i) => `doc.items.exists(x${i}, `).join('') + 'false' + ')'.repeat(3);
+    assert.match(conditionProblem(nested)?.message ?? '', /too costly/, 'doc is as large as the event may be');
   });
 
   it('refuses at save what would cost too much: ten nested exists, four nested maps', () => {

@@ -20,10 +20,11 @@ import type { RelaisEvent } from './model.ts';
 export const CONDITION_MAX_CHARS = 2000;
 
 /**
- * The variables a condition sees (conditionContext). `type` is not among them: in CEL it names
- * the built-in `type()`, so the event's type is matched by the webhook's `events`, not here.
+ * The variables a condition sees (conditionContext). `doc` is `data` again, as Frappe (seed 002)
+ * names the document in its conditions: `doc.status == "Open"`. `type` is not among them: in CEL
+ * it names the built-in `type()`, so the event's type is matched by the webhook's `events`, not here.
  */
-export const CONDITION_VARIABLES = ['tenant', 'data', 'previous', 'changes', 'actor', 'resource'] as const;
+export const CONDITION_VARIABLES = ['tenant', 'data', 'doc', 'previous', 'changes', 'actor', 'resource'] as const;
 
 // Structural limits at parse time: a 2,000-character condition stays far below them; the
 // instrumented copy (meters added) too.
@@ -52,6 +53,12 @@ function problemOf(err: unknown, kind: ConditionProblem['kind'] = 'refused'): Co
   const e = err as Error & { node?: { pos?: number } };
   return { kind, message: e.message.split('\n')[0] ?? e.message, position: e.node?.pos };
 }
+
+/** A name that is not a variable is most often a slip or another product's spelling: say which names there are. */
+const withKnownVariables = (p: ConditionProblem): ConditionProblem =>
+  (/^Unknown variable: /.test(p.message)
+    ? { ...p, message: `${p.message}; the event's variables are ${CONDITION_VARIABLES.map((v) => (v === 'doc' ? 'doc (the same as data)' : v)).join(', ')}` }
+    : p);
 
 /** Literal patterns are compiled at save, so a bad one is refused there, with where. */
 function patternProblem(node: ASTNode): ConditionProblem | undefined {
@@ -90,7 +97,7 @@ function compile(expression: string): Entry {
       return { ok: false, problem: problemOf(err, 'syntax') } as const;
     }
     const typed = parsed.check();
-    if (!typed.valid) return { ok: false, problem: problemOf(typed.error) } as const;
+    if (!typed.valid) return { ok: false, problem: withKnownVariables(problemOf(typed.error)) } as const;
     const pattern = patternProblem(parsed.ast);
     if (pattern) return { ok: false, problem: pattern } as const;
     const { cost, over } = estimateConditionCost(parsed.ast);
@@ -129,6 +136,7 @@ export function conditionContext(event: Pick<RelaisEvent, 'type' | 'tenantId' | 
     type: event.type,
     tenant: event.tenantId,
     data,
+    doc: data,
     previous: event.previous,
     changes: event.changes ?? (event.previous === null ? {} : diff(event.previous, data)),
     actor: event.actor ?? {},
@@ -155,7 +163,7 @@ export function evaluateCondition(expression: string, context: Record<string, un
   return { ok: true, matches: value };
 }
 
-/** A problem as one line, with where: `syntax error at position 15: …`, `Unknown variable: doc (at position 0)`. */
+/** A problem as one line, with where: `syntax error at position 15: …`, `Unknown variable: nope; the event's variables are … (at position 0)`. */
 export function conditionProblemMessage(p: ConditionProblem): string {
   if (p.kind === 'syntax') return `syntax error${p.position === undefined ? '' : ` at position ${p.position}`}: ${p.message}`;
   return `${p.message}${p.position === undefined ? '' : ` (at position ${p.position})`}`;

@@ -51,6 +51,8 @@ export interface RelaisEvent {
   resource: ResourceRef | null;
   previous: Json | null;
   changes: Json | null;
+  /** `changes` as stored, its numbers as the producer wrote them: the audit body splices it in. */
+  changesJson: string | null;
   deliveriesCount: number;
   /** Events of one key go, to a webhook with ordering "key", in the order they were accepted. */
   orderingKey: string | null;
@@ -111,6 +113,8 @@ export interface Webhook {
   autoDisable: boolean;
   /** `audit` format: a value of the owner's choosing the receiver can check. */
   exportKey: string | null;
+  /** Its tenant's export key, sent when it has none of its own; read with it where it is delivered. */
+  tenantExportKey: string | null;
   /** Requests in flight at once to this webhook (null: the server's RELAIS_WEBHOOK_CONCURRENCY). */
   maxConcurrency: number | null;
   /** Requests per second at most (null: no limit). */
@@ -182,6 +186,7 @@ export interface Delivery {
 
 export const ERROR_KINDS = [
   'timeout', 'connection_refused', 'connection_reset', 'dns', 'tls', 'blocked', 'network', 'template',
+  'redirect', // a redirect that may not be followed: too many, not http(s), credentials in the URL
   'internal', // Relais could not record the attempt (a value the store cannot hold): the delivery is failed, not sent again
 ] as const;
 export type ErrorKind = (typeof ERROR_KINDS)[number];
@@ -193,11 +198,20 @@ export interface AttemptRequest {
   body: string;
 }
 
+/** One redirect followed (webhooks with followRedirects): the 3xx received, and the request it led to. */
+export interface Redirect {
+  status: number;
+  method: HttpMethod;
+  url: string;
+}
+
 export interface AttemptResponse {
   status: number;
   headers: Record<string, string>;
   body: string;
   bodyTruncated: boolean;
+  /** The redirects followed to get this answer, in order (absent: none); the last one's url answered. */
+  redirects?: Redirect[];
 }
 
 export interface Attempt {

@@ -7,7 +7,7 @@ import type { ClaimedDelivery } from '../store/store.ts';
 import type { SendOutcome } from './sender.ts';
 import { answered, templateFailed, unsent } from './attempt.ts';
 
-const webhook = { ...newWebhook('acme', ['t']), headers: { authorization: 'Bearer s3cret', 'x-plain': 'shown' }, createdAt: 0, updatedAt: 0, previousSecret: null, previousSecretUntil: null, consecutiveFailures: 0, failingSince: null, lastSuccessAt: null, disabledReason: null };
+const webhook = { ...newWebhook('acme', ['t']), headers: { authorization: 'Bearer s3cret', 'x-plain': 'shown' }, createdAt: 0, updatedAt: 0, previousSecret: null, previousSecretUntil: null, consecutiveFailures: 0, failingSince: null, lastSuccessAt: null, disabledReason: null, tenantExportKey: null };
 const claimed = (attempts = 0, withWebhook = true): ClaimedDelivery => ({
   leaseId: 'lse_1',
   delivery: { id: 'dlv_1', tenantId: 'acme', eventId: 'evt_1', eventType: 't', webhookId: webhook.id, status: 'delivering', attempts, dueAt: 0, lastAttemptAt: null, lastStatusCode: null, createdAt: 0, updatedAt: 0 } as ClaimedDelivery['delivery'],

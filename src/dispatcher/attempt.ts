@@ -37,11 +37,15 @@ export interface Policy {
   random: number;
 }
 
-/** The receiver answered (or did not): the attempt as recorded, and the delivery's next step. `gone`: a 410, the webhook is to be disabled. */
+/**
+ * The receiver answered (or did not): the attempt as recorded, and the delivery's next step.
+ * `gone`: a 410, the webhook is to be disabled — unless it never is (auto_disable false), when a
+ * 410 is a failure like any other.
+ */
 export function answered(claimed: ClaimedDelivery, webhook: Webhook, request: AttemptRequest, outcome: SendOutcome, startedAt: number, policy: Policy):
   { completion: Completion; gone: boolean } {
   const succeeded = outcome.response !== null && isSuccess(outcome.response.status);
-  const gone = outcome.response?.status === 410;
+  const gone = outcome.response?.status === 410 && webhook.autoDisable;
   const next = gone
     ? { status: 'failed' as const, dueAt: null } // no point retrying: the webhook goes too
     : afterAttempt({

@@ -62,7 +62,7 @@ export function createDeliverer({ store, sender, templates, record, retrySchedul
         if (claimed.delivery.orderingKey !== null) hooks.due(now());
         return;
       }
-      const outcome = await sender.send(built.request);
+      const outcome = await sender.send(built.request, { timeoutMs: webhook.timeoutMs, followRedirects: webhook.followRedirects });
       if (outcome.interrupted) {
         hooks.answered(undefined);
         return store.deliveries.release([{ deliveryId: claimed.delivery.id, leaseId: claimed.leaseId }], now());

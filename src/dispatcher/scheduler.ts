@@ -306,7 +306,9 @@ export function createScheduler({ store, sender, templates, config, log, disable
         if (turnEnded) return;
         turnEnded = true;
         entry.leave();
-        const opened = turn.done(status === undefined ? 'neutral' : verdictOf(status), now());
+        // A webhook that never holds its events (auto_disable false, HireHop) opens no circuit:
+        // each event is sent when due, whatever the ones before it met.
+        const opened = turn.done(status === undefined || !webhook.autoDisable ? 'neutral' : verdictOf(status), now());
         lanes.drain(webhook.id);
         if (opened !== undefined) log.warn({ webhook: webhook.id, until: new Date(opened).toISOString() }, 'receiver failing: pausing its deliveries (circuit open)');
       };

@@ -1,7 +1,8 @@
-// The sender against a real loopback receiver: deadlines and shutdown aborts.
+// The sender against a real loopback receiver: deadlines and shutdown aborts (redirects: sender-redirects.test.ts).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startReceiver, type Receiver } from '../../test/helpers/receiver.ts';
+import { startTarpit } from '../../test/helpers/tarpit.ts';
 import { createSender } from './sender.ts';
 
 describe('sender', () => {
@@ -48,6 +49,28 @@ describe('sender', () => {
     assert.equal(outcome.error?.kind, 'timeout');
     assert.ok(outcome.durationMs >= 300, `gave up after ${outcome.durationMs} ms, before the 300 ms timeout`);
     assert.equal(outcome.interrupted, undefined);
+  });
+
+  it('a request\'s own timeout overrides the sender\'s, shorter or longer', async () => {
+    const short = await sender.send({ method: 'POST', url: `${receiver.url}/slow`, headers: {}, body: '' }, { timeoutMs: 100 });
+    assert.equal(short.error?.kind, 'timeout');
+    assert.match(short.error?.message ?? '', /within 100 ms/);
+    assert.ok(short.durationMs < 300, `gave up after ${short.durationMs} ms, not at its own 100 ms`);
+    const long = await sender.send({ method: 'POST', url: `${receiver.url}/slow`, headers: {}, body: '' }, { timeoutMs: 3_000 });
+    assert.equal(long.response?.status, 200, 'a 2 s answer within a 3 s timeout, though the sender\'s default is 300 ms');
+  });
+
+  it('a request\'s timeout bounds its wait for a connection too (a TLS handshake that never ends)', async () => {
+    const tarpit = await startTarpit();
+    const patient = createSender({ timeoutMs: 5_000, allowTargets: ['127.0.0.0/8'] });
+    try {
+      const outcome = await patient.send({ method: 'POST', url: tarpit.url.replace('http:', 'https:'), headers: {}, body: '' }, { timeoutMs: 300 });
+      assert.equal(outcome.error?.kind, 'timeout');
+      assert.ok(outcome.durationMs < 1_000, `gave up after ${outcome.durationMs} ms, not at its own 300 ms`);
+    } finally {
+      await patient.close();
+      await tarpit.close();
+    }
   });
 
   it('abortAll interrupts what is in flight, and says so', async () => {

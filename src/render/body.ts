@@ -2,32 +2,44 @@
 // a pure function of the event; templates go through the sandboxed renderer.
 import { audit, resource, simple, standard, type RenderedBody } from '../core/formats/envelopes.ts';
 import { form } from '../core/formats/form.ts';
+import { pythonJson } from '../core/formats/python-json.ts';
+import { parseExact } from '../core/exact-numbers.ts';
 import { isJsonContentType, templateContext } from '../core/formats/template-context.ts';
 import type { RelaisEvent, Webhook } from '../core/model.ts';
 import { TemplateError, type TemplateRenderer } from './renderer.ts';
 
-export type Shape = Pick<Webhook, 'format' | 'template' | 'contentType' | 'formFields' | 'exportKey' | 'templateDialect'>;
+export type Shape = Pick<Webhook, 'format' | 'template' | 'contentType' | 'formFields' | 'exportKey' | 'tenantExportKey' | 'templateDialect'>;
 
 export const DEFAULT_TEMPLATE_CONTENT_TYPE = 'application/json';
+
+/**
+ * Frappe does not send a JSON template's text: it sends json.dumps(json.loads(text)), Python's
+ * spacing and \uXXXX escapes. So does the `frappe` dialect, numbers kept as the template wrote
+ * them. (JSON.parse puts integer-like keys first where Python keeps the written order.)
+ */
+function asFrappeSends(text: string, parsed: unknown): string {
+  const exact = parseExact(text);
+  return exact ? exact.restore(pythonJson(exact.value)) : pythonJson(parsed);
+}
 
 export async function renderBody(webhook: Shape, event: RelaisEvent, templates: TemplateRenderer): Promise<RenderedBody> {
   switch (webhook.format) {
     case 'standard': return standard(event);
     case 'simple': return simple(event);
-    case 'audit': return audit(event, webhook.exportKey);
+    case 'audit': return audit(event, webhook.exportKey ?? webhook.tenantExportKey);
     case 'resource': return resource(event);
     case 'form': return form(event, webhook.formFields ?? [], webhook.contentType);
     case 'template': {
       const contentType = webhook.contentType ?? DEFAULT_TEMPLATE_CONTENT_TYPE;
-      const body = await templates.render(webhook.template ?? '', templateContext(event), event.tenantId);
-      if (isJsonContentType(contentType)) {
-        try {
-          JSON.parse(body);
-        } catch (err) {
-          throw new TemplateError(`the template did not render valid JSON (${(err as Error).message}); wrap text fields in double quotes or use the tojson filter`);
-        }
+      const body = await templates.render(webhook.template ?? '', templateContext(event), event.tenantId, webhook.templateDialect);
+      if (!isJsonContentType(contentType)) return { contentType, body };
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(body);
+      } catch (err) {
+        throw new TemplateError(`the template did not render valid JSON (${(err as Error).message}); wrap text fields in double quotes, or write values with the json or tojson filter`);
       }
-      return { contentType, body };
+      return { contentType, body: webhook.templateDialect === 'frappe' ? asFrappeSends(body, parsed) : body };
     }
   }
 }

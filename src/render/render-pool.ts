@@ -11,6 +11,7 @@
 // other tenants, so one whose every render runs to the timeout never makes another's wait for it.
 import { fork, type ChildProcess } from 'node:child_process';
 import { setPriority } from 'node:os';
+import type { TemplateDialect } from '../core/model.ts';
 
 /** How much longer than a render's time a child that is still loading gets for its first render. */
 const BOOT_ALLOWANCE_MS = 10_000;
@@ -23,6 +24,8 @@ export interface RenderRequest {
   source: string;
   context: Record<string, unknown>;
   maxBytes: number;
+  /** How the template prints (template-engine.mjs); 'jinja' when absent. */
+  dialect?: TemplateDialect;
 }
 export type RenderAnswer = { output: string } | { error: string };
 
@@ -135,7 +138,7 @@ export function createRenderPool({ script, maxChildren, timeoutMs, execArgv }: R
     // A child still loading gets BOOT_ALLOWANCE_MS more, restarted at `ready`: one that never
     // loads still has its render stopped.
     startTimer(child, task, child.ready ? timeoutMs : timeoutMs + BOOT_ALLOWANCE_MS);
-    child.process.send({ id: task.id, source: task.source, context: task.context, maxBytes: task.maxBytes });
+    child.process.send({ id: task.id, source: task.source, context: task.context, maxBytes: task.maxBytes, dialect: task.dialect });
   }
 
   function startTimer(child: Child, task: Task, ms: number): void {

@@ -2,20 +2,20 @@
 // is forked without the TypeScript loader. The pool bounds its time (the process is killed) and
 // its heap (its own --max-old-space-size: an exhausted heap ends this process, never the
 // server); this bounds the output. @huggingface/jinja interprets templates (no eval, no
-// prototype access). One request at a time: { id, source, context, maxBytes } → { id, output }
-// or { id, error }.
-import { Template } from '@huggingface/jinja';
+// prototype access; template-engine.mjs adds Frappe's filters and dialect). One request at a
+// time: { id, source, context, maxBytes, dialect } → { id, output } or { id, error }.
+import { renderTemplate } from './template-engine.mjs';
 
-function render(source, context, maxBytes) {
-  const output = new Template(source).render(context);
+function render(source, context, maxBytes, dialect) {
+  const output = renderTemplate(source, context, dialect);
   if (Buffer.byteLength(output) > maxBytes) return { error: `the template rendered more than ${maxBytes} bytes` };
   return { output };
 }
 
-process.on('message', ({ id, source, context, maxBytes }) => {
+process.on('message', ({ id, source, context, maxBytes, dialect }) => {
   let answer;
   try {
-    answer = { id, ...render(source, context, maxBytes) };
+    answer = { id, ...render(source, context, maxBytes, dialect) };
   } catch (err) {
     answer = { id, error: `the template failed: ${err instanceof Error ? err.message : String(err)}` };
   }

@@ -3,6 +3,7 @@
 // heap (the child's own limit: running out ends that child only) and in output size, so a
 // hostile template can neither stall nor crash the server.
 import { Template } from '@huggingface/jinja';
+import type { TemplateDialect } from '../core/model.ts';
 import { createRenderPool, RenderStopped, type RenderAnswer } from './render-pool.ts';
 
 export const TEMPLATE_MAX_SOURCE_CHARS = 64 * 1024;
@@ -43,11 +44,14 @@ export function createTemplateRenderer(limits: TemplateLimits = DEFAULT_TEMPLATE
   }));
 
   return {
-    /** `tenant`: whose template, so that the pool shares its children fairly between tenants. */
-    async render(source: string, context: Record<string, unknown>, tenant: string): Promise<string> {
+    /**
+     * `tenant`: whose template, so that the pool shares its children fairly between tenants;
+     * `dialect`: 'frappe' prints values as Frappe's Jinja does (render/template-engine.mjs).
+     */
+    async render(source: string, context: Record<string, unknown>, tenant: string, dialect: TemplateDialect = 'jinja'): Promise<string> {
       let result: RenderAnswer;
       try {
-        result = await getPool().render({ tenant, source, context, maxBytes: limits.maxOutputBytes });
+        result = await getPool().render({ tenant, source, context, maxBytes: limits.maxOutputBytes, dialect });
       } catch (err) {
         if (!(err instanceof RenderStopped)) throw err;
         if (err.reason === 'died') throw new TemplateError(`the template used more than ${limits.maxHeapMb} MB and was stopped`);

@@ -50,12 +50,22 @@ export const AttemptOut = z.object({
     headers: z.record(z.string(), z.string()),
     body: z.string(),
     body_truncated: z.boolean(),
+    redirects: z.array(z.object({
+      status: z.number().int().describe('The 3xx received'),
+      method: z.enum(HTTP_METHODS).describe('The method of the request it led to (GET after a 301, 302 or 303)'),
+      url: z.string().describe('Where it led'),
+    })).describe('The redirects followed to this answer, in order (webhooks with follow_redirects); the last one\'s url gave it. Empty: none'),
   }).nullable(),
   error: z.object({ kind: z.enum(ERROR_KINDS), message: z.string() }).nullable(),
 }).meta({ id: 'AttemptOut' });
 
 export const DeliveryDetail = DeliveryOut.extend({
-  event: z.object({ id: z.string(), type: z.string(), occurred_at: Iso, data: JsonValue }),
+  event: z.object({
+    id: z.string(), type: z.string(), occurred_at: Iso, data: JsonValue,
+    actor: z.object({ id: z.union([z.string(), z.number()]).nullable(), name: z.string().nullable(), email: z.string().nullable() }).nullable()
+      .describe('Who caused it, as the event said (null: not said)'),
+    resource: z.object({ type: z.string(), id: z.union([z.string(), z.number()]) }).nullable().describe('What it is about, as the event said (null: not said)'),
+  }),
   attempts: z.array(AttemptOut).describe('Every attempt, oldest first'),
 }).meta({ id: 'DeliveryDetail' });
 
@@ -86,7 +96,9 @@ export function toAttemptOut(a: Attempt): z.infer<typeof AttemptOut> {
     duration_ms: a.durationMs,
     succeeded: a.succeeded,
     request: a.request,
-    response: a.response && { status: a.response.status, headers: a.response.headers, body: a.response.body, body_truncated: a.response.bodyTruncated },
+    response: a.response && {
+      status: a.response.status, headers: a.response.headers, body: a.response.body, body_truncated: a.response.bodyTruncated, redirects: a.response.redirects ?? [],
+    },
     error: a.errorKind ? { kind: a.errorKind, message: a.errorMessage ?? '' } : null,
   };
 }
@@ -94,7 +106,11 @@ export function toAttemptOut(a: Attempt): z.infer<typeof AttemptOut> {
 export function toDeliveryDetail(d: Delivery, attempts: Attempt[], event: RelaisEvent): z.infer<typeof DeliveryDetail> {
   return {
     ...toDeliveryOut(d),
-    event: { id: event.id, type: event.type, occurred_at: iso(event.occurredAt), data: JSON.parse(event.dataJson) as unknown },
+    event: {
+      id: event.id, type: event.type, occurred_at: iso(event.occurredAt), data: JSON.parse(event.dataJson) as unknown,
+      actor: event.actor && { id: event.actor.id ?? null, name: event.actor.name ?? null, email: event.actor.email ?? null },
+      resource: event.resource && { type: event.resource.type, id: event.resource.id },
+    },
     attempts: attempts.map(toAttemptOut),
   };
 }

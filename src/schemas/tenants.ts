@@ -8,18 +8,24 @@ export const TenantIn = z.strictObject({
   id: TenantId.optional().describe('Your own id for this customer (e.g. company_id); generated when absent'),
   name: z.string().min(1).max(200),
   notify_emails: z.array(z.email().max(254)).max(20).optional().describe('Who is emailed when a webhook is disabled'),
+  export_key: z.string().max(200).nullable().optional()
+    .describe('Sent as export_key by its "audit" webhooks that have none of their own, as HireHop\'s company export key'),
 }).meta({ id: 'TenantIn' });
 export type TenantIn = z.infer<typeof TenantIn>;
+
+export const TenantPatch = TenantIn.omit({ id: true }).partial().meta({ id: 'TenantPatch' });
+export type TenantPatch = z.infer<typeof TenantPatch>;
 
 export const TenantOut = z.object({
   id: z.string(),
   name: z.string(),
   notify_emails: z.array(z.string()),
+  export_key: z.string().nullable(),
   created_at: Iso,
 }).meta({ id: 'TenantOut' });
 
 export const toTenantOut = (t: Tenant): z.infer<typeof TenantOut> => ({
-  id: t.id, name: t.name, notify_emails: t.notifyEmails, created_at: iso(t.createdAt),
+  id: t.id, name: t.name, notify_emails: t.notifyEmails, export_key: t.exportKey, created_at: iso(t.createdAt),
 });
 
 export const TenantListQuery = z.strictObject({

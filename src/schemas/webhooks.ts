@@ -85,13 +85,13 @@ const webhookFields = {
   form_fields: z.array(FormFieldIn).min(1).max(100).nullable().optional()
     .describe('format "form": the fields of data sent, as application/x-www-form-urlencoded, or as a JSON object when content_type is application/json (Frappe\'s "Form URL-Encoded" webhooks)'),
   template_dialect: z.enum(TEMPLATE_DIALECTS).optional()
-    .describe('format "template": "frappe" renders a missing or null value as None, as Frappe\'s Jinja does (default "jinja": empty)'),
+    .describe('format "template": "frappe" prints values as Frappe\'s Jinja does (None for a missing or null value, True/False) and gives templates utils / frappe.utils (flt, cint, cstr, now, nowdate, today); default "jinja": a missing value prints nothing'),
   signature_scheme: z.enum(SIGNATURE_SCHEMES).optional()
     .describe('"standard" (default): Standard Webhooks headers; "frappe": also X-Frappe-Webhook-Signature, base64(HMAC-SHA256(secret as UTF-8, body)), as Frappe sends it'),
   timeout: durationWithin(1_000, 30_000, 'from 1s to 30s').nullable().optional()
     .describe('How long an attempt waits for the answer, e.g. "5s" (default: the server\'s RELAIS_REQUEST_TIMEOUT)'),
   follow_redirects: z.boolean().optional()
-    .describe('Follow 301/302/303/307/308 answers, at most 5 hops, each checked like the URL itself; 307 and 308 keep the method, body and signatures (default false)'),
+    .describe('Follow 301/302/303/307/308 answers, at most 5 hops, each checked like the URL itself; 307 and 308 keep the method, body and signatures, 301/302/303 go on as a GET without body; Authorization and Cookie go to the same origin only (default false: a 3xx is the answer, a failure)'),
   auto_disable: z.boolean().optional()
     .describe('false: failures never disable this webhook nor hold its events (HireHop\'s behaviour); default true: the server\'s policy'),
   export_key: z.string().max(200).nullable().optional().describe('format "audit": a value of your choosing the receiver can check (default: the tenant\'s export_key)'),

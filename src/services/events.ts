@@ -3,6 +3,7 @@
 import { errors, type FieldError } from '../core/errors.ts';
 import { conditionContext, evaluateCondition } from '../core/conditions.ts';
 import { subscriptionMatches } from '../core/matching.ts';
+import type { ExactEventJson } from '../core/exact-numbers.ts';
 import type { Json } from '../core/model.ts';
 import { isSystemEventType } from '../core/system-events.ts';
 import { newId } from '../ids.ts';
@@ -60,7 +61,8 @@ export function eventService(deps: ServiceDeps, eventTypes: EventTypeService) {
     if (problems.length) throw errors.validation(problems);
   }
 
-  function toNewEvent(input: EventIn, receivedAt: number): NewEvent {
+  /** `exact`: its JSON with the producer's numbers, when JSON.stringify would write some otherwise. */
+  function toNewEvent(input: EventIn, receivedAt: number, exact: ExactEventJson | undefined): NewEvent {
     return {
       id: newId('evt'),
       idempotencyKey: input.id ?? null,
@@ -72,6 +74,9 @@ export function eventService(deps: ServiceDeps, eventTypes: EventTypeService) {
       previous: (input.previous ?? null) as Json | null,
       changes: (input.changes ?? null) as Json | null,
       orderingKey: input.ordering_key ?? null,
+      dataJson: exact?.data,
+      previousJson: exact?.previous,
+      changesJson: exact?.changes,
     };
   }
 
@@ -125,10 +130,11 @@ export function eventService(deps: ServiceDeps, eventTypes: EventTypeService) {
     }
   }
 
-  async function ingest(tenantId: string, inputs: readonly EventIn[], fieldPrefix: (i: number) => string): Promise<IngestResult[]> {
+  async function ingest(tenantId: string, inputs: readonly EventIn[], fieldPrefix: (i: number) => string,
+    exact: readonly (ExactEventJson | undefined)[] | undefined): Promise<IngestResult[]> {
     await check(inputs, fieldPrefix);
     const receivedAt = now();
-    const events = inputs.map((i) => toNewEvent(i, receivedAt));
+    const events = inputs.map((input, i) => toNewEvent(input, receivedAt, exact?.[i]));
     refuseUnstorable(events, fieldPrefix); // before any query: an id with a NUL fails even a SELECT on PostgreSQL
     if (inputs.length > 1) await refuseReusedIds(store, tenantId, inputs, fieldPrefix);
     const results = await writer.submit({ tenantId, events });
@@ -152,12 +158,13 @@ export function eventService(deps: ServiceDeps, eventTypes: EventTypeService) {
       if (result && result.event.deliveriesCount > 0) wake();
     },
 
-    async send(tenantId: string, input: EventIn): Promise<IngestResult> {
-      const [result] = await ingest(tenantId, [input], () => '');
+    /** `exact`: the event's JSON with the producer's numbers (core/exact-numbers.ts), when some would change. */
+    async send(tenantId: string, input: EventIn, exact?: ExactEventJson): Promise<IngestResult> {
+      const [result] = await ingest(tenantId, [input], () => '', exact && [exact]);
       return result!;
     },
-    sendBatch: (tenantId: string, inputs: readonly EventIn[]): Promise<IngestResult[]> =>
-      ingest(tenantId, inputs, (i) => `events[${i}].`),
+    sendBatch: (tenantId: string, inputs: readonly EventIn[], exact?: readonly ExactEventJson[]): Promise<IngestResult[]> =>
+      ingest(tenantId, inputs, (i) => `events[${i}].`, exact),
   };
 }
 export type EventService = ReturnType<typeof eventService>;

@@ -22,7 +22,7 @@ export interface PreviewResult {
 }
 
 export function previewService(deps: ServiceDeps, eventTypes: EventTypeService) {
-  const { now, templates } = deps;
+  const { now, templates, store } = deps;
 
   /** The event to render: the one given, else the example of `eventType` or the webhook's first exact type. */
   async function sampleEvent(tenantId: string, webhook: PreviewWebhook, input: EventIn | undefined, eventType: string | undefined): Promise<RelaisEvent> {
@@ -32,7 +32,8 @@ export function previewService(deps: ServiceDeps, eventTypes: EventTypeService) 
       return {
         id: 'evt_preview', tenantId, idempotencyKey: null, type: input.type, occurredAt: input.occurred_at ? Date.parse(input.occurred_at) : at,
         receivedAt: at, dataJson: JSON.stringify(input.data ?? null), actor: input.actor ?? null, resource: input.resource ?? null,
-        previous: (input.previous ?? null) as Json | null, changes: (input.changes ?? null) as Json | null, deliveriesCount: 0,
+        previous: (input.previous ?? null) as Json | null, changes: (input.changes ?? null) as Json | null,
+        changesJson: input.changes === undefined || input.changes === null ? null : JSON.stringify(input.changes), deliveriesCount: 0,
         orderingKey: input.ordering_key ?? null,
       };
     }
@@ -41,7 +42,8 @@ export function previewService(deps: ServiceDeps, eventTypes: EventTypeService) 
     if (!type) throw errors.validation([{ field: eventType ? 'event_type' : 'event', message: 'give an event, or an event type whose example to use' }]);
     return {
       id: 'evt_preview', tenantId, idempotencyKey: null, type: type.name, occurredAt: at, receivedAt: at,
-      dataJson: JSON.stringify(type.example ?? {}), actor: null, resource: null, previous: null, changes: null, deliveriesCount: 0, orderingKey: null,
+      dataJson: JSON.stringify(type.example ?? {}), actor: null, resource: null, previous: null, changes: null, changesJson: null, deliveriesCount: 0,
+      orderingKey: null,
     };
   }
 
@@ -51,7 +53,9 @@ export function previewService(deps: ServiceDeps, eventTypes: EventTypeService) 
       const secret = webhook.secret ?? secretFromBytes(randomBytes(24)); // a draft has none yet
       const sample = { type: event.type, data: JSON.parse(event.dataJson) as unknown };
       try {
-        const rendered = await renderBody(webhook, event, templates);
+        // As delivering reads it: the webhook's own export key, else its tenant's.
+        const tenantExportKey = (await store.tenants.get(tenantId))?.exportKey ?? null;
+        const rendered = await renderBody({ ...webhook, tenantExportKey }, event, templates);
         const request = buildRequest({ webhook, secrets: [secret], rendered, msgId: 'dlv_preview', timestampS: Math.floor(now() / 1000) });
         return { request: { ...request, headers: redactHeaders(request.headers) }, event: sample, error: null };
       } catch (err) {

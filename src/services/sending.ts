@@ -13,8 +13,9 @@ const TEST_MARGIN_MS = 5_000;
 export function sendingService(deps: ServiceDeps, eventTypes: EventTypeService) {
   const { store, now, wake, config } = deps;
 
-  async function firstAttempt(tenantId: string, deliveryId: string): Promise<{ delivery: Delivery; attempts: Attempt[] }> {
-    const deadline = now() + config.requestTimeoutMs + TEST_MARGIN_MS;
+  /** `timeoutMs`: the webhook's own request timeout (null: the server's). */
+  async function firstAttempt(tenantId: string, deliveryId: string, timeoutMs: number | null): Promise<{ delivery: Delivery; attempts: Attempt[] }> {
+    const deadline = now() + (timeoutMs ?? config.requestTimeoutMs) + TEST_MARGIN_MS;
     for (;;) {
       const found = await store.deliveries.get(tenantId, deliveryId);
       if (!found) throw errors.notFound('delivery', deliveryId);
@@ -58,7 +59,7 @@ export function sendingService(deps: ServiceDeps, eventTypes: EventTypeService) 
         actor: null, resource: null, previous: null, changes: null,
       }], (webhooks) => webhooks.filter((w) => w.id === webhookId), () => deliveryId, now());
       wake();
-      return { ...(await firstAttempt(tenantId, deliveryId)), event: ingested!.event };
+      return { ...(await firstAttempt(tenantId, deliveryId, webhook.timeoutMs)), event: ingested!.event };
     },
   };
 }

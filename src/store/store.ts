@@ -7,7 +7,7 @@ export type Engine = 'sqlite' | 'postgres';
 export type NewTenant = Omit<Tenant, 'createdAt' | 'exportKey'> & { exportKey?: string | null };
 export type NewEventType = Omit<EventType, 'createdAt' | 'updatedAt'>;
 /** Fields the store keeps itself: timestamps, the rotation's previous secret, the failure record. */
-type StoreKept = 'createdAt' | 'updatedAt' | 'previousSecret' | 'previousSecretUntil' | 'consecutiveFailures' | 'failingSince' | 'lastSuccessAt' | 'disabledReason';
+type StoreKept = 'tenantExportKey' | 'createdAt' | 'updatedAt' | 'previousSecret' | 'previousSecretUntil' | 'consecutiveFailures' | 'failingSince' | 'lastSuccessAt' | 'disabledReason';
 export type NewWebhook = Omit<Webhook, StoreKept>;
 export type WebhookChanges = Partial<Omit<Webhook, 'id' | 'tenantId' | StoreKept>>;
 
@@ -21,6 +21,13 @@ export interface NewEvent {
   resource: RelaisEvent['resource'];
   previous: Json | null;
   changes: Json | null;
+  /**
+   * data, previous and changes as JSON text with the producer's own numbers (core/exact-numbers.ts);
+   * absent, the store writes the values with JSON.stringify, which writes the same.
+   */
+  dataJson?: string | undefined;
+  previousJson?: string | undefined;
+  changesJson?: string | undefined;
   /** Events of one key go in order to webhooks that ask for it (ordering "key"); none when absent. */
   orderingKey?: string | null;
 }
@@ -110,6 +117,8 @@ export interface FailureRecord {
   tenantId: string;
   webhookId: string;
   enabled: boolean;
+  /** false: its failures never disable it (the webhook's auto_disable). */
+  autoDisable: boolean;
   consecutiveFailures: number;
   failingSince: number | null;
 }
@@ -149,6 +158,7 @@ export interface Store {
   tenants: {
     create(tenant: NewTenant, now: number): Promise<Tenant | undefined>; // undefined: id taken
     get(id: string): Promise<Tenant | undefined>;
+    update(id: string, changes: Partial<Pick<Tenant, 'name' | 'notifyEmails' | 'exportKey'>>): Promise<Tenant | undefined>;
     /** Tenants by id, those after `after` (a keyset cursor), at most `limit`. */
     list(query: { after?: string | undefined; limit: number }): Promise<Page<Tenant>>;
   };

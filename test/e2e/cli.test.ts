@@ -45,11 +45,13 @@ for (const engine of ENGINES) {
       assert.equal(sent.duplicate, false);
       const again = JSON.parse((await relais('send', 'cli', 'cli.event', '{"n":1}', '--id', 'k1')).stdout) as { id: string; duplicate: boolean };
       assert.deepEqual([again.id, again.duplicate], [sent.id, true]);
+      const exact = JSON.parse((await relais('send', 'cli', 'cli.event', '{"n": 12345678901234567890, "f": 1250.0}')).stdout) as { id: string };
 
       const check = openStore(config);
       try {
         const event = await check.events.get('cli', sent.id);
         assert.equal(event?.dataJson, '{"n":1}');
+        assert.equal((await check.events.get('cli', exact.id))?.dataJson, '{"n":12345678901234567890,"f":1250.0}', 'numbers as written, as the API keeps them');
       } finally {
         await check.close();
       }

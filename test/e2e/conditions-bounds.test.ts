@@ -72,13 +72,13 @@ for (const engine of ENGINES) {
     });
 
     it('refuses a variable the event does not have, at save and at check', async () => {
-      const res = await create('doc.status == "Open"');
+      const res = await create('nope.status == "Open"');
       assert.equal(res.status, 422);
       assert.equal(res.body.errors[0]?.field, 'condition');
-      assert.match(res.body.errors[0]!.message, /Unknown variable: doc \(at position 0\)/);
-      const checked = await check('data.ok && doc.status == "Open"');
+      assert.match(res.body.errors[0]!.message, /Unknown variable: nope; the event's variables are .* \(at position 0\)/);
+      const checked = await check('data.ok && nope.status == "Open"');
       assert.equal(checked.body.valid, false);
-      assert.match(checked.body.error?.message ?? '', /Unknown variable: doc/);
+      assert.match(checked.body.error?.message ?? '', /Unknown variable: nope/);
       assert.equal(checked.body.error?.position, 11);
     });
 

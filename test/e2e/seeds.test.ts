@@ -29,7 +29,7 @@ for (const engine of ENGINES) {
       'webhook-id': String(r.headers['webhook-id']), 'webhook-timestamp': String(r.headers['webhook-timestamp']), 'webhook-signature': String(r.headers['webhook-signature']),
     });
 
-    it('001 Flatchr: {event, data, company_id}, filtered on the job offer and the pipeline column', async () => {
+    it('001 Flatchr: {data, event, company_id}, filtered on the job offer and the pipeline column', async () => {
       await suite.t.call('POST', '/v1/tenants', { id: '60', name: "L'entreprise" });
       for (const type of flatchrTypes) assert.ok([200, 201].includes((await suite.t.call('POST', '/v1/event-types', type)).status));
       const hook = await webhook('60', {
@@ -43,6 +43,7 @@ for (const engine of ENGINES) {
 
       const [got] = await waitFor('the Flatchr request', () => at('/flatchr').length === 1 && at('/flatchr'));
       assert.deepEqual(JSON.parse(got!.body), { event: 'drag_applicant', data: flatchrApplicant, company_id: 60 });
+      assert.deepEqual(Object.keys(JSON.parse(got!.body) as object), ['data', 'event', 'company_id'], 'Flatchr\'s documented order');
       assert.deepEqual(verify(hook.secret, got!), { event: 'drag_applicant', data: flatchrApplicant, company_id: 60 });
       await new Promise((r) => setTimeout(r, 150));
       assert.equal(at('/flatchr').length, 1);

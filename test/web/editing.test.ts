@@ -49,12 +49,12 @@ describe('the tenant page: editing', () => {
     await page.getByRole('button', { name: 'Add a header' }).click();
     await page.getByLabel('Header 1 name').fill('X-Api-Key');
     await page.getByLabel('Header 1 value').fill('hris-key-123');
-    await page.getByText('Retries and limits').click();
+    await page.getByText('Retries, failures and limits').click();
     await page.getByLabel('When a request fails').selectOption('none');
     const preview = page.getByRole('region', { name: 'Request preview' });
     await preview.getByText(`POST ${suite.receiver.url}/edit`).waitFor();
     const body = preview.getByRole('region', { name: 'Request body' });
-    const expected = JSON.stringify({ event: 'drag_applicant', data: flatchrApplicant, company_id: 60 });
+    const expected = JSON.stringify({ data: flatchrApplicant, event: 'drag_applicant', company_id: 60 });
     await body.getByText(expected).waitFor();
     const fromApi = await suite.t.call<{ request: { body: string } }>('POST', `/v1/tenants/${suite.tenant}/webhooks/preview`,
       { webhook: { url: `${suite.receiver.url}/edit`, events: ['drag_applicant'], format: 'simple' } }, suite.tenantToken);
@@ -134,6 +134,33 @@ describe('the tenant page: editing', () => {
     await page.getByText('Webhook deleted.').waitFor();
     await page.getByRole('heading', { name: 'No webhooks yet' }).waitFor();
     assert.equal((await suite.t.call<{ data: unknown[] }>('GET', `/v1/tenants/${suite.tenant}/webhooks`)).body.data.length, 0);
+    assert.deepEqual(unexpected(opened.errors), []);
+  });
+
+  it('creates a webhook as a Frappe product has it: its own secret, Frappe\'s signature, JSON form rows, never disabled', async () => {
+    await page.getByRole('link', { name: 'Create your first webhook' }).click();
+    await page.getByLabel('Endpoint URL').fill(`${suite.receiver.url}/frappe`);
+    await page.getByRole('checkbox', { name: 'drag_applicant' }).check();
+    await page.getByLabel('Payload format').selectOption('form');
+    await page.getByLabel('Fields to send').fill('id=applicant.id, applicant.column_id');
+    await page.getByLabel('Send them as one JSON object').check();
+    await page.getByLabel('Signature').selectOption('frappe');
+    await page.getByLabel('Secret (optional)').fill('le secret de Dokos');
+    await page.getByText('Retries, failures and limits').click();
+    await page.getByLabel('Timeout (optional)').fill('5s');
+    await page.getByLabel('Disable it after repeated failures').uncheck();
+    const preview = page.getByRole('region', { name: 'Request preview' });
+    await preview.getByRole('region', { name: 'Request body' })
+      .getByText(`{"id": "${flatchrApplicant.applicant.id}", "applicant.column_id": "${flatchrApplicant.applicant.column_id}"}`).waitFor();
+    await page.getByRole('button', { name: 'Create webhook' }).click();
+    await page.getByText('Webhook created.').waitFor();
+    const [saved] = (await suite.t.call<{ data: Record<string, unknown>[] }>('GET', `/v1/tenants/${suite.tenant}/webhooks`)).body.data;
+    assert.deepEqual(
+      { scheme: saved!.signature_scheme, fields: saved!.form_fields, type: saved!.content_type, timeout: saved!.timeout, auto: saved!.auto_disable },
+      { scheme: 'frappe', fields: [{ key: 'id', field: 'applicant.id' }, 'applicant.column_id'], type: 'application/json', timeout: '5s', auto: false },
+    );
+    const secret = await suite.t.call<{ secret: string }>('GET', `/v1/tenants/${suite.tenant}/webhooks/${String(saved!.id)}/secret`);
+    assert.equal(secret.body.secret, 'le secret de Dokos');
     assert.deepEqual(unexpected(opened.errors), []);
   });
 });

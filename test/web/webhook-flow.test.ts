@@ -11,6 +11,8 @@ import { flatchrApplicant } from '../fixtures/seeds.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const COLUMN = flatchrApplicant.applicant.column_id;
+const ACTOR = { id: 7, name: 'Ann Martin', email: 'ann@example.com' };
+const RESOURCE = { type: 'applicant', id: flatchrApplicant.applicant.id };
 const moved = (column: string) => ({ ...flatchrApplicant, applicant: { ...flatchrApplicant.applicant, column_id: column } });
 
 /** The rows of the delivery log on screen. */
@@ -49,7 +51,7 @@ describe('the tenant page: a webhook from creation to disabling', () => {
   });
 
   it('delivers the matching event only, and shows it with the body the receiver got', async () => {
-    const sent = await Promise.all([moved(COLUMN), moved('Nk5aMxpQ4b9GZ2Oz')].map((data) => api<{ deliveries: number }>('POST', '/events', { type: 'drag_applicant', data })));
+    const sent = await Promise.all([moved(COLUMN), moved('Nk5aMxpQ4b9GZ2Oz')].map((data) => api<{ deliveries: number }>('POST', '/events', { type: 'drag_applicant', data, actor: ACTOR, resource: RESOURCE })));
     assert.deepEqual(sent.map((r) => r.body.deliveries), [1, 0]);
     await waitFor('the receiver to get the matching event', () => received().length === 1);
     // The webhook's log refreshes itself: one delivery, succeeded.
@@ -63,6 +65,9 @@ describe('the tenant page: a webhook from creation to disabling', () => {
     assert.equal(body, received()[0]!.body);
     assert.deepEqual(JSON.parse(body!), { event: 'drag_applicant', data: moved(COLUMN), company_id: 60 }, 'seed 001\'s envelope');
     assert.match(await page.locator('h1').textContent() ?? '', /Delivery of drag_applicant/);
+    // Who moved the applicant, and which one, as Frappe's request log shows the user and the document.
+    assert.equal(await page.locator('.dl-row', { has: page.getByText('By', { exact: true }) }).locator('dd').textContent(), 'Ann Martin <ann@example.com> 7');
+    assert.equal(await page.locator('.dl-row', { has: page.getByText('About', { exact: true }) }).locator('dd').textContent(), `applicant ${RESOURCE.id}`);
   });
 
   it('resends the delivery: the receiver gets the same body again, the log shows two', async () => {

@@ -4,27 +4,29 @@ import type { Services } from '../../services/index.ts';
 import type { IngestResult } from '../../store/store.ts';
 import { Problem, TenantParams } from '../../schemas/common.ts';
 import { EventAccepted, EventBatchAccepted, EventBatchIn, EventIn } from '../../schemas/events.ts';
+import { exactEvents } from '../exact-numbers.ts';
 
 const accepted = (r: IngestResult) => ({ id: r.event.id, type: r.event.type, deliveries: r.event.deliveriesCount, duplicate: !r.created });
 
 export function eventRoutes(app: FastifyInstance, services: Services): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const tags = ['events'];
-  const config = { access: 'tenant' as const };
+  const access = 'tenant' as const;
 
+  // exactNumbers: data, previous and changes are stored with the producer's numbers (exact-numbers.ts).
   r.post('/v1/tenants/:tenant/events', {
-    config,
+    config: { access, exactNumbers: 'event' },
     schema: {
       tags, summary: 'Send an event: it is stored with one delivery per matching webhook, atomically',
       params: TenantParams, body: EventIn, response: { 202: EventAccepted, 422: Problem },
     },
-  }, async (req, reply) => reply.code(202).send(accepted(await services.events.send(req.params.tenant, req.body))));
+  }, async (req, reply) => reply.code(202).send(accepted(await services.events.send(req.params.tenant, req.body, exactEvents(req)?.[0]))));
 
   r.post('/v1/tenants/:tenant/events/batch', {
-    config,
+    config: { access, exactNumbers: 'events' },
     schema: {
       tags, summary: 'Send up to 1,000 events in one transaction',
       params: TenantParams, body: EventBatchIn, response: { 202: EventBatchAccepted, 422: Problem },
     },
-  }, async (req, reply) => reply.code(202).send({ events: (await services.events.sendBatch(req.params.tenant, req.body.events)).map(accepted) }));
+  }, async (req, reply) => reply.code(202).send({ events: (await services.events.sendBatch(req.params.tenant, req.body.events, exactEvents(req))).map(accepted) }));
 }

@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { parseDurationMs } from '../../core/duration.ts';
 import type { Services } from '../../services/index.ts';
 import { isoOrNull, Problem, TenantParams } from '../../schemas/common.ts';
-import { NoticeOut, TenantIn, TenantListQuery, TenantOut, TenantPage, TokenIn, TokenOut, toNoticeOut, toTenantOut } from '../../schemas/tenants.ts';
+import { NoticeOut, TenantIn, TenantListQuery, TenantOut, TenantPage, TenantPatch, TokenIn, TokenOut, toNoticeOut, toTenantOut } from '../../schemas/tenants.ts';
 import { z } from 'zod';
 
 export function tenantRoutes(app: FastifyInstance, services: Services): void {
@@ -27,6 +27,11 @@ export function tenantRoutes(app: FastifyInstance, services: Services): void {
     config: { access: 'tenant' },
     schema: { tags, summary: 'Get a tenant', params: TenantParams, response: { 200: TenantOut, 404: Problem } },
   }, async (req) => toTenantOut(await services.tenants.get(req.params.tenant)));
+
+  r.patch('/v1/tenants/:tenant', {
+    config: { access: 'tenant' },
+    schema: { tags, summary: 'Change a tenant\'s name, who is notified, or its export key', params: TenantParams, body: TenantPatch, response: { 200: TenantOut, 404: Problem, 422: Problem } },
+  }, async (req) => toTenantOut(await services.tenants.update(req.params.tenant, req.body)));
 
   r.get('/v1/tenants/:tenant/notices', {
     config: { access: 'tenant' },

@@ -1,6 +1,7 @@
 // The JSON envelopes of the seed products, built by splicing the event's data text (serialised
 // once at ingest) into the envelope rather than re-serialising it per delivery.
 import { diff } from '../changes.ts';
+import { parseExact } from '../exact-numbers.ts';
 import type { RelaisEvent } from '../model.ts';
 
 export interface RenderedBody {
@@ -21,9 +22,9 @@ export function standard(event: RelaisEvent): RenderedBody {
   return { contentType: JSON_TYPE, body: `{"type":${j(event.type)},"timestamp":${j(new Date(event.occurredAt).toISOString())},"data":${event.dataJson}}` };
 }
 
-/** `simple` (seed 001, Flatchr): `{event, data, company_id}`. */
+/** `simple` (seed 001, Flatchr): `{data, event, company_id}`, in the order Flatchr's documentation writes it. */
 export function simple(event: RelaisEvent): RenderedBody {
-  return { contentType: JSON_TYPE, body: `{"event":${j(event.type)},"data":${event.dataJson},"company_id":${j(companyId(event.tenantId))}}` };
+  return { contentType: JSON_TYPE, body: `{"data":${event.dataJson},"event":${j(event.type)},"company_id":${j(companyId(event.tenantId))}}` };
 }
 
 /** `2022-03-29 07:50:42`, in UTC, as seed 003 writes times. */
@@ -31,33 +32,40 @@ const auditTime = (ms: number): string => new Date(ms).toISOString().slice(0, 19
 
 /**
  * `audit` (seed 003, HireHop): who did it, the tenant, the export key, the event, its data and
- * `changes` as `{field: {from, to}}` — the producer's own, or computed from `previous`.
+ * `changes` as `{field: {from, to}}` — the producer's own (spliced in as stored, its numbers as
+ * written), or computed from `previous`.
  */
 export function audit(event: RelaisEvent, exportKey: string | null): RenderedBody {
-  const changes = event.changes ?? (event.previous === null ? {} : diff(event.previous, JSON.parse(event.dataJson)));
+  const changes = event.changesJson ?? j(event.previous === null ? {} : diff(event.previous, JSON.parse(event.dataJson)));
   const a = event.actor;
   return {
     contentType: JSON_TYPE,
     body: `{"time":${j(auditTime(event.occurredAt))},"user_id":${j(a?.id)},"user_name":${j(a?.name)},"user_email":${j(a?.email)},`
       + `"company_id":${j(companyId(event.tenantId))},"export_key":${j(exportKey)},"event":${j(event.type)},`
-      + `"data":${event.dataJson},"changes":${j(changes)}}`,
+      + `"data":${event.dataJson},"changes":${changes}}`,
   };
 }
 
 /**
  * `resource` (seed 004, Creads): `{event: "resource.<action>", resource_type, resource_gid,
- * resource}`. The action is the type's last segment (`project.created` → `resource.created`);
+ * resource}`. The action is the type's last segment (`project.created` → `resource.created`),
+ * `updated` unless it is `created` or `deleted`;
  * the resource is the event's `resource` reference (or the type's first segment and data's id),
  * and is left out on delete.
  */
 export function resource(event: RelaisEvent): RenderedBody {
   const segments = event.type.split('.');
-  const action = segments.at(-1)!;
-  const data: unknown = JSON.parse(event.dataJson);
+  // Creads' receivers know three events: any other action (Relais' webhook.disabled, a product's
+  // `project.archived`) is a change to the resource, sent in its new state.
+  const last = segments.at(-1)!;
+  const action = last === 'created' || last === 'deleted' ? last : 'updated';
+  // Data's id as the producer wrote it (a big integer id stays exact): parsed again only when it holds such a number.
+  const exact = parseExact(event.dataJson);
+  const data: unknown = exact ? exact.value : JSON.parse(event.dataJson);
   const dataId = typeof data === 'object' && data !== null ? (data as Record<string, unknown>).gid ?? (data as Record<string, unknown>).id : undefined;
   const type = event.resource?.type ?? segments[0];
-  const gid = event.resource?.id ?? dataId ?? null;
-  const body = `{"event":${j(`resource.${action}`)},"resource_type":${j(type)},"resource_gid":${j(gid)}`
+  const gid = event.resource?.id !== undefined ? j(event.resource.id) : exact ? exact.json(dataId) : j(dataId);
+  const body = `{"event":${j(`resource.${action}`)},"resource_type":${j(type)},"resource_gid":${gid}`
     + (action === 'deleted' ? '}' : `,"resource":${event.dataJson}}`);
   return { contentType: JSON_TYPE, body };
 }

@@ -28,6 +28,16 @@ export function tenantQueries(db: Kysely<Database>): Store['tenants'] {
         .executeTakeFirst();
       return row && toTenant(row);
     },
+    async update(id, c) {
+      const set = {
+        ...(c.name !== undefined ? { name: c.name } : {}),
+        ...(c.notifyEmails !== undefined ? { notify_emails: json(c.notifyEmails) } : {}),
+        ...(c.exportKey !== undefined ? { export_key: c.exportKey } : {}),
+      };
+      if (Object.keys(set).length === 0) return this.get(id);
+      const row = await db.updateTable('tenants').set(set).where('id', '=', id).returningAll().executeTakeFirst();
+      return row && toTenant(row);
+    },
     async get(id) {
       const row = await db.selectFrom('tenants').selectAll().where('id', '=', id).executeTakeFirst();
       return row && toTenant(row);

@@ -68,16 +68,16 @@ async function updateFailureRecords(trx: Db, tallies: WebhookTally[], lockRows: 
       if (locked.rows.length === 0) continue;
       only = sql`webhooks.id IN (${sql.join(locked.rows.map((r) => r.id))})`;
     }
-    const result = await sql<{ id: string; tenant_id: string; enabled: number | boolean; consecutive_failures: number; failing_since: number | null }>`${values}
+    const result = await sql<{ id: string; tenant_id: string; enabled: number | boolean; auto_disable: number | boolean; consecutive_failures: number; failing_since: number | null }>`${values}
       UPDATE webhooks SET
         consecutive_failures = CASE WHEN v.w_success IS NULL THEN consecutive_failures + v.w_failures ELSE v.w_failures END,
         failing_since = CASE WHEN v.w_success IS NULL THEN COALESCE(failing_since, v.w_first) ELSE v.w_first END,
         last_success_at = COALESCE(v.w_success, last_success_at)
       FROM v WHERE webhooks.id = v.w_id AND ${lockRows ? only : changes}
-      RETURNING id, tenant_id, enabled, consecutive_failures, failing_since`.execute(trx);
+      RETURNING id, tenant_id, enabled, auto_disable, consecutive_failures, failing_since`.execute(trx);
     for (const row of result.rows) {
       records.push({
-        tenantId: row.tenant_id, webhookId: row.id, enabled: Boolean(Number(row.enabled)),
+        tenantId: row.tenant_id, webhookId: row.id, enabled: Boolean(Number(row.enabled)), autoDisable: Boolean(Number(row.auto_disable)),
         consecutiveFailures: Number(row.consecutive_failures), failingSince: row.failing_since === null ? null : Number(row.failing_since),
       });
     }

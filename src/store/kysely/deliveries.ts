@@ -7,7 +7,7 @@ import type { Database, DeliveriesTable } from '../schema.ts';
 import type { ClaimedDelivery, Store } from '../store.ts';
 import { byId, chunks, toAttempt, toDelivery, toEvent } from './rows.ts';
 import { bigint, recordCompletions, text } from './completions.ts';
-import { readWebhook } from './webhooks.ts';
+import { readWebhook, webhookRowsWithTenantKey } from './webhooks.ts';
 import type { SecretBox } from './secrets.ts';
 
 /**
@@ -64,7 +64,7 @@ export function deliveryQueries({ db, queue, box, claimLock, lockRows }: QueuePa
     const webhookIds = [...new Set(deliveries.map((d) => d.webhookId))];
     const [events, webhooks] = await Promise.all([
       queue.selectFrom('events').selectAll().where('id', 'in', eventIds).execute(),
-      queue.selectFrom('webhooks').selectAll().where('id', 'in', webhookIds).execute(),
+      webhookRowsWithTenantKey(queue).where('id', 'in', webhookIds).execute(),
     ]);
     const eventById = new Map(events.map((r) => [r.id, toEvent(r)]));
     const webhookById = new Map(webhooks.map((r) => [r.id, readWebhook(r, box)]));

@@ -5,9 +5,9 @@ import { sql, type Insertable, type Kysely, type Selectable, type Transaction } 
 import type { RelaisEvent, Webhook } from '../../core/model.ts';
 import type { DeliveriesTable, Database, EventsTable, WebhooksTable } from '../schema.ts';
 import type { ClaimedDelivery, IdMaker, IngestLease, IngestResult, Matcher, NewEvent, ReceivedEvent, Store } from '../store.ts';
-import { byId, chunks, json, jsonOrNull, toDelivery, toEvent, toWebhook } from './rows.ts';
+import { byId, chunks, json, jsonOrNull, toDelivery, toEvent, toWebhook, type WebhookRow } from './rows.ts';
 import type { SecretBox } from './secrets.ts';
-import { readWebhook } from './webhooks.ts';
+import { readWebhook, webhookRowsWithTenantKey } from './webhooks.ts';
 
 // Rows per multi-row INSERT: well under SQLite's and PostgreSQL's bound-parameter limits.
 const INSERT_CHUNK = 500;
@@ -22,8 +22,8 @@ const ONE_STATEMENT_MAX = 5_000;
  * then sees the deliveries held here; one enabled meanwhile is read as it is now, and its
  * deliveries are due at once.
  */
-function readTargets(db: Kysely<Database>, tenantId: string): Promise<Selectable<WebhooksTable>[]> {
-  return db.selectFrom('webhooks').selectAll().where('tenant_id', '=', tenantId)
+function readTargets(db: Kysely<Database>, tenantId: string): Promise<WebhookRow[]> {
+  return webhookRowsWithTenantKey(db).where('tenant_id', '=', tenantId)
     .where((eb) => eb.or([eb('enabled', '=', 1), eb('disabled_reason', 'is not', null)])).execute();
 }
 
@@ -32,7 +32,7 @@ async function targetWebhooks(trx: Transaction<Database>, tenantId: string, lock
   let rows = read ?? await readTargets(trx, tenantId);
   const disabled = rows.filter((r) => Number(r.enabled) !== 1).map((r) => r.id).sort();
   if (lockRows && disabled.length > 0) {
-    const locked = await trx.selectFrom('webhooks').selectAll().where('id', 'in', disabled).orderBy('id').forShare().execute();
+    const locked = await webhookRowsWithTenantKey(trx).where('id', 'in', disabled).orderBy('id').forShare().execute();
     const current = new Map(locked.filter((r) => Number(r.enabled) === 1 || r.disabled_reason !== null).map((r) => [r.id, r]));
     rows = rows.flatMap((r) => (Number(r.enabled) === 1 ? [r] : current.has(r.id) ? [current.get(r.id)!] : []));
   }
@@ -87,6 +87,9 @@ async function blockBehindKeys(trx: Transaction<Database>, rows: Selectable<Deli
 
 type Planned = { event: NewEvent; row: Insertable<EventsTable>; targets: Webhook[] };
 
+/** A value's JSON text: the producer's own (its numbers as written) when ingest kept it. */
+const exactOrNull = (value: unknown, text: string | undefined): string | null => (value === null || value === undefined ? null : text ?? json(value));
+
 /**
  * The rows to insert: every event but one whose key was used earlier in this batch, with the
  * webhooks it goes to. One whose key was stored before is not inserted (ON CONFLICT) and is read
@@ -107,8 +110,8 @@ function plan(tenantId: string, events: readonly NewEvent[], webhooks: Webhook[]
       targets,
       row: {
         id: e.id, tenant_id: tenantId, idempotency_key: e.idempotencyKey, type: e.type,
-        occurred_at: e.occurredAt, received_at: now, data: json(e.data), actor: jsonOrNull(e.actor),
-        resource: jsonOrNull(e.resource), previous: jsonOrNull(e.previous), changes: jsonOrNull(e.changes),
+        occurred_at: e.occurredAt, received_at: now, data: e.dataJson ?? json(e.data), actor: jsonOrNull(e.actor),
+        resource: jsonOrNull(e.resource), previous: exactOrNull(e.previous, e.previousJson), changes: exactOrNull(e.changes, e.changesJson),
         deliveries_count: targets.length, ordering_key: e.orderingKey ?? null,
       },
     });

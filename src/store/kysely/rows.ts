@@ -44,12 +44,16 @@ export function toEvent(r: Selectable<EventsTable>): RelaisEvent {
     resource: parse(r.resource),
     previous: parse(r.previous),
     changes: parse(r.changes),
+    changesJson: r.changes,
     deliveriesCount: num(r.deliveries_count),
     orderingKey: r.ordering_key,
   };
 }
 
-export function toWebhook(r: Selectable<WebhooksTable>, secret: string, previousSecret: string | null = null): Webhook {
+/** A webhook row, with its tenant's export key where it was read for delivery (webhooks.ts). */
+export type WebhookRow = Selectable<WebhooksTable> & { tenant_export_key?: string | null };
+
+export function toWebhook(r: WebhookRow, secret: string, previousSecret: string | null = null): Webhook {
   return {
     id: r.id,
     tenantId: r.tenant_id,
@@ -68,6 +72,7 @@ export function toWebhook(r: Selectable<WebhooksTable>, secret: string, previous
     contentType: r.content_type,
     formFields: parse(r.form_fields),
     exportKey: r.export_key,
+    tenantExportKey: r.tenant_export_key ?? null,
     maxConcurrency: r.max_concurrency === null ? null : num(r.max_concurrency),
     rateLimit: r.rate_limit === null ? null : Number(r.rate_limit),
     ordering: r.ordering as WebhookOrdering,

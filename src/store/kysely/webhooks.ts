@@ -4,7 +4,7 @@ import { errors } from '../../core/errors.ts';
 import type { Webhook } from '../../core/model.ts';
 import type { Database, WebhooksTable } from '../schema.ts';
 import type { Store, WebhookChanges } from '../store.ts';
-import { json, jsonOrNull, toWebhook } from './rows.ts';
+import { json, jsonOrNull, toWebhook, type WebhookRow } from './rows.ts';
 import type { SecretBox } from './secrets.ts';
 import { recoveryQueries } from './recovery.ts';
 
@@ -48,8 +48,12 @@ async function holdOrRelease(trx: Transaction<Database>, webhookId: string, enab
   await (enabled ? query.where('due_at', 'is', null).where('blocked', '=', 0) : query).execute();
 }
 
+/** Webhook rows with their tenant's export key: what delivering needs (the `audit` format's default). */
+export const webhookRowsWithTenantKey = (db: Kysely<Database>) => db.selectFrom('webhooks').selectAll('webhooks')
+  .select((eb) => eb.selectFrom('tenants').select('tenants.export_key').whereRef('tenants.id', '=', 'webhooks.tenant_id').as('tenant_export_key'));
+
 /** A webhook row with its secrets opened (the current one, and a rotation's previous one). */
-export function readWebhook(row: Selectable<WebhooksTable>, box: SecretBox): Webhook {
+export function readWebhook(row: WebhookRow, box: SecretBox): Webhook {
   return toWebhook(row, box.open(row.secret), row.previous_secret === null ? null : box.open(row.previous_secret));
 }
 

@@ -1,11 +1,14 @@
 // One delivery: its event, and every attempt with the exact request and the endpoint's answer
-// (or the error); resend it as a new delivery of the same event.
-import type { Attempt } from '../api/types.ts';
+// (or the error), the redirects followed, who caused the event and what it is about; resend it as
+// a new delivery of the same event.
+import type { Attempt, DeliveryWithAttempts } from '../api/types.ts';
 import { Code, DeliveryStatus, Headers, pretty, Time } from '../components/display.tsx';
 import { Announce, ErrorMessage, Loading } from '../components/feedback.tsx';
 import { Screen } from '../components/screen.tsx';
 import { useTenant } from '../context.ts';
 import { useAction, useInterval, useLoad } from '../hooks.ts';
+
+type RedirectList = NonNullable<Attempt['response']>['redirects'];
 
 function AttemptView({ attempt, n }: { attempt: Attempt; n: number }) {
   const { request: req, response: res, error } = attempt;
@@ -29,7 +32,8 @@ function AttemptView({ attempt, n }: { attempt: Attempt; n: number }) {
           {error && <div class="alert alert-error"><p><strong>{error.kind.replace(/_/g, ' ')}</strong>: {error.message}</p></div>}
           {res ? (
             <>
-              <p class="request-line"><code><strong>HTTP {res.status}</strong></code></p>
+              {res.redirects.length > 0 && <Redirects redirects={res.redirects} n={n} />}
+              <p class="request-line"><code><strong>HTTP {res.status}</strong>{res.redirects.length > 0 && <> from {res.redirects.at(-1)!.url}</>}</code></p>
               <Headers headers={res.headers} caption={`Attempt ${n} response headers`} />
               <h4>Response body{res.body_truncated && <span class="muted small"> (first 64 KiB)</span>}</h4>
               {res.body ? <Code label={`Attempt ${n} response body`}>{pretty(res.body)}</Code> : <p class="muted">Empty.</p>}
@@ -38,6 +42,30 @@ function AttemptView({ attempt, n }: { attempt: Attempt; n: number }) {
         </div>
       </div>
     </article>
+  );
+}
+
+/** The redirects followed to the answer (webhooks that follow them), in order. */
+function Redirects({ redirects, n }: { redirects: RedirectList; n: number }) {
+  return (
+    <>
+      <p class="muted small" id={`attempt-${n}-redirects`}>Followed {redirects.length === 1 ? '1 redirect' : `${redirects.length} redirects`}:</p>
+      <ol class="redirects" aria-labelledby={`attempt-${n}-redirects`}>
+        {redirects.map((r, i) => <li key={i}><code>{r.status} → <strong>{r.method}</strong> {r.url}</code></li>)}
+      </ol>
+    </>
+  );
+}
+
+/** Who caused the event and what it is about, as the product said (Frappe's log shows the user and the document). */
+function EventSubject({ event }: { event: DeliveryWithAttempts['event'] }) {
+  const { actor, resource } = event;
+  const who = actor && [actor.name, actor.email && `<${actor.email}>`].filter(Boolean).join(' ');
+  return (
+    <>
+      {actor && <div class="dl-row"><dt>By</dt><dd>{who || <span class="muted">No name</span>}{actor.id !== null && <span class="muted mono small"> {String(actor.id)}</span>}</dd></div>}
+      {resource && <div class="dl-row"><dt>About</dt><dd><code>{resource.type}</code> <span class="mono">{String(resource.id)}</span></dd></div>}
+    </>
   );
 }
 
@@ -69,6 +97,7 @@ export function DeliveryDetail({ id }: { id: string }) {
           <dl class="dl dl-inline card">
             <div class="dl-row"><dt>Event</dt><dd><code>{d.event.type}</code> <span class="muted mono small">{d.event.id}</span></dd></div>
             <div class="dl-row"><dt>Happened</dt><dd><Time iso={d.event.occurred_at} exact /></dd></div>
+            <EventSubject event={d.event} />
             <div class="dl-row"><dt>Attempts</dt><dd>{d.attempt_count}</dd></div>
             <div class="dl-row"><dt>Next attempt</dt><dd>{d.held
               ? <>Held while its webhook is disabled: it goes, in order, once the webhook is enabled again</>

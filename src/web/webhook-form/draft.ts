@@ -1,12 +1,13 @@
 // The webhook form's state, and its translation to and from the API: what the user types
 // (comma-separated lists, header rows, numbers as text) ⇄ WebhookIn.
-import { HTTP_METHODS, PAYLOAD_FORMATS } from '../../core/model.ts';
+import { HTTP_METHODS, PAYLOAD_FORMATS, SIGNATURE_SCHEMES } from '../../core/model.ts';
 import { typeMatches } from '../../core/matching.ts';
 import type { EventType, FieldError, Webhook, WebhookInput } from '../api/types.ts';
 
 export type HttpMethod = (typeof HTTP_METHODS)[number];
 export type PayloadFormat = (typeof PAYLOAD_FORMATS)[number];
 export type RetryMode = Webhook['retry']['mode'];
+export type SignatureScheme = (typeof SIGNATURE_SCHEMES)[number];
 
 export interface HeaderRow {
   key: number; // stable across edits, for rendering
@@ -30,12 +31,22 @@ export interface Draft {
   format: PayloadFormat;
   template: string;
   contentType: string;
+  /** `name` or `key=name` (a Frappe row: sent under key), comma-separated. */
   formFields: string;
+  /** Form fields sent as one JSON object, as Frappe does, rather than urlencoded. */
+  formJson: boolean;
+  frappeTemplates: boolean;
   exportKey: string;
+  signatureScheme: SignatureScheme;
+  /** On creation only: a secret to keep (Frappe's is any text); generated when empty. */
+  secret: string;
   retry: RetryMode;
   schedule: string;
   maxConcurrency: string;
   rateLimit: string;
+  timeout: string;
+  followRedirects: boolean;
+  autoDisable: boolean;
 }
 
 let nextKey = 1;
@@ -43,12 +54,19 @@ export const headerRow = (name = '', value = ''): HeaderRow => ({ key: nextKey++
 
 const list = (text: string): string[] => text.split(',').map((s) => s.trim()).filter(Boolean);
 const numberOrNull = (text: string): number | null => (text.trim() === '' ? null : Number(text));
+type FormField = NonNullable<WebhookInput['form_fields']>[number];
+const formFieldText = (f: FormField): string => (typeof f === 'string' ? f : `${f.key}=${f.field}`);
+function formField(text: string): FormField {
+  const at = text.indexOf('=');
+  return at < 0 ? text : { key: text.slice(0, at).trim(), field: text.slice(at + 1).trim() };
+}
 
 export function emptyDraft(): Draft {
   return {
     url: '', description: '', enabled: true, events: [], patterns: '', filters: {}, condition: '', method: 'POST', headers: [],
-    format: 'standard', template: '', contentType: '', formFields: '', exportKey: '', retry: 'default', schedule: '0, 1m, 10m, 1h',
-    maxConcurrency: '', rateLimit: '',
+    format: 'standard', template: '', contentType: '', formFields: '', formJson: false, frappeTemplates: false, exportKey: '',
+    signatureScheme: 'standard', secret: '', retry: 'default', schedule: '0, 1m, 10m, 1h',
+    maxConcurrency: '', rateLimit: '', timeout: '', followRedirects: false, autoDisable: true,
   };
 }
 
@@ -66,13 +84,20 @@ export function fromWebhook(w: Webhook, catalog: readonly EventType[]): Draft {
     headers: Object.entries(w.headers).map(([name, value]) => headerRow(name, value)),
     format: w.format,
     template: w.template ?? '',
-    contentType: w.content_type ?? '',
-    formFields: (w.form_fields ?? []).join(', '),
+    contentType: w.format === 'template' ? w.content_type ?? '' : '',
+    formFields: (w.form_fields ?? []).map(formFieldText).join(', '),
+    formJson: w.format === 'form' && (w.content_type ?? '').includes('json'),
+    frappeTemplates: w.template_dialect === 'frappe',
     exportKey: w.export_key ?? '',
+    signatureScheme: w.signature_scheme,
+    secret: '',
     retry: w.retry.mode,
     schedule: (w.retry.schedule ?? ['0', '1m', '10m', '1h']).join(', '),
     maxConcurrency: w.max_concurrency === null ? '' : String(w.max_concurrency),
     rateLimit: w.rate_limit === null ? '' : String(w.rate_limit),
+    timeout: w.timeout ?? '',
+    followRedirects: w.follow_redirects,
+    autoDisable: w.auto_disable,
   };
 }
 
@@ -92,7 +117,7 @@ export function filterFields(d: Draft, catalog: readonly EventType[]): { field: 
 
 export function toInput(d: Draft, catalog: readonly EventType[]): WebhookInput {
   const filters = Object.fromEntries(filterFields(d, catalog).map(({ field }) => [field, list(d.filters[field] ?? '')] as const).filter(([, v]) => v.length));
-  const formFields = list(d.formFields);
+  const formFields = list(d.formFields).map(formField);
   return {
     url: d.url.trim(),
     description: d.description.trim() || null,
@@ -104,12 +129,18 @@ export function toInput(d: Draft, catalog: readonly EventType[]): WebhookInput {
     headers: Object.fromEntries(d.headers.filter((h) => h.name.trim()).map((h) => [h.name.trim(), h.value])),
     format: d.format,
     template: d.format === 'template' ? d.template || null : null,
-    content_type: d.format === 'template' ? d.contentType.trim() || null : null,
+    content_type: d.format === 'template' ? d.contentType.trim() || null : d.format === 'form' && d.formJson ? 'application/json' : null,
     form_fields: d.format === 'form' && formFields.length ? formFields : null,
+    template_dialect: d.format === 'template' && d.frappeTemplates ? 'frappe' : 'jinja',
     export_key: d.format === 'audit' ? d.exportKey || null : null,
+    signature_scheme: d.signatureScheme,
+    ...(d.secret.trim() ? { secret: d.secret.trim() } : {}),
     retry: d.retry === 'custom' ? { mode: 'custom', schedule: list(d.schedule) } : { mode: d.retry },
     max_concurrency: numberOrNull(d.maxConcurrency),
     rate_limit: numberOrNull(d.rateLimit),
+    timeout: d.timeout.trim() || null,
+    follow_redirects: d.followRedirects,
+    auto_disable: d.autoDisable,
   };
 }
 

@@ -14,7 +14,8 @@ import { byField, controlId, emptyDraft, errorKey, filterFields, fromWebhook, to
 import { EventPicker } from './event-picker.tsx';
 import { FilterInputs } from './filter-inputs.tsx';
 import { HeadersEditor } from './headers-editor.tsx';
-import { DeliveryFields, RequestFields } from './request-fields.tsx';
+import { DeliveryFields, RequestFields, SigningFields } from './request-fields.tsx';
+import { Check } from './check.tsx';
 import { RequestPreview } from './request-preview.tsx';
 
 const LABELS: Record<string, string> = {
@@ -96,11 +97,8 @@ function FormBody({ title, webhook }: { title: string; webhook: Webhook | null }
               placeholder="https://example.com/webhooks" hint="Where the requests go: an http or https address." />
             <TextField id={controlId('description')} label="Description (optional)" value={draft.description} onValue={(description) => set({ description })} error={fieldErrors.description}
               hint="For you: what this webhook feeds." />
-            <div class="check">
-              <input type="checkbox" id={controlId('enabled')} checked={draft.enabled} onChange={(e) => set({ enabled: e.currentTarget.checked })} aria-describedby="wf-enabled-hint" />
-              <label for={controlId('enabled')}>Enabled</label>
-              <span class="muted small check-desc" id="wf-enabled-hint">Disabled, it gets no new events; what it still had to send is held until it is enabled again.</span>
-            </div>
+            <Check id={controlId('enabled')} label="Enabled" checked={draft.enabled} onValue={(enabled) => set({ enabled })}
+              hint="Disabled, it gets no new events; what it still had to send is held until it is enabled again." />
           </section>
           <section class="card">
             <h2>Which events</h2>
@@ -112,6 +110,7 @@ function FormBody({ title, webhook }: { title: string; webhook: Webhook | null }
           <section class="card">
             <h2>How to send them</h2>
             <RequestFields draft={draft} errors={fieldErrors} set={set} />
+            <SigningFields draft={draft} errors={fieldErrors} set={set} creating={!webhook} />
             <HeadersEditor rows={draft.headers} error={fieldErrors.headers} onChange={(headers) => set({ headers })} />
             <DeliveryFields draft={draft} errors={fieldErrors} set={set} />
           </section>

@@ -19,12 +19,12 @@ export interface Assembly {
   close(graceMs: number): Promise<void>;
 }
 
-export function assemble(config: Config, log: Logger, { credits }: { credits?: SharedArrayBuffer | undefined } = {}): Assembly {
+export function assemble(config: Config, log: Logger, { credits, counters }: { credits?: SharedArrayBuffer | undefined; counters?: SharedArrayBuffer | undefined } = {}): Assembly {
   const store = openStore(config, log);
   const templates = createTemplateRenderer();
   // The engine disables failing webhooks through the same service the API uses.
   const disableWebhook = (tenantId: string, webhookId: string, reason: string): Promise<void> => services.webhooks.disableFailing(tenantId, webhookId, reason);
-  const engine = deliveryEngine({ config, log, store, templates, disableWebhook, credits });
+  const engine = deliveryEngine({ config, log, store, templates, disableWebhook, credits, counters });
   const services = createServices({ store, config, now: Date.now, wake: engine.wake, leasing: engine.leasing, log, templates });
   return {
     config, store, templates, services, engine,

@@ -4,6 +4,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import { buildServer } from './api/server.ts';
+import { buildOpsServer } from './api/ops.ts';
+import { createMetrics } from './metrics/registry.ts';
 import { assemble } from './assemble.ts';
 import type { DeliveryEngine } from './dispatcher/engine.ts';
 import type { Services } from './services/index.ts';
@@ -33,10 +35,13 @@ export interface Relais {
   config: Config;
   store: Store;
   services: Services;
+  /** The API (API role). */
   server: FastifyInstance | undefined;
+  /** A worker-only process's server of /healthz and /metrics alone (on RELAIS_PORT); none with the API, which serves both. */
+  ops: FastifyInstance | undefined;
   /** Delivery in this process: where it runs (placement), its scheduler when it runs in this thread. */
   engine: DeliveryEngine;
-  /** Listens (API role) and starts delivering (worker role); returns the URL listened on. */
+  /** Listens (the API, or a worker's /healthz and /metrics) and starts delivering (worker role); returns the URL listened on. */
   start(): Promise<string | undefined>;
   /** Graceful stop: no new requests or claims, in-flight deliveries finished or released, store closed. */
   stop(graceMs?: number): Promise<void>;
@@ -45,22 +50,25 @@ export interface Relais {
 export async function createRelais(config: Config, log: Logger): Promise<Relais> {
   const { store, services, engine, close } = assemble(config, log);
   await migrateWhenReachable(store, log);
-  const server = config.roles.api ? await buildServer({ services, store, log, publicUrl: config.publicUrl, processHealth: engine.health }) : undefined;
+  const metrics = createMetrics({ store, dispatch: engine.counters });
+  const server = config.roles.api ? await buildServer({ services, store, log, publicUrl: config.publicUrl, processHealth: engine.health, metrics }) : undefined;
+  const ops = !server && config.roles.worker ? buildOpsServer({ store, processHealth: engine.health, metrics, log }) : undefined;
+  const listener = server ?? ops;
   let stopping: Promise<void> | undefined;
 
   return {
-    config, store, services, server, engine,
+    config, store, services, server, ops, engine,
     async start() {
       await engine.start();
-      if (!server) return undefined;
-      await server.listen({ port: config.port, host: config.host });
-      const address = server.server.address();
+      if (!listener) return undefined;
+      await listener.listen({ port: config.port, host: config.host });
+      const address = listener.server.address();
       const port = typeof address === 'object' && address ? address.port : config.port;
       return `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
     },
     stop(graceMs) {
       stopping ??= (async () => {
-        await server?.close();
+        await listener?.close();
         await close(graceMs ?? config.shutdownGraceMs);
       })();
       return stopping;

@@ -10,7 +10,10 @@ import { installAuth } from './auth.ts';
 import { pageBundle, pageRoutes } from './page.ts';
 import { installInputLimits, MAX_URL_VALUE_CHARS } from './input-limits.ts';
 import { frameworkProblem, installProblemHandlers } from './problems.ts';
-import { health, type ProcessHealth } from './health.ts';
+import type { ProcessHealth } from './health.ts';
+import { installAccessLog } from './access-log.ts';
+import { opsRoutes } from './ops.ts';
+import type { Metrics } from '../metrics/registry.ts';
 import { accessRoutes } from './routes/access.ts';
 import { conditionRoutes } from './routes/conditions.ts';
 import { deliveryRoutes } from './routes/deliveries.ts';
@@ -24,13 +27,15 @@ export interface ServerDeps {
   store: Pick<Store, 'ping' | 'engine' | 'health'>;
   /** The process's own parts, for /healthz. */
   processHealth?: () => ProcessHealth;
+  /** The process's metrics, for /metrics and the events routes' counts; none: no /metrics. */
+  metrics?: Metrics | undefined;
   log: Logger;
   bodyLimitBytes?: number;
   /** Where users reach the page, for sign-in links (RELAIS_PUBLIC_URL); else each request's own address. */
   publicUrl?: string | undefined;
 }
 
-export async function buildServer({ services, store, log, bodyLimitBytes = 5 * 1024 * 1024, publicUrl, processHealth = () => ({}) }: ServerDeps): Promise<FastifyInstance> {
+export async function buildServer({ services, store, log, bodyLimitBytes = 5 * 1024 * 1024, publicUrl, processHealth = () => ({}), metrics }: ServerDeps): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
     loggerInstance: log as FastifyBaseLogger, bodyLimit: bodyLimitBytes, logController: new LogController({ disableRequestLogging: true }), return503OnClosing: true,
     // Long path segments reach the input limits and the schemas, which name the parameter; past this, a 414 problem.
@@ -40,6 +45,7 @@ export async function buildServer({ services, store, log, bodyLimitBytes = 5 * 1
   app.setSerializerCompiler(serializerCompiler);
   installProblemHandlers(app);
   installInputLimits(app);
+  installAccessLog(app, log, metrics);
 
   await app.register(swagger, {
     openapi: {
@@ -55,12 +61,12 @@ export async function buildServer({ services, store, log, bodyLimitBytes = 5 * 1
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   installAuth(app, services);
-  app.get('/healthz', { schema: { hide: true } }, (_req, reply) => health(store, reply, processHealth()));
+  opsRoutes(app, { store, processHealth, metrics });
 
   tenantRoutes(app, services);
   eventTypeRoutes(app, services);
   webhookRoutes(app, services);
-  eventRoutes(app, services);
+  eventRoutes(app, services, metrics);
   deliveryRoutes(app, services);
   accessRoutes(app, services, publicUrl);
   conditionRoutes(app, services);

@@ -9,6 +9,7 @@ import { createLogger } from '../log.ts';
 import { createTemplateRenderer } from '../render/renderer.ts';
 import { createServices, type Services } from '../services/index.ts';
 import { openStore } from '../store/open.ts';
+import { requireExistingDatabase } from './database.ts';
 import { checkImport, inFileOrder, parseImportFile, webhookInput, withImportedCatalog, type ImportFile } from './import-file.ts';
 
 /** What was done, printed as one JSON line; webhooks as `tenant/id` (a tenant id has no slash). */
@@ -98,6 +99,7 @@ export async function importFile(path: string): Promise<void> {
     new Error(`${path}: nothing imported:\n${inFileOrder(list).map((p) => `  ${p.field}: ${p.message}`).join('\n')}`);
 
   const config = loadConfig();
+  requireExistingDatabase(config, 'import');
   const store = openStore(config);
   try {
     await store.migrate();

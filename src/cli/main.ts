@@ -1,6 +1,7 @@
 // The `relais` command. Each command's code is loaded when it runs: `relais import` need not
 // load the server, nor `relais serve` the benchmark (tsx compiles what is imported, at start).
 import { Command } from 'commander';
+import { ConfigError } from '../config-error.ts';
 import { benchCommand } from './bench.ts';
 
 const program = new Command('relais')
@@ -11,6 +12,9 @@ program.command('serve').description('run the API, the page and the dispatcher (
   .action(async () => (await import('./serve.ts')).serve());
 program.command('migrate').description('apply pending database migrations and exit')
   .action(async () => (await import('./migrate.ts')).migrate());
+program.command('rotate-key').description('re-seal every stored secret from RELAIS_ENCRYPTION_KEY to a new key (stop Relais first)')
+  .argument('[new-key]', 'the new key (better: RELAIS_NEW_ENCRYPTION_KEY, kept out of the shell history)')
+  .action(async (newKey: string | undefined) => (await import('./rotate-key.ts')).rotateKey(newKey));
 program.command('send').description('emit an event for a tenant, as POST /v1/tenants/:tenant/events does')
   .argument('<tenant>', 'the tenant\'s id')
   .argument('<type>', 'the event type')
@@ -26,6 +30,9 @@ program.addCommand(benchCommand());
 try {
   await program.parseAsync();
 } catch (err) {
-  process.stderr.write(`relais: ${(err as Error).message}\n`);
-  process.exit(1);
+  // A configuration error is one line per bad variable and exit 2 (a usage error, as scripts
+  // expect): the process did nothing. Anything else failed at work: exit 1.
+  const lines = err instanceof ConfigError ? err.problems : [(err as Error).message];
+  process.stderr.write(lines.map((line) => `relais: ${line}\n`).join(''));
+  process.exit(err instanceof ConfigError ? err.exitCode : 1);
 }

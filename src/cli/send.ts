@@ -8,6 +8,7 @@ import { EventIn } from '../schemas/events.ts';
 import { createServices } from '../services/index.ts';
 import { openStore } from '../store/open.ts';
 import { createTemplateRenderer } from '../render/renderer.ts';
+import { requireExistingDatabase } from './database.ts';
 
 export interface SendOptions {
   id?: string;
@@ -27,6 +28,7 @@ export async function send(tenant: string, type: string, data: string | undefine
   if (!input.success) throw new Error(input.error.issues.map((i) => `${i.path.join('.') || 'event'}: ${i.message}`).join('; '));
 
   const config = loadConfig();
+  requireExistingDatabase(config, 'send');
   const store = openStore(config);
   try {
     await store.migrate();

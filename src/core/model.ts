@@ -93,6 +93,8 @@ export interface Webhook {
   filters: Record<string, FilterValue[]>;
   method: HttpMethod;
   headers: Record<string, string>;
+  /** Lower-case names of `headers` whose values are sealed at rest and never shown (always sent). */
+  secretHeaders: string[];
   format: PayloadFormat;
   secret: string;
   retry: RetryPolicy;

@@ -24,7 +24,7 @@ export function templateFailed(claimed: ClaimedDelivery, webhook: Webhook, start
     ...baseOf(claimed), status: 'failed', dueAt: null,
     attempt: {
       id: newId('att', startedAt), startedAt, durationMs: 0, succeeded: false, response: null, errorKind: 'template', errorMessage: message,
-      request: { method: webhook.method, url: webhook.url, headers: redactHeaders(webhook.headers), body: '' },
+      request: { method: webhook.method, url: webhook.url, headers: redactHeaders(webhook.headers, webhook.secretHeaders), body: '' },
     },
   };
 }
@@ -58,7 +58,7 @@ export function answered(claimed: ClaimedDelivery, webhook: Webhook, request: At
       ...baseOf(claimed), status: next.status, dueAt: next.dueAt,
       attempt: {
         id: newId('att', startedAt), startedAt, durationMs: outcome.durationMs,
-        request: { ...request, headers: redactHeaders(request.headers) }, response: outcome.response,
+        request: { ...request, headers: redactHeaders(request.headers, webhook.secretHeaders) }, response: outcome.response,
         errorKind: outcome.error?.kind ?? null, errorMessage: outcome.error?.message ?? null, succeeded,
       },
     },

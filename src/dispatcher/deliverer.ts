@@ -10,7 +10,8 @@ import { TemplateError, type TemplateRenderer } from '../render/renderer.ts';
 import { renderBody } from '../render/body.ts';
 import type { ClaimedDelivery, Completion, Store } from '../store/store.ts';
 import { answered as afterAnswer, templateFailed, unsent } from './attempt.ts';
-import type { Sender } from './sender.ts';
+import type { DispatchCounters } from './counters.ts';
+import type { Sender, SendOutcome } from './sender.ts';
 
 export interface DelivererDeps {
   store: Store;
@@ -22,6 +23,7 @@ export interface DelivererDeps {
   log: Logger;
   now: () => number;
   random: () => number;
+  counters: DispatchCounters;
 }
 
 /** What the scheduler hears of one delivery on its way. */
@@ -34,7 +36,9 @@ export interface Hooks {
   gone(webhook: Webhook): void;
 }
 
-export function createDeliverer({ store, sender, templates, record, retryScheduleMs, log, now, random }: DelivererDeps) {
+export function createDeliverer({ store, sender, templates, record, retryScheduleMs, log, now, random, counters }: DelivererDeps) {
+  // Read once: the per-attempt debug line costs nothing (not even its object) when debug is off.
+  const debug = log.isLevelEnabled('debug');
   /** The stage before sending: the signed request, or the completion that ends the delivery unsent. */
   async function build(claimed: ClaimedDelivery, webhook: Webhook, startedAt: number): Promise<{ request: AttemptRequest } | { completion: Completion }> {
     let rendered: RenderedBody;
@@ -50,7 +54,11 @@ export function createDeliverer({ store, sender, templates, record, retrySchedul
 
   return {
     /** Nothing to send (webhook deleted or disabled meanwhile): record so. */
-    skip: (claimed: ClaimedDelivery): Promise<void> => record(unsent(claimed)),
+    skip(claimed: ClaimedDelivery): Promise<void> {
+      const completion = unsent(claimed);
+      counters.outcome(completion.status === 'cancelled' ? 'cancelled' : 'held');
+      return record(completion);
+    },
 
     /** Sends `claimed` to `webhook` and records the outcome; a send interrupted by a stop gives the lease back untouched. */
     async deliver(claimed: ClaimedDelivery, webhook: Webhook, hooks: Hooks): Promise<void> {
@@ -58,19 +66,32 @@ export function createDeliverer({ store, sender, templates, record, retrySchedul
       const built = await build(claimed, webhook, startedAt);
       if ('completion' in built) {
         hooks.answered(undefined);
+        counters.attempt(false, 'template', 0);
+        counters.outcome('failed');
         await record(built.completion);
         if (claimed.delivery.orderingKey !== null) hooks.due(now());
         return;
       }
-      const outcome = await sender.send(built.request, { timeoutMs: webhook.timeoutMs, followRedirects: webhook.followRedirects });
+      counters.sending(1);
+      let outcome: SendOutcome;
+      try {
+        outcome = await sender.send(built.request, { timeoutMs: webhook.timeoutMs, followRedirects: webhook.followRedirects });
+      } finally {
+        counters.sending(-1);
+      }
       if (outcome.interrupted) {
         hooks.answered(undefined);
         return store.deliveries.release([{ deliveryId: claimed.delivery.id, leaseId: claimed.leaseId }], now());
       }
       hooks.answered(outcome.response?.status ?? null);
       const { completion, gone } = afterAnswer(claimed, webhook, built.request, outcome, startedAt, { retryScheduleMs, now: now(), random: random() });
-      if (!completion.attempt?.succeeded) {
-        log.info({ delivery: claimed.delivery.id, webhook: webhook.id, attempt: claimed.delivery.attempts + 1, status: outcome.response?.status, error: outcome.error?.kind, next: completion.status }, 'delivery attempt failed');
+      const succeeded = completion.attempt?.succeeded === true;
+      counters.attempt(succeeded, outcome.error?.kind ?? null, outcome.durationMs);
+      counters.outcome(completion.status === 'pending' ? 'retry_scheduled' : completion.status === 'succeeded' ? 'succeeded' : 'failed');
+      if (!succeeded) {
+        log.info({ delivery: claimed.delivery.id, webhook: webhook.id, attempt: claimed.delivery.attempts + 1, status: outcome.response?.status, error: outcome.error?.kind, ms: outcome.durationMs, next: completion.status }, 'delivery attempt failed');
+      } else if (debug) {
+        log.debug({ delivery: claimed.delivery.id, webhook: webhook.id, status: outcome.response?.status, ms: outcome.durationMs }, 'delivery attempt succeeded');
       }
       await record(completion);
       if (completion.status === 'pending' && completion.dueAt !== null) hooks.due(completion.dueAt);

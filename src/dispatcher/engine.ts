@@ -9,6 +9,7 @@ import type { Config } from '../config.ts';
 import type { ProcessHealth } from '../api/health.ts';
 import type { TemplateRenderer } from '../render/renderer.ts';
 import type { Store } from '../store/store.ts';
+import { dispatchCounters, type DispatchCounters } from './counters.ts';
 import { sharedCredits, type Credits } from './credits.ts';
 import type { IngestLeasing } from '../services/deps.ts';
 import { ingestLeasing } from './ingest-leasing.ts';
@@ -28,6 +29,8 @@ export interface DeliveryEngineDeps {
   disableWebhook: (tenantId: string, webhookId: string, reason: string) => Promise<void>;
   /** Inside the dispatcher thread: the credits' memory the API's thread spends from. */
   credits?: SharedArrayBuffer | undefined;
+  /** Inside the dispatcher thread: the metrics' memory the API's thread reads at a scrape (counters.ts). */
+  counters?: SharedArrayBuffer | undefined;
 }
 
 export interface DeliveryEngine {
@@ -41,6 +44,8 @@ export interface DeliveryEngine {
   wake(othersWoken?: boolean): void;
   /** How ingest stores fresh deliveries already leased to this process's dispatcher; none when nothing here delivers (or RELAIS_HANDOFF is off). */
   readonly leasing: IngestLeasing | undefined;
+  /** The dispatcher's metrics, wherever it runs (written by its thread, read here); none when nothing here delivers. */
+  readonly counters: DispatchCounters | undefined;
   start(): Promise<void>;
   /** Stops claiming; deliveries in flight finish for up to graceMs, then are aborted and released. */
   stop(graceMs: number): Promise<void>;
@@ -52,11 +57,12 @@ export function placementOf(config: Pick<Config, 'roles' | 'dispatchThread'>): P
   return config.roles.api && config.dispatchThread ? 'thread' : 'here';
 }
 
-export function deliveryEngine({ config, log, store, templates, disableWebhook, credits: shared }: DeliveryEngineDeps): DeliveryEngine {
+export function deliveryEngine({ config, log, store, templates, disableWebhook, credits: shared, counters: sharedCounters }: DeliveryEngineDeps): DeliveryEngine {
   const placement = placementOf(config);
   const credits: (Credits & { buffer: SharedArrayBuffer }) | undefined = placement !== 'off' && config.handOff ? sharedCredits(shared) : undefined;
+  const counters = placement !== 'off' ? dispatchCounters(sharedCounters) : undefined;
   const sender = placement === 'here' ? createSender({ timeoutMs: config.requestTimeoutMs, allowTargets: config.allowTargets }) : undefined;
-  const scheduler = sender && createScheduler({ store, sender, templates, config, log, disableWebhook, credits });
+  const scheduler = sender && createScheduler({ store, sender, templates, config, log, disableWebhook, credits, counters });
   const channel = wakeChannel(config);
   const leasing = credits && ingestLeasing(credits, scheduler ? scheduler.receive : channel.handOver);
   let thread: DispatchThread | undefined;
@@ -65,6 +71,7 @@ export function deliveryEngine({ config, log, store, templates, disableWebhook, 
     placement,
     scheduler,
     leasing,
+    counters,
     wake(othersWoken = false) {
       if (scheduler) scheduler.wake();
       else if (placement === 'thread') channel.notify();
@@ -76,7 +83,7 @@ export function deliveryEngine({ config, log, store, templates, disableWebhook, 
         channel.listen({ due: scheduler.wake, handedOver: scheduler.receive });
         await store.dueSignal.listen(scheduler.wake);
       }
-      if (placement === 'thread') thread = await startDispatchThread(config, log, { credits: credits?.buffer });
+      if (placement === 'thread') thread = await startDispatchThread(config, log, { credits: credits?.buffer, counters: counters?.buffer });
     },
     async stop(graceMs) {
       await scheduler?.stop(graceMs);

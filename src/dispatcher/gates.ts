@@ -54,7 +54,10 @@ export interface Limits {
 export const verdictOf = (status: number | null): Verdict =>
   status === null || status >= 500 || status === 429 ? 'failure' : status < 300 ? 'success' : 'neutral';
 
-export function createGates() {
+/** Told of every breaker's move, for the open-circuit gauges (counters.ts); called only when a mode changes. */
+export type BreakerWatch = (from: 'closed' | 'open' | 'half-open', to: 'closed' | 'open' | 'half-open') => void;
+
+export function createGates(watch?: BreakerWatch) {
   const gates = new Map<string, Gate>();
 
   function gate(id: string, now: number): Gate {
@@ -75,6 +78,7 @@ export function createGates() {
 
   function finish(id: string, g: Gate, outcome: Verdict, now: number, probe: boolean): number | undefined {
     let opened: number | undefined;
+    const was = g.mode;
     if (probe) g.probing = false;
     if (outcome === 'success' || outcome === 'neutral') {
       Object.assign(g, { failures: 0, mode: 'closed', cooldownMs: BREAKER_BASE_MS });
@@ -83,6 +87,7 @@ export function createGates() {
       Object.assign(g, { mode: 'open', openUntil: now + cooldown, cooldownMs: cooldown });
       opened = g.openUntil;
     }
+    if (was !== g.mode) watch?.(was, g.mode);
     if (g.mode === 'open' && g.waiters.length > 0) {
       // The receiver is down: whoever queued here parks until the breaker may close.
       g.parked = true;
@@ -111,6 +116,7 @@ export function createGates() {
       if (g.mode === 'open') {
         if (now < g.openUntil) return park(g.openUntil);
         g.mode = 'half-open';
+        watch?.('open', 'half-open');
       }
       if (g.mode === 'half-open' && g.probing) return park();
       // The rate limit first: a delivery that queues for a slot takes its token now, so a slot

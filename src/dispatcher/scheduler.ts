@@ -38,6 +38,7 @@ import type { ClaimedDelivery, Store } from '../store/store.ts';
 import type { Webhook } from '../core/model.ts';
 import type { TemplateRenderer } from '../render/renderer.ts';
 import { completionWriter } from './completions.ts';
+import { dispatchCounters, type DispatchCounters } from './counters.ts';
 import { createDeliverer } from './deliverer.ts';
 import { StoreUnavailableError } from '../store/faults.ts';
 import type { Sender } from './sender.ts';
@@ -69,6 +70,8 @@ export interface SchedulerDeps {
   log: Logger;
   /** Where free slots are published for ingest to hand fresh deliveries over (none: every delivery is claimed). */
   credits?: Credits;
+  /** Where its metrics go (counters.ts); its own when none is given. */
+  counters?: DispatchCounters;
   now?: () => number;
   random?: () => number;
 }
@@ -76,7 +79,7 @@ export interface SchedulerDeps {
 type Mode = 'stopped' | 'running' | 'stopping';
 const NEXT_MODE: Record<Mode, Mode> = { stopped: 'running', running: 'stopping', stopping: 'stopped' };
 
-export function createScheduler({ store, sender, templates, config, log, disableWebhook, credits, now = Date.now, random = Math.random }: SchedulerDeps) {
+export function createScheduler({ store, sender, templates, config, log, disableWebhook, credits, counters = dispatchCounters(), now = Date.now, random = Math.random }: SchedulerDeps) {
   let mode: Mode = 'stopped';
   let pumping: Promise<void> | undefined;
   let again = false; // a wake arrived while pumping: claim once more before sleeping
@@ -90,7 +93,7 @@ export function createScheduler({ store, sender, templates, config, log, disable
   /** Slots a claim (or ingest, through credits) may fill now. */
   const freeSlots = (): number => config.concurrency - inFlight.size - outstanding - lanes.reserved;
   const limitsOf = (webhook: Webhook): Limits => ({ maxConcurrency: webhook.maxConcurrency ?? config.webhookConcurrency, rateLimit: webhook.rateLimit });
-  const gates = createGates();
+  const gates = createGates(counters.breaker);
   const leases = createLeaseKeeper({ store, leaseMs: config.leaseMs, log, now });
   const shared = createClusterLimits({ store, leaseMs: config.leaseMs, log, now, running: () => mode === 'running' });
   const shares = createTenantShares<Waiter>({ slots: config.concurrency, reserve: config.tenantReserve, guaranteed: config.tenantGuarantee, waitingMax: config.concurrency });
@@ -124,7 +127,7 @@ export function createScheduler({ store, sender, templates, config, log, disable
       if (reason) disable(r.tenantId, r.webhookId, reason);
     }
   });
-  const deliverer = createDeliverer({ store, sender, templates, record: writer.write, retryScheduleMs: config.retryScheduleMs, log, now, random });
+  const deliverer = createDeliverer({ store, sender, templates, record: writer.write, retryScheduleMs: config.retryScheduleMs, log, now, random, counters });
   const refillAt = Math.max(1, Math.floor(config.concurrency / 4));
   let idle: (() => void) | undefined; // resolves stop()'s wait when the last send ends
 

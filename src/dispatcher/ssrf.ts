@@ -6,6 +6,7 @@ import { lookup } from 'node:dns';
 import { isIP, type Socket } from 'node:net';
 import ipaddr from 'ipaddr.js';
 import { buildConnector } from 'undici';
+import { parseCidr, type Cidr } from '../core/cidr.ts';
 
 export class BlockedTargetError extends Error {
   readonly code = 'RELAIS_BLOCKED_TARGET';
@@ -14,15 +15,12 @@ export class BlockedTargetError extends Error {
   }
 }
 
-type Cidr = [ipaddr.IPv4 | ipaddr.IPv6, number];
-
+/** Config has checked them at start (config.ts): a throw here is a caller that skipped it. */
 export function parseCidrs(cidrs: readonly string[]): Cidr[] {
   return cidrs.map((c) => {
-    try {
-      return c.includes('/') ? ipaddr.parseCIDR(c) : (() => { const a = ipaddr.parse(c); return [a, a.kind() === 'ipv4' ? 32 : 128] as Cidr; })();
-    } catch {
-      throw new Error(`RELAIS_ALLOW_TARGETS: "${c}" is not an IP address or CIDR`);
-    }
+    const cidr = parseCidr(c);
+    if (!cidr) throw new Error(`RELAIS_ALLOW_TARGETS: "${c}" is not an IP address or CIDR`);
+    return cidr;
   });
 }
 

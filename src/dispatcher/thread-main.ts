@@ -10,19 +10,21 @@ import type { FromThread, ToThread } from './thread.ts';
 
 const port = parentPort!;
 const send = (message: FromThread): void => port.postMessage(message);
-const { config, credits } = workerData as { config: Config; credits?: SharedArrayBuffer };
+const { config, credits, counters } = workerData as { config: Config; credits?: SharedArrayBuffer; counters?: SharedArrayBuffer };
 const log = createLogger(config.logLevel, { write: (line: string) => send({ type: 'log', line }) }).child({ thread: 'dispatcher' });
 
 try {
-  const { store, engine, close } = assemble({ ...config, roles: { api: false, worker: true }, dispatchThread: false }, log, { credits });
+  const { store, engine, close } = assemble({ ...config, roles: { api: false, worker: true }, dispatchThread: false }, log, { credits, counters });
   await engine.start();
   port.on('message', (message: ToThread) => {
     if (message.type === 'stop') void close(message.graceMs).then(() => send({ type: 'stopped' }), (err: unknown) => send({ type: 'failed', message: String(err) }));
   });
   send({ type: 'started' });
-  // The LISTEN connection's state, for the main thread's /healthz: looked at twice a second, sent when it changes.
+  // The LISTEN connection's state, for the main thread's /healthz: looked at twice a second, sent
+  // when it changes; and this thread's store errors, for its /metrics.
   let listening: boolean | undefined;
   setInterval(() => {
+    engine.counters?.storeErrors(store.unavailableErrors());
     const now = store.dueSignal.listening;
     if (now !== undefined && now !== listening) send({ type: 'listening', up: (listening = now) });
   }, 500).unref();

@@ -37,12 +37,14 @@ function destinationOf(log: Logger): { write(line: string): void } {
 export interface ThreadOptions {
   /** The credits' shared memory (credits.ts): emptied when the thread ends, so ingest hands nothing to a dead thread. */
   credits?: SharedArrayBuffer;
+  /** The dispatcher's metrics (counters.ts): written by the thread, read by this one's /metrics; kept across restarts. */
+  counters?: SharedArrayBuffer | undefined;
   /** The thread's script (its tests supervise one that crashes). */
   entry?: URL;
 }
 
 /** Resolves once the thread's dispatcher is running; rejects if it could not start. */
-export async function startDispatchThread(config: Config, log: Logger, { credits, entry = ENTRY }: ThreadOptions = {}): Promise<DispatchThread> {
+export async function startDispatchThread(config: Config, log: Logger, { credits, counters, entry = ENTRY }: ThreadOptions = {}): Promise<DispatchThread> {
   const out = destinationOf(log);
   let stopping = false;
   let worker: Worker;
@@ -55,7 +57,7 @@ export async function startDispatchThread(config: Config, log: Logger, { credits
   function spawn(): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       let started = false;
-      worker = new Worker(entry, { workerData: { config, credits } });
+      worker = new Worker(entry, { workerData: { config, credits, counters } });
       exited = new Promise<void>((ended) => worker.once('exit', () => ended()));
       worker.on('message', (m: FromThread) => {
         if (m.type === 'log') out.write(m.line);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Notice, Tenant } from '../core/model.ts';
 import { PAGE_LINK_MAX_TTL_MS } from '../core/page-links.ts';
 import { MAX_TOKEN_TTL_MS } from '../core/duration.ts';
+import type { TokenInfo } from '../store/store.ts';
 import { durationWithin, Iso, iso, isoOrNull, TenantId } from './common.ts';
 
 export const TenantIn = z.strictObject({
@@ -39,15 +40,32 @@ export const TenantPage = z.object({
 }).meta({ id: 'TenantPage' });
 
 export const TokenIn = z.strictObject({
+  name: z.string().min(1).max(100).optional().describe('What the token is for, e.g. "zapier": shown when tokens are listed'),
   expires_in: durationWithin(1_000, MAX_TOKEN_TTL_MS, 'between 1s and 1825d (5 years)').optional()
-    .describe('Lifetime of the token, e.g. 1h, at most 1825d; no expiry when absent'),
+    .describe('Lifetime of the token, e.g. 1h, at most 1825d; when absent, the server\'s RELAIS_TOKEN_TTL, or no expiry when that is unset'),
 }).meta({ id: 'TokenIn' });
 export type TokenIn = z.infer<typeof TokenIn>;
 
 export const TokenOut = z.object({
+  id: z.string().describe('Names the token to revoke it'),
   token: z.string().describe('Bearer token for this tenant only; shown once'),
+  name: z.string().nullable(),
   expires_at: Iso.nullable(),
 }).meta({ id: 'TokenOut' });
+
+export const TokenParams = z.object({ tenant: TenantId, token_id: z.string().min(1).max(100) });
+
+export const TokenInfoOut = z.object({
+  id: z.string(),
+  name: z.string().nullable(),
+  last_chars: z.string().nullable().describe('The token\'s last 4 characters, to recognise it; null for tokens made before names were kept'),
+  created_at: Iso,
+  expires_at: Iso.nullable().describe('Expired tokens are listed until revoked; null: it does not expire'),
+}).meta({ id: 'TokenInfoOut' });
+
+export const toTokenInfoOut = (t: TokenInfo): z.infer<typeof TokenInfoOut> => ({
+  id: t.id, name: t.name, last_chars: t.lastChars, created_at: iso(t.createdAt), expires_at: isoOrNull(t.expiresAt),
+});
 
 export const PageLinkIn = z.strictObject({
   expires_in: durationWithin(1_000, PAGE_LINK_MAX_TTL_MS, 'between 1s and 24h').optional().describe('How long the link works, e.g. 15m; 1h when absent, 24h at most'),

@@ -1,17 +1,24 @@
 // Bearer tokens. The admin token (the product's backend) may do everything; a tenant token only
-// its own tenant. Tenant tokens are stored as SHA-256 hashes: a leaked database leaks no token.
+// its own tenant. Both are stored as SHA-256 hashes: a leaked database leaks no token. A generated
+// admin token is therefore shown once, by the start that generated it. Tenant tokens are looked
+// up in the store on every request (no cache), so a revoked one stops working at once.
 // Sign-in links (core/page-links.ts) carry a third kind: stateless, signed, expiring, one tenant.
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { MAX_TOKEN_TTL_MS } from '../core/duration.ts';
 import { errors } from '../core/errors.ts';
 import { PAGE_LINK_PREFIX, signPageLink, verifyPageLink } from '../core/page-links.ts';
 import { newId } from '../ids.ts';
+import type { TokenInfo } from '../store/store.ts';
 import type { ServiceDeps } from './deps.ts';
 
 /** `expiresAt`: when the credential stops working (epoch ms), null when it does not expire. */
 export type Principal = { kind: 'admin' } | { kind: 'tenant'; tenantId: string; expiresAt: number | null };
 
-const ADMIN_TOKEN_KEY = 'admin_token';
+/** The admin token in force and where it comes from; `token` only on the start that generated it. */
+export type AdminToken = { source: 'environment' } | { source: 'generated'; token: string } | { source: 'stored' };
+
+const ADMIN_TOKEN_HASH_KEY = 'admin_token_hash'; // migrations/0012 hashes a plain one stored before
+const LAST_CHARS = 4;
 const PAGE_LINK_KEY = 'page_link_key';
 const newToken = (kind: 'adm' | 'tnt'): string => `rls_${kind}_${randomBytes(32).toString('base64url')}`;
 
@@ -24,7 +31,7 @@ function sameToken(given: string, knownDigest: Buffer): boolean {
 }
 
 export function authService({ store, config, now }: ServiceDeps) {
-  let adminDigest: Buffer | undefined;
+  let admin: Promise<{ digest: Buffer; shown: AdminToken }> | undefined;
   let linkKey: Buffer | undefined;
 
   /**
@@ -40,15 +47,35 @@ export function authService({ store, config, now }: ServiceDeps) {
     return linkKey;
   }
 
+  /**
+   * RELAIS_ADMIN_TOKEN, or the hash stored on first start. Resolved once per process: whichever
+   * comes first, a request or the start banner, generates it, and the banner still shows it.
+   */
+  async function resolveAdmin(): Promise<{ digest: Buffer; shown: AdminToken }> {
+    if (config.adminToken) return { digest: digest(config.adminToken), shown: { source: 'environment' } };
+    const candidate = newToken('adm');
+    const stored = await store.settings.putIfAbsent(ADMIN_TOKEN_HASH_KEY, hash(candidate));
+    // Another process (or an earlier start) may have stored its own first: then it is not ours to show.
+    return { digest: Buffer.from(stored, 'hex'), shown: stored === hash(candidate) ? { source: 'generated', token: candidate } : { source: 'stored' } };
+  }
+
+  /** Kept once resolved; a failure (the database away) is not kept, the next request tries again. */
+  function adminCredential(): Promise<{ digest: Buffer; shown: AdminToken }> {
+    admin ??= resolveAdmin().catch((err: unknown) => {
+      admin = undefined;
+      throw err;
+    });
+    return admin;
+  }
+
   async function mustExist(tenantId: string): Promise<void> {
     if (!(await store.tenants.get(tenantId))) throw errors.notFound('tenant', tenantId);
   }
 
   return {
-    /** The admin token in force: RELAIS_ADMIN_TOKEN, or the one generated and stored on first start. */
-    async adminToken(): Promise<{ token: string; source: 'environment' | 'stored' }> {
-      if (config.adminToken) return { token: config.adminToken, source: 'environment' };
-      return { token: await store.settings.putIfAbsent(ADMIN_TOKEN_KEY, newToken('adm')), source: 'stored' };
+    /** Where the admin token comes from; the token itself only when this process generated it. */
+    async adminToken(): Promise<AdminToken> {
+      return (await adminCredential()).shown;
     },
 
     async authenticate(bearer: string | undefined): Promise<Principal> {
@@ -58,21 +85,33 @@ export function authService({ store, config, now }: ServiceDeps) {
         if (!check.ok) throw check.reason === 'expired' ? errors.linkExpired() : errors.unauthenticated();
         return { kind: 'tenant', ...check.claims };
       }
-      adminDigest ??= digest((await this.adminToken()).token);
-      if (sameToken(bearer, adminDigest)) return { kind: 'admin' };
+      if (sameToken(bearer, (await adminCredential()).digest)) return { kind: 'admin' };
       const found = await store.tokens.tenantForHash(hash(bearer), now());
       if (!found) throw errors.unauthenticated();
       return { kind: 'tenant', ...found };
     },
 
-    async createTenantToken(tenantId: string, ttlMs: number | undefined): Promise<{ token: string; expiresAt: number | null }> {
+    /** A tenant token; without `ttlMs` it lives RELAIS_TOKEN_TTL, or forever when that is unset. */
+    async createTenantToken(tenantId: string, { name = null, ttlMs }: { name?: string | null; ttlMs?: number | undefined } = {}):
+      Promise<{ id: string; token: string; expiresAt: number | null }> {
       // The API's schema bounds it too; this keeps every caller from minting a token dated past what a Date can hold.
       if (ttlMs !== undefined && !(ttlMs > 0 && ttlMs <= MAX_TOKEN_TTL_MS)) throw errors.validation([{ field: 'expires_in', message: 'between 1ms and 1825d (5 years)' }]);
       await mustExist(tenantId);
       const token = newToken('tnt');
-      const expiresAt = ttlMs === undefined ? null : now() + ttlMs;
-      await store.tokens.create({ id: newId('tok'), tenantId, hash: hash(token), expiresAt }, now());
-      return { token, expiresAt };
+      const lifetime = ttlMs ?? config.tokenTtlMs;
+      const expiresAt = lifetime === undefined ? null : now() + lifetime;
+      const id = newId('tok');
+      await store.tokens.create({ id, tenantId, name, hash: hash(token), lastChars: token.slice(-LAST_CHARS), expiresAt }, now());
+      return { id, token, expiresAt };
+    },
+
+    async listTenantTokens(tenantId: string): Promise<TokenInfo[]> {
+      await mustExist(tenantId);
+      return store.tokens.list(tenantId);
+    },
+
+    async revokeTenantToken(tenantId: string, id: string): Promise<void> {
+      if (!(await store.tokens.revoke(tenantId, id))) throw errors.notFound('token', id);
     },
 
     /** A sign-in link's credential for this tenant, valid for `ttlMs`. Nothing is stored. */

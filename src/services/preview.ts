@@ -12,7 +12,7 @@ import type { EventIn } from '../schemas/events.ts';
 import type { ServiceDeps } from './deps.ts';
 import type { EventTypeService } from './event-types.ts';
 
-export type PreviewWebhook = Pick<Webhook, 'url' | 'method' | 'headers' | 'format' | 'template' | 'contentType' | 'formFields' | 'exportKey' | 'events' | 'signatureScheme' | 'templateDialect'> & { secret?: string };
+export type PreviewWebhook = Pick<Webhook, 'url' | 'method' | 'headers' | 'secretHeaders' | 'format' | 'template' | 'contentType' | 'formFields' | 'exportKey' | 'events' | 'signatureScheme' | 'templateDialect'> & { secret?: string };
 
 export interface PreviewResult {
   request: AttemptRequest;
@@ -57,10 +57,10 @@ export function previewService(deps: ServiceDeps, eventTypes: EventTypeService) 
         const tenantExportKey = (await store.tenants.get(tenantId))?.exportKey ?? null;
         const rendered = await renderBody({ ...webhook, tenantExportKey }, event, templates);
         const request = buildRequest({ webhook, secrets: [secret], rendered, msgId: 'dlv_preview', timestampS: Math.floor(now() / 1000) });
-        return { request: { ...request, headers: redactHeaders(request.headers) }, event: sample, error: null };
+        return { request: { ...request, headers: redactHeaders(request.headers, webhook.secretHeaders) }, event: sample, error: null };
       } catch (err) {
         if (!(err instanceof TemplateError)) throw err;
-        return { request: { method: webhook.method, url: webhook.url, headers: redactHeaders(webhook.headers), body: '' }, event: sample, error: err.message };
+        return { request: { method: webhook.method, url: webhook.url, headers: redactHeaders(webhook.headers, webhook.secretHeaders), body: '' }, event: sample, error: err.message };
       }
     },
   };

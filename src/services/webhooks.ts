@@ -33,9 +33,10 @@ function retryPolicy(input: NonNullable<WebhookIn['retry']>): RetryPolicy {
 }
 
 /** How a webhook's request is made, from its input with the defaults filled in (saves and drafts alike). */
-function requestShape(input: WebhookIn) {
+function requestShape(input: WebhookIn, secretField = 'secret_headers') {
   return {
     url: input.url, events: input.events, method: input.method ?? 'POST', headers: input.headers ?? {},
+    secretHeaders: secretHeaderNames(input.secret_headers ?? [], input.headers ?? {}, secretField),
     format: input.format ?? 'standard', condition: input.condition ?? null, template: input.template ?? null,
     contentType: input.content_type ?? null, formFields: input.form_fields ?? null, exportKey: input.export_key ?? null,
     templateDialect: input.template_dialect ?? 'jinja', signatureScheme: input.signature_scheme ?? 'standard',
@@ -49,9 +50,19 @@ function checkSecret(secret: string | undefined, scheme: SignatureScheme, field 
   if (problem) throw errors.validation([{ field, message: `${problem} (or set signature_scheme "frappe" to use any text)` }]);
 }
 
-/** A header sent back as the API showed it, `[redacted]`, keeps its stored value. */
+/** A header sent back as the API showed it, `[redacted]`, keeps its stored value (names match in any case). */
 function keepRedacted(headers: Record<string, string>, current: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, v === REDACTED && current[k] !== undefined ? current[k] : v]));
+  const stored = new Map(Object.entries(current).map(([k, v]) => [k.toLowerCase(), v]));
+  return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, v === REDACTED ? stored.get(k.toLowerCase()) ?? v : v]));
+}
+
+/** secret_headers as stored: lower-case, once each, every one naming a header of `headers`. */
+function secretHeaderNames(names: readonly string[], headers: Record<string, string>, field = 'secret_headers'): string[] {
+  const present = new Set(Object.keys(headers).map((k) => k.toLowerCase()));
+  const lower = [...new Set(names.map((n) => n.toLowerCase()))];
+  const missing = lower.filter((n) => !present.has(n));
+  if (missing.length) throw errors.validation(missing.map((n) => ({ field, message: `"${n}" is not in headers: a secret header needs a value` })));
+  return lower;
 }
 
 /** What lifecycle events say about a webhook: its public face, never its secret. */
@@ -131,7 +142,7 @@ export function webhookService(deps: ServiceDeps, eventTypes: EventTypeService, 
 
     /** A webhook not saved yet, checked as a save would check it: for previews. */
     async draft(input: WebhookIn): Promise<PreviewWebhook> {
-      const shape = { ...requestShape(input), ...(input.secret ? { secret: input.secret } : {}) };
+      const shape = { ...requestShape(input, 'webhook.secret_headers'), ...(input.secret ? { secret: input.secret } : {}) };
       checkShape(shape);
       checkSecret(input.secret, shape.signatureScheme, 'webhook.secret');
       await checkAgainstCatalog(input.events, input.filters ?? {});
@@ -162,6 +173,12 @@ export function webhookService(deps: ServiceDeps, eventTypes: EventTypeService, 
       if (patch.events !== undefined || patch.filters !== undefined) {
         await checkAgainstCatalog(patch.events ?? current.events, patch.filters ?? current.filters);
       }
+      // Headers and which of them are secret are written together: the store seals by the names.
+      const headers = patch.headers === undefined ? current.headers : keepRedacted(patch.headers, current.headers);
+      const secretHeaders = patch.secret_headers === undefined
+        ? current.secretHeaders.filter((n) => Object.keys(headers).some((k) => k.toLowerCase() === n)) // a header removed is no longer secret
+        : secretHeaderNames(patch.secret_headers, headers);
+      const headersChanged = patch.headers !== undefined || patch.secret_headers !== undefined;
       const changes: WebhookChanges = {
         url: patch.url,
         events: patch.events,
@@ -169,7 +186,6 @@ export function webhookService(deps: ServiceDeps, eventTypes: EventTypeService, 
         description: patch.description,
         filters: patch.filters,
         method: patch.method,
-        headers: patch.headers && keepRedacted(patch.headers, current.headers),
         format: patch.format,
         secret: patch.secret,
         retry: patch.retry && retryPolicy(patch.retry),
@@ -186,6 +202,7 @@ export function webhookService(deps: ServiceDeps, eventTypes: EventTypeService, 
         timeoutMs: patch.timeout === undefined ? undefined : patch.timeout === null ? null : parseDurationMs(patch.timeout),
         followRedirects: patch.follow_redirects,
         autoDisable: patch.auto_disable,
+        ...(headersChanged ? { headers, secretHeaders } : { headers: undefined, secretHeaders: undefined }),
       };
       const updated = await store.webhooks.update(tenantId, id, changes, now());
       if (!updated) throw errors.notFound('webhook', id);

@@ -14,8 +14,10 @@ const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 
 export function storeHealth(engine: Engine, log?: Logger) {
   let down: { since: number; reason: string } | undefined;
+  let failures = 0; // every call that found it unavailable, for /metrics (the log says it once)
   return {
     failed(reason: string): void {
+      failures++;
       if (down) return;
       down = { since: Date.now(), reason };
       log?.warn({ engine, reason }, 'the database is unavailable: requests are answered 503 and delivery waits until it is back');
@@ -24,6 +26,9 @@ export function storeHealth(engine: Engine, log?: Logger) {
       if (!down) return;
       log?.info({ engine, downForMs: Date.now() - down.since }, 'the database is back');
       down = undefined;
+    },
+    get failures(): number {
+      return failures;
     },
     get current(): StoreHealth {
       return down ? { engine, up: false, since: down.since, reason: down.reason } : { engine, up: true };
@@ -66,11 +71,12 @@ function guardGroup<G extends object>(group: G, run: <T>(call: () => Promise<T>)
 }
 
 /** The store with every query group's calls guarded; migrate, close and the due signal as they are. */
-export function guardStore(store: Omit<Store, 'health'>, health: Health): Store {
+export function guardStore(store: Omit<Store, 'health' | 'unavailableErrors'>, health: Health): Store {
   const run = <T>(call: () => Promise<T>): Promise<T> => guarded(store.engine, health, call);
   return {
     ...store,
     health: () => health.current,
+    unavailableErrors: () => health.failures,
     ping: () => guarded(store.engine, health, () => store.ping(), true),
     settings: guardGroup(store.settings, run),
     tenants: guardGroup(store.tenants, run),

@@ -21,6 +21,10 @@ export interface TokensTable {
   token_hash: string;
   created_at: number;
   expires_at: number | null;
+  /** Given on create ("zapier"), to tell tokens apart; null for tokens made before 0012. */
+  name: string | null;
+  /** The token's last 4 characters, shown in listings; null for tokens made before 0012. */
+  last_chars: string | null;
 }
 
 export interface EventTypesTable {
@@ -81,6 +85,8 @@ export interface WebhooksTable {
   timeout_ms: number | null;
   follow_redirects: Generated<number>;
   auto_disable: Generated<number>;
+  /** JSON array of lower-case header names whose values in `headers` are sealed (SecretBox). */
+  secret_headers: Generated<string>;
   created_at: number;
   updated_at: number;
 }

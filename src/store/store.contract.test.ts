@@ -1,15 +1,14 @@
 // One suite every engine passes: what the rest of Relais may rely on from a Store.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ENGINES, makeEngine, type EngineFixture } from '../../test/helpers/engines.ts';
+import { ENGINES, makeEngine, rawRows as rawRowsOf, type EngineFixture } from '../../test/helpers/engines.ts';
 import { idFloor, newId } from '../ids.ts';
 import { subscriptionMatches } from '../core/matching.ts';
 import type { Webhook } from '../core/model.ts';
-import BetterSqlite3 from 'better-sqlite3';
-import pg from 'pg';
 import { openStore } from './open.ts';
 import type { FailureRecord, Matcher, NewEvent, Store } from './store.ts';
 import { newWebhook } from '../../test/helpers/webhooks.ts';
+import { legacyKey, sealWith, secretBox } from './kysely/secrets.ts';
 
 const match: Matcher = (webhooks, e) => webhooks.filter((w) => subscriptionMatches(w, e.type, e.data));
 const dlv = () => newId('dlv');
@@ -50,24 +49,7 @@ for (const engineName of ENGINES) {
       await store.close();
       await fixture.dispose();
     });
-    /** Rows as stored, read past the Store (`$1`-style parameters on both engines). */
-    async function rawRows<T>(query: string, params: unknown[]): Promise<T[]> {
-      if (!fixture.databaseUrl) {
-        const db = new BetterSqlite3(fixture.sqlitePath, { readonly: true });
-        try {
-          return db.prepare(query.replace(/\$\d+/g, '?')).all(...params) as T[];
-        } finally {
-          db.close();
-        }
-      }
-      const client = new pg.Client({ connectionString: fixture.databaseUrl });
-      await client.connect();
-      try {
-        return (await client.query(query, params)).rows as T[];
-      } finally {
-        await client.end();
-      }
-    }
+    const rawRows = <T>(query: string, params: unknown[]): Promise<T[]> => rawRowsOf<T>(fixture, query, params);
 
     it('creates a tenant once and reads it back', async () => {
       assert.equal(await store.tenants.create({ id: 'acme', name: 'Again', notifyEmails: [] }, 2), undefined);
@@ -90,12 +72,22 @@ for (const engineName of ENGINES) {
     });
 
     it('finds a token by hash until it expires', async () => {
-      await store.tokens.create({ id: newId('tok'), tenantId: 'acme', hash: 'h1', expiresAt: null }, 1);
-      await store.tokens.create({ id: newId('tok'), tenantId: 'acme', hash: 'h2', expiresAt: 100 }, 1);
+      await store.tokens.create({ id: newId('tok'), tenantId: 'acme', name: null, hash: 'h1', lastChars: 'aaaa', expiresAt: null }, 1);
+      await store.tokens.create({ id: newId('tok'), tenantId: 'acme', name: 'zapier', hash: 'h2', lastChars: 'bbbb', expiresAt: 100 }, 1);
       assert.deepEqual(await store.tokens.tenantForHash('h1', 1000), { tenantId: 'acme', expiresAt: null });
       assert.deepEqual(await store.tokens.tenantForHash('h2', 99), { tenantId: 'acme', expiresAt: 100 });
       assert.equal(await store.tokens.tenantForHash('h2', 100), undefined);
       assert.equal(await store.tokens.tenantForHash('nope', 1), undefined);
+    });
+
+    it('lists a tenant\'s tokens newest first, without their hashes, and revokes one', async () => {
+      const listed = await store.tokens.list('acme');
+      assert.deepEqual(listed.map((t) => [t.name, t.lastChars, t.expiresAt]), [['zapier', 'bbbb', 100], [null, 'aaaa', null]]);
+      assert.ok(!JSON.stringify(listed).includes('h1'), 'no hash listed');
+      assert.equal(await store.tokens.revoke('globex', listed[1]!.id), false, 'another tenant\'s token is not found');
+      assert.equal(await store.tokens.revoke('acme', listed[1]!.id), true);
+      assert.equal(await store.tokens.tenantForHash('h1', 1000), undefined, 'a revoked token no longer authenticates');
+      assert.deepEqual((await store.tokens.list('acme')).map((t) => t.id), [listed[0]!.id]);
     });
 
     it('upserts event types', async () => {
@@ -114,7 +106,7 @@ for (const engineName of ENGINES) {
       assert.equal(await store.webhooks.update('globex', w.id, { url: 'http://x' }, 5), undefined);
       assert.equal(await store.webhooks.delete('globex', w.id), false);
       assert.ok(!(await store.webhooks.list('globex')).some((x) => x.id === w.id));
-      const patched = await store.webhooks.update('acme', w.id, { description: 'd', headers: { 'x-a': '1' } }, 5);
+      const patched = await store.webhooks.update('acme', w.id, { description: 'd', headers: { 'x-a': '1' }, secretHeaders: [] }, 5);
       assert.equal(patched?.description, 'd');
       assert.deepEqual(patched?.headers, { 'x-a': '1' });
       assert.equal(await store.webhooks.delete('acme', w.id), true);
@@ -124,12 +116,51 @@ for (const engineName of ENGINES) {
       const w = await webhook(store, 'acme', ['*']);
       await store.webhooks.rotateSecret('acme', w.id, 'whsec_plJ3nmyCDGBKInavdOK15jslplJ3nmyC', Date.now() + 1000, Date.now());
       const [raw] = await rawRows<{ secret: string; previous_secret: string }>('SELECT secret, previous_secret FROM webhooks WHERE id = $1', [w.id]);
-      assert.match(raw?.secret ?? '', /^enc:v1:/);
-      assert.match(raw?.previous_secret ?? '', /^enc:v1:/);
+      assert.match(raw?.secret ?? '', /^enc:v2:[\w-]{8}:/);
+      assert.match(raw?.previous_secret ?? '', /^enc:v2:[\w-]{8}:/);
       assert.ok(!JSON.stringify(raw).includes('plJ3nm') && !JSON.stringify(raw).includes(w.secret.slice(6)), 'no secret in clear');
       const read = await store.webhooks.get('acme', w.id);
       assert.equal(read?.previousSecret, w.secret, 'and read back in clear');
       assert.equal(read?.secret, 'whsec_plJ3nmyCDGBKInavdOK15jslplJ3nmyC');
+    });
+
+    it('seals secret header values, opens them for sending, and keeps other headers plain', async () => {
+      const w = await webhook(store, 'acme', ['*'], { headers: { Authorization: 'Bearer hdr-s3cret', 'X-Plain': 'shown' }, secretHeaders: ['authorization'] });
+      const [raw] = await rawRows<{ headers: string }>('SELECT headers FROM webhooks WHERE id = $1', [w.id]);
+      assert.ok(!raw?.headers.includes('hdr-s3cret'), 'not in clear at rest');
+      assert.match((JSON.parse(raw!.headers) as Record<string, string>).Authorization ?? '', /^enc:v2:/);
+      assert.ok(raw?.headers.includes('shown'));
+      assert.deepEqual((await store.webhooks.get('acme', w.id))?.headers, { Authorization: 'Bearer hdr-s3cret', 'X-Plain': 'shown' });
+      const patched = await store.webhooks.update('acme', w.id, { headers: { 'X-Key': 'k2' }, secretHeaders: ['x-key'] }, 5);
+      assert.deepEqual([patched?.headers, patched?.secretHeaders], [{ 'X-Key': 'k2' }, ['x-key']]);
+    });
+
+    it('opens values sealed before key ids, and re-seals everything under a new key', async () => {
+      const w = await webhook(store, 'acme', ['*'], { headers: { 'X-Token': 'tok-value' }, secretHeaders: ['x-token'] });
+      // As an older Relais sealed it: SHA-256 of the passphrase, no key id.
+      const old = `enc:v1:${sealWith(legacyKey('contract-test-key'), 'whsec_plJ3nmyCDGBKInavdOK15jslplJ3nmyC')}`;
+      await rawRows('UPDATE webhooks SET previous_secret = $1 WHERE id = $2', [old, w.id]);
+      assert.equal((await store.webhooks.get('acme', w.id))?.previousSecret, 'whsec_plJ3nmyCDGBKInavdOK15jslplJ3nmyC');
+
+      const to = secretBox('the-next-key');
+      assert.ok((await store.webhooks.resealSecrets(to, 2)) >= 3, 'every webhook, in batches of 2');
+      const [raw] = await rawRows<{ secret: string; previous_secret: string; headers: string }>('SELECT secret, previous_secret, headers FROM webhooks WHERE id = $1', [w.id]);
+      for (const v of [raw!.secret, raw!.previous_secret, (JSON.parse(raw!.headers) as Record<string, string>)['X-Token']!]) assert.ok(v.startsWith(`enc:v2:${to.keyId}:`), v);
+      const next = openStore({ ...fixture, encryptionKey: 'the-next-key' });
+      try {
+        const read = await next.webhooks.get('acme', w.id);
+        assert.deepEqual([read?.secret, read?.previousSecret, read?.headers], [w.secret, 'whsec_plJ3nmyCDGBKInavdOK15jslplJ3nmyC', { 'X-Token': 'tok-value' }]);
+      } finally {
+        await next.close();
+      }
+      await assert.rejects(store.webhooks.get('acme', w.id), /sealed under key/, 'the old key no longer opens them');
+      // Back to the suite's key, for the tests after this one.
+      const back = openStore({ ...fixture, encryptionKey: 'the-next-key' });
+      try {
+        await back.webhooks.resealSecrets(secretBox('contract-test-key'));
+      } finally {
+        await back.close();
+      }
     });
 
     it('ingests an event with one delivery per matching webhook, idempotently', async () => {

@@ -1,5 +1,6 @@
 // The one interface to persistence. Every tenant-owned lookup takes the tenant first: there is
 // no unscoped way to read a webhook, an event or a delivery.
+import type { SecretBox } from './kysely/secrets.ts';
 import type { Attempt, Delivery, DeliveryStatus, EventType, Json, Notice, RelaisEvent, Tenant, Webhook } from '../core/model.ts';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -9,7 +10,28 @@ export type NewEventType = Omit<EventType, 'createdAt' | 'updatedAt'>;
 /** Fields the store keeps itself: timestamps, the rotation's previous secret, the failure record. */
 type StoreKept = 'tenantExportKey' | 'createdAt' | 'updatedAt' | 'previousSecret' | 'previousSecretUntil' | 'consecutiveFailures' | 'failingSince' | 'lastSuccessAt' | 'disabledReason';
 export type NewWebhook = Omit<Webhook, StoreKept>;
-export type WebhookChanges = Partial<Omit<Webhook, 'id' | 'tenantId' | StoreKept>>;
+/** Headers and which of them are secret go together: the store seals values by the names. */
+export type WebhookChanges = Partial<Omit<Webhook, 'id' | 'tenantId' | 'headers' | 'secretHeaders' | StoreKept>>
+  & ({ headers?: undefined; secretHeaders?: undefined } | Pick<Webhook, 'headers' | 'secretHeaders'>);
+
+export interface NewToken {
+  id: string;
+  tenantId: string;
+  name: string | null;
+  hash: string;
+  /** The token's last characters, for listings. */
+  lastChars: string;
+  expiresAt: number | null;
+}
+
+/** A tenant token as listed: what tells it apart, never what authenticates. */
+export interface TokenInfo {
+  id: string;
+  name: string | null;
+  lastChars: string | null;
+  createdAt: number;
+  expiresAt: number | null;
+}
 
 export interface NewEvent {
   id: string;
@@ -148,6 +170,8 @@ export interface Store {
   ping(): Promise<void>;
   /** As of the last call: a call that finds the database unreachable throws StoreUnavailableError (store/faults.ts). */
   health(): StoreHealth;
+  /** How many calls found the database unavailable since the store opened (for /metrics). */
+  unavailableErrors(): number;
 
   settings: {
     get(key: string): Promise<string | undefined>;
@@ -164,9 +188,13 @@ export interface Store {
   };
 
   tokens: {
-    create(token: { id: string; tenantId: string; hash: string; expiresAt: number | null }, now: number): Promise<void>;
+    create(token: NewToken, now: number): Promise<void>;
     /** The tenant of an unexpired token, and when the token expires (null: never). */
     tenantForHash(hash: string, now: number): Promise<{ tenantId: string; expiresAt: number | null } | undefined>;
+    /** The tenant's tokens, newest first, expired ones included; never their hashes. */
+    list(tenantId: string): Promise<TokenInfo[]>;
+    /** Deletes the token: it stops working at once. False when the tenant has no such token. */
+    revoke(tenantId: string, id: string): Promise<boolean>;
   };
 
   eventTypes: {
@@ -179,10 +207,18 @@ export interface Store {
     create(webhook: NewWebhook, now: number): Promise<Webhook>; // a conflict error when the id is taken
     get(tenantId: string, id: string): Promise<Webhook | undefined>;
     list(tenantId: string): Promise<Webhook[]>;
+    /** Disabled webhooks of every tenant, for /metrics: by Relais (for failures, with a reason) or by their owner. */
+    countDisabled(): Promise<{ byRelais: number; byOwner: number }>;
     update(tenantId: string, id: string, changes: WebhookChanges, now: number): Promise<Webhook | undefined>;
     delete(tenantId: string, id: string): Promise<boolean>;
     /** Makes `secret` the signing secret; the old one keeps signing until `previousUntil`. */
     rotateSecret(tenantId: string, id: string, secret: string, previousUntil: number, now: number): Promise<Webhook | undefined>;
+    /**
+     * `relais rotate-key`: every sealed value of every tenant's webhooks (secrets, previous secrets,
+     * secret headers) opened with the store's key and sealed with `to`'s, `batchSize` webhooks per
+     * transaction. Returns how many webhooks were re-sealed.
+     */
+    resealSecrets(to: SecretBox, batchSize?: number): Promise<number>;
     /** Disables an enabled webhook for `reason`, holding its deliveries; undefined if it was not enabled. */
     disable(tenantId: string, id: string, reason: string, now: number): Promise<Webhook | undefined>;
     /** Of these events, those the webhook failed and those it has no delivery of (see Requeue). */
@@ -283,5 +319,7 @@ export interface Store {
     cancelPending(tenantId: string, webhookId: string, now: number): Promise<number>;
     /** The earliest due time in the queue (of tenants other than `skipTenants`), to sleep until then rather than poll. */
     nextDueAt(skipTenants?: readonly string[]): Promise<number | undefined>;
+    /** The queue as a whole, for /metrics, in one scan of the queue index: live deliveries (held ones aside), how many are due at `now`, the earliest due time. */
+    queueStats(now: number): Promise<{ live: number; due: number; oldestDueAt: number | undefined }>;
   };
 }

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import type { Engine } from '../../src/store/store.ts';
 
@@ -52,4 +53,25 @@ export async function makeEngine(engine: Engine): Promise<EngineFixture> {
       await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     },
   };
+}
+
+/** Rows as stored, read (or written) past the Store, as one with a copy of the database would: `$1`-style parameters on both engines. */
+export async function rawRows<T>(fixture: EngineFixture, query: string, params: unknown[] = []): Promise<T[]> {
+  if (!fixture.databaseUrl) {
+    const db = new BetterSqlite3(fixture.sqlitePath);
+    try {
+      const statement = db.prepare(query.replace(/\$\d+/g, '?'));
+      if (!statement.reader) return (statement.run(...params), []);
+      return statement.all(...params) as T[];
+    } finally {
+      db.close();
+    }
+  }
+  const client = new pg.Client({ connectionString: fixture.databaseUrl });
+  await client.connect();
+  try {
+    return (await client.query(query, params)).rows as T[];
+  } finally {
+    await client.end();
+  }
 }

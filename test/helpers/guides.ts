@@ -57,8 +57,11 @@ export async function relaisImport(fixture: EngineFixture, content: unknown): Pr
   const dir = mkdtempSync(join(tmpdir(), 'relais-import-'));
   const path = join(dir, 'import.json');
   writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content));
+  const env = { ...process.env, ...testEnv(fixture) };
   try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, 'import', path], { env: { ...process.env, ...testEnv(fixture) }, timeout: 60_000 });
+    // As a user does: `relais import` works on a database that exists (`relais serve` or `relais migrate` makes it).
+    if (!fixture.databaseUrl && !existsSync(fixture.sqlitePath)) await run(process.execPath, [BIN, 'migrate'], { env, timeout: 60_000 });
+    const { stdout, stderr } = await run(process.execPath, [BIN, 'import', path], { env, timeout: 60_000 });
     return { summary: JSON.parse(stdout) as ImportSummary, stderr };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -8,7 +8,7 @@ export const TEST_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 export function newWebhook(tenantId: string, events: string[], extra: Partial<NewWebhook> = {}): NewWebhook {
   return {
     id: newId('wh'), tenantId, url: 'http://127.0.0.1:9/hook', events, enabled: true, description: null, filters: {},
-    method: 'POST', headers: {}, format: 'standard', secret: TEST_SECRET, retry: { mode: 'default' }, condition: null, template: null,
+    method: 'POST', headers: {}, secretHeaders: [], format: 'standard', secret: TEST_SECRET, retry: { mode: 'default' }, condition: null, template: null,
     contentType: null, formFields: null, exportKey: null, maxConcurrency: null, rateLimit: null, ordering: 'none',
     signatureScheme: 'standard', templateDialect: 'jinja', timeoutMs: null, followRedirects: false, autoDisable: true, ...extra,
   };

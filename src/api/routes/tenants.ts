@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { parseDurationMs } from '../../core/duration.ts';
 import type { Services } from '../../services/index.ts';
 import { isoOrNull, Problem, TenantParams } from '../../schemas/common.ts';
-import { NoticeOut, TenantIn, TenantListQuery, TenantOut, TenantPage, TenantPatch, TokenIn, TokenOut, toNoticeOut, toTenantOut } from '../../schemas/tenants.ts';
+import { NoticeOut, TenantIn, TenantListQuery, TenantOut, TenantPage, TenantPatch, TokenIn, TokenInfoOut, TokenOut, TokenParams, toNoticeOut, toTenantOut, toTokenInfoOut } from '../../schemas/tenants.ts';
 import { z } from 'zod';
 
 export function tenantRoutes(app: FastifyInstance, services: Services): void {
@@ -43,7 +43,21 @@ export function tenantRoutes(app: FastifyInstance, services: Services): void {
     schema: { tags, summary: 'Issue a token scoped to this tenant', params: TenantParams, body: TokenIn.nullish(), response: { 201: TokenOut, 404: Problem, 422: Problem } },
   }, async (req, reply) => {
     const ttl = req.body?.expires_in;
-    const { token, expiresAt } = await services.auth.createTenantToken(req.params.tenant, ttl === undefined ? undefined : parseDurationMs(ttl));
-    return reply.code(201).send({ token, expires_at: isoOrNull(expiresAt) });
+    const name = req.body?.name ?? null;
+    const { id, token, expiresAt } = await services.auth.createTenantToken(req.params.tenant, { name, ttlMs: ttl === undefined ? undefined : parseDurationMs(ttl) });
+    return reply.code(201).send({ id, token, name, expires_at: isoOrNull(expiresAt) });
+  });
+
+  r.get('/v1/tenants/:tenant/tokens', {
+    config: { access: 'admin' },
+    schema: { tags, summary: 'The tenant\'s tokens, newest first: never their values, only their last 4 characters', params: TenantParams, response: { 200: z.object({ data: z.array(TokenInfoOut) }), 404: Problem } },
+  }, async (req) => ({ data: (await services.auth.listTenantTokens(req.params.tenant)).map(toTokenInfoOut) }));
+
+  r.delete('/v1/tenants/:tenant/tokens/:token_id', {
+    config: { access: 'admin' },
+    schema: { tags, summary: 'Revoke a tenant token: it stops working at once', params: TokenParams, response: { 204: z.null(), 404: Problem } },
+  }, async (req, reply) => {
+    await services.auth.revokeTenantToken(req.params.tenant, req.params.token_id);
+    return reply.code(204).send(null);
   });
 }

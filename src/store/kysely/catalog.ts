@@ -56,8 +56,19 @@ export function tokenQueries(db: Kysely<Database>): Store['tokens'] {
   return {
     async create(t, now) {
       await db.insertInto('tokens')
-        .values({ id: t.id, tenant_id: t.tenantId, token_hash: t.hash, created_at: now, expires_at: t.expiresAt })
+        .values({ id: t.id, tenant_id: t.tenantId, name: t.name, token_hash: t.hash, last_chars: t.lastChars, created_at: now, expires_at: t.expiresAt })
         .execute();
+    },
+    async list(tenantId) {
+      const rows = await db.selectFrom('tokens').select(['id', 'name', 'last_chars', 'created_at', 'expires_at'])
+        .where('tenant_id', '=', tenantId).orderBy('id', 'desc').execute();
+      return rows.map((r) => ({
+        id: r.id, name: r.name, lastChars: r.last_chars, createdAt: Number(r.created_at), expiresAt: r.expires_at === null ? null : Number(r.expires_at),
+      }));
+    },
+    async revoke(tenantId, id) {
+      const result = await db.deleteFrom('tokens').where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
     },
     async tenantForHash(hash, now) {
       const row = await db.selectFrom('tokens').select(['tenant_id', 'expires_at'])

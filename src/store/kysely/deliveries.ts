@@ -168,5 +168,14 @@ export function deliveryQueries({ db, queue, box, claimLock, lockRows }: QueuePa
       const row = await queue.selectFrom('deliveries').select((eb) => eb.fn.min('due_at').as('next')).where(LIVE).executeTakeFirst();
       return row?.next === null || row?.next === undefined ? undefined : Number(row.next);
     },
+    async queueStats(now) {
+      // The queue index's own predicate, so both engines read that index alone (covering: due_at
+      // is its first column), not the table: a count of the live rows, not of the history.
+      const { rows } = await sql<{ live: number | string; due: number | string | null; oldest: number | string | null }>`
+        SELECT count(*) AS live, sum(CASE WHEN due_at <= ${bigint(now)} THEN 1 ELSE 0 END) AS due, min(due_at) AS oldest
+        FROM deliveries WHERE ${LIVE} AND due_at IS NOT NULL`.execute(queue);
+      const row = rows[0];
+      return { live: Number(row?.live ?? 0), due: Number(row?.due ?? 0), oldestDueAt: row?.oldest === null || row?.oldest === undefined ? undefined : Number(row.oldest) };
+    },
   };
 }

@@ -53,7 +53,11 @@ export function toEvent(r: Selectable<EventsTable>): RelaisEvent {
 /** A webhook row, with its tenant's export key where it was read for delivery (webhooks.ts). */
 export type WebhookRow = Selectable<WebhooksTable> & { tenant_export_key?: string | null };
 
-export function toWebhook(r: WebhookRow, secret: string, previousSecret: string | null = null): Webhook {
+/**
+ * `headers`: the headers with their secret values opened (webhooks.ts, readWebhook); when absent,
+ * as stored — sealed values stay sealed, which matching (which never reads them) is content with.
+ */
+export function toWebhook(r: WebhookRow, secret: string, previousSecret: string | null = null, headers?: Record<string, string>): Webhook {
   return {
     id: r.id,
     tenantId: r.tenant_id,
@@ -63,7 +67,8 @@ export function toWebhook(r: WebhookRow, secret: string, previousSecret: string 
     description: r.description,
     filters: parse(r.filters),
     method: r.method as HttpMethod,
-    headers: parse(r.headers),
+    headers: headers ?? parse(r.headers),
+    secretHeaders: parse(r.secret_headers),
     format: r.format as PayloadFormat,
     secret,
     retry: parse(r.retry),

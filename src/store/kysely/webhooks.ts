@@ -1,5 +1,5 @@
 // Webhooks (subscriptions), always looked up within their tenant.
-import type { Kysely, Selectable, Transaction, Updateable } from 'kysely';
+import { sql, type Kysely, type Selectable, type Transaction, type Updateable } from 'kysely';
 import { errors } from '../../core/errors.ts';
 import type { Webhook } from '../../core/model.ts';
 import type { Database, WebhooksTable } from '../schema.ts';
@@ -7,6 +7,12 @@ import type { Store, WebhookChanges } from '../store.ts';
 import { json, jsonOrNull, toWebhook, type WebhookRow } from './rows.ts';
 import type { SecretBox } from './secrets.ts';
 import { recoveryQueries } from './recovery.ts';
+
+/** Seals (or opens) the values of the headers named secret; the others pass as they are. */
+export function mapSecretHeaders(headers: Record<string, string>, secretNames: readonly string[], f: (value: string) => string): Record<string, string> {
+  if (secretNames.length === 0) return headers;
+  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, secretNames.includes(name.toLowerCase()) ? f(value) : value]));
+}
 
 function changesToRow(c: WebhookChanges, box: SecretBox): Updateable<WebhooksTable> {
   const row: Updateable<WebhooksTable> = {};
@@ -16,7 +22,11 @@ function changesToRow(c: WebhookChanges, box: SecretBox): Updateable<WebhooksTab
   if (c.description !== undefined) row.description = c.description;
   if (c.filters !== undefined) row.filters = json(c.filters);
   if (c.method !== undefined) row.method = c.method;
-  if (c.headers !== undefined) row.headers = json(c.headers);
+  // Which values are sealed depends on both: WebhookChanges has them together or not at all.
+  if (c.headers !== undefined) {
+    row.headers = json(mapSecretHeaders(c.headers, c.secretHeaders, box.seal));
+    row.secret_headers = json(c.secretHeaders);
+  }
   if (c.format !== undefined) row.format = c.format;
   if (c.secret !== undefined) row.secret = box.seal(c.secret);
   if (c.retry !== undefined) row.retry = json(c.retry);
@@ -52,9 +62,11 @@ async function holdOrRelease(trx: Transaction<Database>, webhookId: string, enab
 export const webhookRowsWithTenantKey = (db: Kysely<Database>) => db.selectFrom('webhooks').selectAll('webhooks')
   .select((eb) => eb.selectFrom('tenants').select('tenants.export_key').whereRef('tenants.id', '=', 'webhooks.tenant_id').as('tenant_export_key'));
 
-/** A webhook row with its secrets opened (the current one, and a rotation's previous one). */
+/** A webhook row with its secrets opened (the current one, a rotation's previous one, secret headers). */
 export function readWebhook(row: WebhookRow, box: SecretBox): Webhook {
-  return toWebhook(row, box.open(row.secret), row.previous_secret === null ? null : box.open(row.previous_secret));
+  const secretNames = JSON.parse(row.secret_headers) as string[];
+  const headers = secretNames.length === 0 ? undefined : mapSecretHeaders(JSON.parse(row.headers) as Record<string, string>, secretNames, box.open);
+  return toWebhook(row, box.open(row.secret), row.previous_secret === null ? null : box.open(row.previous_secret), headers);
 }
 
 export function webhookQueries(db: Kysely<Database>, box: SecretBox, lockRows: boolean): Store['webhooks'] {
@@ -71,7 +83,8 @@ export function webhookQueries(db: Kysely<Database>, box: SecretBox, lockRows: b
         description: w.description,
         filters: json(w.filters),
         method: w.method,
-        headers: json(w.headers),
+        headers: json(mapSecretHeaders(w.headers, w.secretHeaders, box.seal)),
+        secret_headers: json(w.secretHeaders),
         format: w.format,
         secret: box.seal(w.secret),
         retry: json(w.retry),
@@ -104,6 +117,13 @@ export function webhookQueries(db: Kysely<Database>, box: SecretBox, lockRows: b
       const rows = await db.selectFrom('webhooks').selectAll().where('tenant_id', '=', tenantId).orderBy('id').execute();
       return rows.map(read);
     },
+    async countDisabled() {
+      // No index on `enabled`: one row per receiver endpoint is a small table, and /metrics caches this.
+      const { rows } = await sql<{ by_relais: number | string | null; by_owner: number | string | null }>`
+        SELECT sum(CASE WHEN disabled_reason IS NOT NULL THEN 1 ELSE 0 END) AS by_relais, sum(CASE WHEN disabled_reason IS NULL THEN 1 ELSE 0 END) AS by_owner
+        FROM webhooks WHERE enabled = 0`.execute(db);
+      return { byRelais: Number(rows[0]?.by_relais ?? 0), byOwner: Number(rows[0]?.by_owner ?? 0) };
+    },
     async update(tenantId, id, changes, now) {
       return db.transaction().execute(async (trx) => {
         // Enabling by hand starts a clean failure record.
@@ -130,6 +150,29 @@ export function webhookQueries(db: Kysely<Database>, box: SecretBox, lockRows: b
         .set((eb) => ({ previous_secret: eb.ref('secret'), previous_secret_until: previousUntil, secret: box.seal(secret), updated_at: now }))
         .where('tenant_id', '=', tenantId).where('id', '=', id).returningAll().executeTakeFirst();
       return row && read(row);
+    },
+    async resealSecrets(to, batchSize = 200) {
+      const reseal = (stored: string): string => to.seal(box.open(stored));
+      let after = '';
+      let count = 0;
+      for (;;) {
+        // One batch per transaction: a failure leaves whole rows done or not, and locks stay short.
+        const done = await db.transaction().execute(async (trx) => {
+          const query = trx.selectFrom('webhooks').select(['id', 'secret', 'previous_secret', 'headers', 'secret_headers'])
+            .where('id', '>', after).orderBy('id').limit(batchSize);
+          const rows = await (lockRows ? query.forUpdate() : query).execute();
+          for (const r of rows) {
+            const headers = mapSecretHeaders(JSON.parse(r.headers) as Record<string, string>, JSON.parse(r.secret_headers) as string[], reseal);
+            await trx.updateTable('webhooks').where('id', '=', r.id)
+              .set({ secret: reseal(r.secret), previous_secret: r.previous_secret === null ? null : reseal(r.previous_secret), headers: json(headers) })
+              .execute();
+          }
+          return { n: rows.length, last: rows.at(-1)?.id };
+        });
+        if (done.last === undefined) return count;
+        count += done.n;
+        after = done.last;
+      }
     },
     async delete(tenantId, id) {
       // Its deliveries and their attempts go with it (foreign keys cascade).

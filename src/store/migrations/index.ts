@@ -11,6 +11,7 @@ import * as clusterLimits from './0008-cluster-limits.ts';
 import * as eventsReceived from './0009-events-received.ts';
 import * as ordering from './0010-ordering.ts';
 import * as productFidelity from './0011-product-fidelity.ts';
+import * as credentials from './0012-credentials.ts';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
@@ -24,6 +25,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0009-events-received': eventsReceived,
   '0010-ordering': ordering,
   '0011-product-fidelity': productFidelity,
+  '0012-credentials': credentials,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -146,6 +146,10 @@ describe('the tenant page: editing', () => {
     await page.getByLabel('Send them as one JSON object').check();
     await page.getByLabel('Signature').selectOption('frappe');
     await page.getByLabel('Secret (optional)').fill('le secret de Dokos');
+    await page.getByRole('button', { name: 'Add a header' }).click();
+    await page.getByLabel('Header 1 name').fill('X-Dokos-Site');
+    await page.getByLabel('Header 1 value').fill('tiers-lieu-42');
+    await page.getByRole('checkbox', { name: 'Secret header 1' }).check();
     await page.getByText('Retries, failures and limits').click();
     await page.getByLabel('Timeout (optional)').fill('5s');
     await page.getByLabel('Disable it after repeated failures').uncheck();
@@ -156,8 +160,11 @@ describe('the tenant page: editing', () => {
     await page.getByText('Webhook created.').waitFor();
     const [saved] = (await suite.t.call<{ data: Record<string, unknown>[] }>('GET', `/v1/tenants/${suite.tenant}/webhooks`)).body.data;
     assert.deepEqual(
-      { scheme: saved!.signature_scheme, fields: saved!.form_fields, type: saved!.content_type, timeout: saved!.timeout, auto: saved!.auto_disable },
-      { scheme: 'frappe', fields: [{ key: 'id', field: 'applicant.id' }, 'applicant.column_id'], type: 'application/json', timeout: '5s', auto: false },
+      { scheme: saved!.signature_scheme, fields: saved!.form_fields, type: saved!.content_type, timeout: saved!.timeout, auto: saved!.auto_disable, secret: saved!.secret_headers, headers: saved!.headers },
+      {
+        scheme: 'frappe', fields: [{ key: 'id', field: 'applicant.id' }, 'applicant.column_id'], type: 'application/json', timeout: '5s', auto: false,
+        secret: ['x-dokos-site'], headers: { 'X-Dokos-Site': '[redacted]' },
+      },
     );
     const secret = await suite.t.call<{ secret: string }>('GET', `/v1/tenants/${suite.tenant}/webhooks/${String(saved!.id)}/secret`);
     assert.equal(secret.body.secret, 'le secret de Dokos');

@@ -13,6 +13,8 @@ export interface HeaderRow {
   key: number; // stable across edits, for rendering
   name: string;
   value: string;
+  /** Sealed at rest and always shown redacted (secret_headers). */
+  secret: boolean;
 }
 
 export interface Draft {
@@ -50,7 +52,7 @@ export interface Draft {
 }
 
 let nextKey = 1;
-export const headerRow = (name = '', value = ''): HeaderRow => ({ key: nextKey++, name, value });
+export const headerRow = (name = '', value = '', secret = false): HeaderRow => ({ key: nextKey++, name, value, secret });
 
 const list = (text: string): string[] => text.split(',').map((s) => s.trim()).filter(Boolean);
 const numberOrNull = (text: string): number | null => (text.trim() === '' ? null : Number(text));
@@ -81,7 +83,7 @@ export function fromWebhook(w: Webhook, catalog: readonly EventType[]): Draft {
     filters: Object.fromEntries(Object.entries(w.filters).map(([field, values]) => [field, values.map(String).join(', ')])),
     condition: w.condition ?? '',
     method: w.method,
-    headers: Object.entries(w.headers).map(([name, value]) => headerRow(name, value)),
+    headers: Object.entries(w.headers).map(([name, value]) => headerRow(name, value, w.secret_headers.includes(name.toLowerCase()))),
     format: w.format,
     template: w.template ?? '',
     contentType: w.format === 'template' ? w.content_type ?? '' : '',
@@ -127,6 +129,7 @@ export function toInput(d: Draft, catalog: readonly EventType[]): WebhookInput {
     condition: d.condition.trim() || null,
     method: d.method,
     headers: Object.fromEntries(d.headers.filter((h) => h.name.trim()).map((h) => [h.name.trim(), h.value])),
+    secret_headers: d.headers.filter((h) => h.name.trim() && h.secret).map((h) => h.name.trim()),
     format: d.format,
     template: d.format === 'template' ? d.template || null : null,
     content_type: d.format === 'template' ? d.contentType.trim() || null : d.format === 'form' && d.formJson ? 'application/json' : null,

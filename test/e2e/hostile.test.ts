@@ -49,7 +49,7 @@ function bodyText(body: unknown): string {
 }
 
 /** `/v1/tenants/acme/webhooks/{other}` → `PATCH /v1/tenants/{tenant}/webhooks/{webhook}`, as /openapi.json writes it. */
-const template = (c: Case) => `${c.method} ${c.path.split('?')[0]!.replace('/tenants/acme', '/tenants/{tenant}').replace('{other}', '{webhook}')}`;
+const template = (c: Case) => `${c.method} ${c.path.split('?')[0]!.replace('/tenants/acme', '/tenants/{tenant}').replace('{other}', '{webhook}').replace(/\/tokens\/[^/]+$/, '/tokens/{token_id}')}`;
 
 for (const engine of ENGINES) {
   describe(`hostile requests: ${engine}`, () => {

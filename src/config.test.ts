@@ -54,6 +54,7 @@ describe('config: one schema, checked at start', () => {
       disableAfterFailures: 20, disableAfterMs: 86_400_000, secretOverlapMs: 86_400_000, shutdownGraceMs: 10_000,
       webhookConcurrency: 64, concurrency: 128, tenantReserve: 16, tenantGuarantee: 4,
       roles: { api: true, worker: true }, dispatchThread: true, handOff: true, logLevel: 'info',
+      retentionMs: 2_592_000_000, pruneIntervalMs: 60_000,
     });
     assert.equal(loadConfig({ DATABASE_URL: 'postgresql://relais@db/relais' }).leaseMs, 10_000, 'a longer lease on PostgreSQL');
   });

@@ -65,6 +65,10 @@ export interface Config {
    */
   processId: string;
   logLevel: string;
+  /** How long finished deliveries, their attempts and unreferenced events are kept (0: for ever); pruned by workers. */
+  retentionMs: number;
+  /** How often a worker runs a pruning pass (jittered). */
+  pruneIntervalMs: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -108,6 +112,8 @@ export const SETTINGS = z.strictObject({
   RELAIS_ROLES: someOf(ROLES).default(() => [...ROLES]).describe('which parts this process runs'),
   RELAIS_DISPATCH_THREAD: onOff().default(true).describe('with both roles, run the dispatcher in a thread of its own'),
   RELAIS_HANDOFF: onOff().default(true).describe('hand fresh deliveries to this process\'s idle dispatcher already leased'),
+  RELAIS_RETENTION: duration().default(ms('30d')).describe('how long finished deliveries, their attempts and events no delivery refers to are kept (0: for ever)'),
+  RELAIS_PRUNE_INTERVAL: duration({ minMs: 100 }).default(ms('1m')).describe('how often each worker process runs a pruning pass (jittered)'),
   RELAIS_LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const).default('info').describe('pino log level'),
 });
 
@@ -187,5 +193,7 @@ export function loadConfig(env: Env = process.env): Config {
     handOff: s.RELAIS_HANDOFF,
     processId: randomUUID(),
     logLevel: s.RELAIS_LOG_LEVEL,
+    retentionMs: s.RELAIS_RETENTION,
+    pruneIntervalMs: s.RELAIS_PRUNE_INTERVAL,
   };
 }

@@ -11,6 +11,7 @@ import type { DeliveryEngine } from './dispatcher/engine.ts';
 import type { Services } from './services/index.ts';
 import type { Store } from './store/store.ts';
 import { unavailableReason } from './store/faults.ts';
+import { startPruner, type Pruner } from './services/retention.ts';
 
 const START_RETRY_MS = 1_000;
 
@@ -55,11 +56,16 @@ export async function createRelais(config: Config, log: Logger): Promise<Relais>
   const ops = !server && config.roles.worker ? buildOpsServer({ store, processHealth: engine.health, metrics, log }) : undefined;
   const listener = server ?? ops;
   let stopping: Promise<void> | undefined;
+  // Retention runs in worker processes, once per process (not in its dispatcher thread).
+  let pruner: Pruner | undefined;
 
   return {
     config, store, services, server, ops, engine,
     async start() {
       await engine.start();
+      if (config.roles.worker && config.retentionMs > 0) {
+        pruner = startPruner({ store, retentionMs: config.retentionMs, intervalMs: config.pruneIntervalMs, log });
+      }
       if (!listener) return undefined;
       await listener.listen({ port: config.port, host: config.host });
       const address = listener.server.address();
@@ -69,6 +75,7 @@ export async function createRelais(config: Config, log: Logger): Promise<Relais>
     stop(graceMs) {
       stopping ??= (async () => {
         await listener?.close();
+        await pruner?.stop();
         await close(graceMs ?? config.shutdownGraceMs);
       })();
       return stopping;

@@ -2,7 +2,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { Services } from '../services/index.ts';
 import type { Store } from '../store/store.ts';
@@ -12,6 +12,7 @@ import { installInputLimits, MAX_URL_VALUE_CHARS } from './input-limits.ts';
 import { frameworkProblem, installProblemHandlers } from './problems.ts';
 import type { ProcessHealth } from './health.ts';
 import { installAccessLog } from './access-log.ts';
+import { openapiOptions } from './openapi.ts';
 import { opsRoutes } from './ops.ts';
 import type { Metrics } from '../metrics/registry.ts';
 import { accessRoutes } from './routes/access.ts';
@@ -47,16 +48,7 @@ export async function buildServer({ services, store, log, bodyLimitBytes = 5 * 1
   installInputLimits(app);
   installAccessLog(app, log, metrics);
 
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: { title: 'Relais API', version: '1', description: 'Outgoing webhooks: tenants, event catalog, webhooks, events, deliveries.' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-      security: [{ bearer: [] }],
-    },
-    transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
-  });
+  await app.register(swagger, openapiOptions(publicUrl));
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 

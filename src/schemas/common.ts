@@ -7,7 +7,22 @@ export const Iso = z.iso.datetime({ offset: true });
 export const iso = (ms: number): string => new Date(ms).toISOString();
 export const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms));
 
-export const JsonValue: z.ZodType<unknown> = z.json();
+/**
+ * Any JSON value, as z.json() checks it, but written so /openapi.json can say it:
+ *   - registered under an id, its recursion is a `$ref` to one component, not a `$defs` of a
+ *     `__shared` schema that no validator resolves;
+ *   - an array is documented as holding anything (`items: {}`, the same set for JSON) and checked
+ *     here: an interface member that is an array of itself is circular to TypeScript (TS2502), so
+ *     the types openapi-typescript makes from `items: {$ref: JsonValue}` do not compile.
+ */
+const json: z.ZodType<unknown> = z.lazy(() => z.union([z.string(), z.number(), z.boolean(), z.null(), jsonArray, z.record(z.string(), json)]));
+const jsonArray = z.array(z.unknown()).check((ctx) => {
+  ctx.value.forEach((item, i) => {
+    for (const issue of json.safeParse(item).error?.issues ?? []) ctx.issues.push({ code: 'custom', message: issue.message, input: item, path: [i, ...issue.path] });
+  });
+});
+z.globalRegistry.add(json, { id: 'JsonValue', description: 'Any JSON value' });
+export const JsonValue: z.ZodType<unknown> = json;
 
 export const TenantId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'letters, digits, _ . - (1 to 64, starting with a letter or digit)');
 

@@ -78,6 +78,7 @@ export function guardStore(store: Omit<Store, 'health' | 'unavailableErrors'>, h
     health: () => health.current,
     unavailableErrors: () => health.failures,
     ping: () => guarded(store.engine, health, () => store.ping(), true),
+    prune: (before, limit) => run(() => store.prune(before, limit)),
     settings: guardGroup(store.settings, run),
     tenants: guardGroup(store.tenants, run),
     tokens: guardGroup(store.tokens, run),

@@ -158,6 +158,13 @@ export interface DueSignal {
   readonly listening?: boolean | undefined;
 }
 
+/** What one batch of retention removed (Store.prune). */
+export interface PruneCounts {
+  deliveries: number;
+  attempts: number;
+  events: number;
+}
+
 /** Whether the database answered its last call (store/guard.ts). */
 export type StoreHealth = { engine: Engine; up: true } | { engine: Engine; up: false; since: number; reason: string };
 
@@ -172,6 +179,13 @@ export interface Store {
   health(): StoreHealth;
   /** How many calls found the database unavailable since the store opened (for /metrics). */
   unavailableErrors(): number;
+  /**
+   * Retention, one batch, for every tenant: at most `limit` finished deliveries (succeeded,
+   * failed, cancelled) last updated before `before`, with their attempts, then at most `limit`
+   * events received before `before` that no delivery refers to. Concurrent calls (workers of one
+   * PostgreSQL) take different rows and never wait on each other.
+   */
+  prune(before: number, limit: number): Promise<PruneCounts>;
 
   settings: {
     get(key: string): Promise<string | undefined>;

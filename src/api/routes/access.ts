@@ -14,7 +14,7 @@ export function accessRoutes(app: FastifyInstance, services: Services, publicUrl
 
   r.get('/v1/me', {
     config: { access: 'any' },
-    schema: { tags, summary: 'What the bearer token is: the admin, or a tenant\'s token or sign-in link', response: { 200: MeOut, 401: Problem } },
+    schema: { operationId: 'getMe', tags, summary: 'What the bearer token is: the admin, or a tenant\'s token or sign-in link', response: { 200: MeOut, 401: Problem } },
   }, async (req) => {
     const p = req.principal!;
     return p.kind === 'admin'
@@ -25,7 +25,7 @@ export function accessRoutes(app: FastifyInstance, services: Services, publicUrl
   r.post('/v1/tenants/:tenant/page-links', {
     config: { access: 'admin' },
     schema: {
-      tags, summary: 'A link that opens the page signed in for this tenant until it expires (1 h by default); nothing is stored, so it cannot be revoked',
+      operationId: 'createPageLink', tags, summary: 'A link that opens the page signed in for this tenant until it expires (1 h by default); nothing is stored, so it cannot be revoked',
       params: TenantParams, body: PageLinkIn.nullish(), response: { 201: PageLinkOut, 404: Problem, 422: Problem },
     },
   }, async (req, reply) => {

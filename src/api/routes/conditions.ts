@@ -10,7 +10,7 @@ export function conditionRoutes(app: FastifyInstance, services: Services): void 
   r.post('/v1/conditions/check', {
     config: { access: 'any' },
     schema: {
-      tags: ['webhooks'], summary: 'Check whether a condition can be saved (syntax, variables, types, cost; with the error\'s position), and what it decides for an event type\'s example',
+      operationId: 'checkCondition', tags: ['webhooks'], summary: 'Check whether a condition can be saved (syntax, variables, types, cost; with the error\'s position), and what it decides for an event type\'s example',
       body: ConditionCheckIn, response: { 200: ConditionCheckOut, 422: Problem },
     },
   }, async (req) => {

@@ -12,7 +12,7 @@ export function deliveryRoutes(app: FastifyInstance, services: Services): void {
 
   r.get('/v1/tenants/:tenant/deliveries', {
     config,
-    schema: { tags, summary: 'The delivery log, newest first', params: TenantParams, querystring: DeliveryQuery, response: { 200: DeliveryPage, 422: Problem } },
+    schema: { operationId: 'listDeliveries', tags, summary: 'The delivery log, newest first', params: TenantParams, querystring: DeliveryQuery, response: { 200: DeliveryPage, 422: Problem } },
   }, async (req) => {
     const q = req.query;
     const page = await services.deliveries.list(req.params.tenant, {
@@ -23,12 +23,12 @@ export function deliveryRoutes(app: FastifyInstance, services: Services): void {
 
   r.post('/v1/tenants/:tenant/deliveries/:delivery/resend', {
     config,
-    schema: { tags, summary: 'Deliver the same event to the same webhook again, now, as a new delivery', params: TenantParams.extend({ delivery: z.string().max(100) }), response: { 202: DeliveryOut, 404: Problem } },
+    schema: { operationId: 'resendDelivery', tags, summary: 'Deliver the same event to the same webhook again, now, as a new delivery', params: TenantParams.extend({ delivery: z.string().max(100) }), response: { 202: DeliveryOut, 404: Problem } },
   }, async (req, reply) => reply.code(202).send(toDeliveryOut(await services.sending.resend(req.params.tenant, req.params.delivery))));
 
   r.get('/v1/tenants/:tenant/deliveries/:delivery', {
     config,
-    schema: { tags, summary: 'A delivery with its event and every attempt', params: TenantParams.extend({ delivery: z.string().max(100) }), response: { 200: DeliveryDetail, 404: Problem } },
+    schema: { operationId: 'getDelivery', tags, summary: 'A delivery with its event and every attempt', params: TenantParams.extend({ delivery: z.string().max(100) }), response: { 200: DeliveryDetail, 404: Problem } },
   }, async (req) => {
     const { delivery, attempts, event } = await services.deliveries.get(req.params.tenant, req.params.delivery);
     return toDeliveryDetail(delivery, attempts, event);

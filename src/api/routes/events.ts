@@ -29,7 +29,7 @@ export function eventRoutes(app: FastifyInstance, services: Services, metrics?: 
   r.post('/v1/tenants/:tenant/events', {
     config: { access, exactNumbers: 'event' },
     schema: {
-      tags, summary: 'Send an event: it is stored with one delivery per matching webhook, atomically',
+      operationId: 'sendEvent', tags, summary: 'Send an event: it is stored with one delivery per matching webhook, atomically',
       params: TenantParams, body: EventIn, response: { 202: EventAccepted, 422: Problem },
     },
   }, async (req, reply) => reply.code(202).send(accepted(counted([await services.events.send(req.params.tenant, req.body, exactEvents(req)?.[0])], metrics)[0]!)));
@@ -37,7 +37,7 @@ export function eventRoutes(app: FastifyInstance, services: Services, metrics?: 
   r.post('/v1/tenants/:tenant/events/batch', {
     config: { access, exactNumbers: 'events' },
     schema: {
-      tags, summary: 'Send up to 1,000 events in one transaction',
+      operationId: 'sendEvents', tags, summary: 'Send up to 1,000 events in one transaction',
       params: TenantParams, body: EventBatchIn, response: { 202: EventBatchAccepted, 422: Problem },
     },
   }, async (req, reply) => reply.code(202).send({ events: counted(await services.events.sendBatch(req.params.tenant, req.body.events, exactEvents(req)), metrics).map(accepted) }));

@@ -12,12 +12,12 @@ export function tenantRoutes(app: FastifyInstance, services: Services): void {
 
   r.post('/v1/tenants', {
     config: { access: 'admin' },
-    schema: { tags, summary: 'Create a tenant', body: TenantIn, response: { 201: TenantOut, 409: Problem, 422: Problem } },
+    schema: { operationId: 'createTenant', tags, summary: 'Create a tenant', body: TenantIn, response: { 201: TenantOut, 409: Problem, 422: Problem } },
   }, async (req, reply) => reply.code(201).send(toTenantOut(await services.tenants.create(req.body))));
 
   r.get('/v1/tenants', {
     config: { access: 'admin' },
-    schema: { tags, summary: 'List tenants by id, a page at a time', querystring: TenantListQuery, response: { 200: TenantPage, 422: Problem } },
+    schema: { operationId: 'listTenants', tags, summary: 'List tenants by id, a page at a time', querystring: TenantListQuery, response: { 200: TenantPage, 422: Problem } },
   }, async (req) => {
     const page = await services.tenants.list({ after: req.query.after, limit: req.query.limit });
     return { data: page.data.map(toTenantOut), next_cursor: page.nextCursor };
@@ -25,22 +25,22 @@ export function tenantRoutes(app: FastifyInstance, services: Services): void {
 
   r.get('/v1/tenants/:tenant', {
     config: { access: 'tenant' },
-    schema: { tags, summary: 'Get a tenant', params: TenantParams, response: { 200: TenantOut, 404: Problem } },
+    schema: { operationId: 'getTenant', tags, summary: 'Get a tenant', params: TenantParams, response: { 200: TenantOut, 404: Problem } },
   }, async (req) => toTenantOut(await services.tenants.get(req.params.tenant)));
 
   r.patch('/v1/tenants/:tenant', {
     config: { access: 'tenant' },
-    schema: { tags, summary: 'Change a tenant\'s name, who is notified, or its export key', params: TenantParams, body: TenantPatch, response: { 200: TenantOut, 404: Problem, 422: Problem } },
+    schema: { operationId: 'updateTenant', tags, summary: 'Change a tenant\'s name, who is notified, or its export key', params: TenantParams, body: TenantPatch, response: { 200: TenantOut, 404: Problem, 422: Problem } },
   }, async (req) => toTenantOut(await services.tenants.update(req.params.tenant, req.body)));
 
   r.get('/v1/tenants/:tenant/notices', {
     config: { access: 'tenant' },
-    schema: { tags, summary: 'Notices kept for the tenant (webhooks disabled…), newest first; emailed too when SMTP is set', params: TenantParams, response: { 200: z.object({ data: z.array(NoticeOut) }), 404: Problem } },
+    schema: { operationId: 'listNotices', tags, summary: 'Notices kept for the tenant (webhooks disabled…), newest first; emailed too when SMTP is set', params: TenantParams, response: { 200: z.object({ data: z.array(NoticeOut) }), 404: Problem } },
   }, async (req) => ({ data: (await services.notices.list(req.params.tenant)).map(toNoticeOut) }));
 
   r.post('/v1/tenants/:tenant/tokens', {
     config: { access: 'admin' },
-    schema: { tags, summary: 'Issue a token scoped to this tenant', params: TenantParams, body: TokenIn.nullish(), response: { 201: TokenOut, 404: Problem, 422: Problem } },
+    schema: { operationId: 'createTenantToken', tags, summary: 'Issue a token scoped to this tenant', params: TenantParams, body: TokenIn.nullish(), response: { 201: TokenOut, 404: Problem, 422: Problem } },
   }, async (req, reply) => {
     const ttl = req.body?.expires_in;
     const name = req.body?.name ?? null;
@@ -50,12 +50,12 @@ export function tenantRoutes(app: FastifyInstance, services: Services): void {
 
   r.get('/v1/tenants/:tenant/tokens', {
     config: { access: 'admin' },
-    schema: { tags, summary: 'The tenant\'s tokens, newest first: never their values, only their last 4 characters', params: TenantParams, response: { 200: z.object({ data: z.array(TokenInfoOut) }), 404: Problem } },
+    schema: { operationId: 'listTenantTokens', tags, summary: 'The tenant\'s tokens, newest first: never their values, only their last 4 characters', params: TenantParams, response: { 200: z.object({ data: z.array(TokenInfoOut) }), 404: Problem } },
   }, async (req) => ({ data: (await services.auth.listTenantTokens(req.params.tenant)).map(toTokenInfoOut) }));
 
   r.delete('/v1/tenants/:tenant/tokens/:token_id', {
     config: { access: 'admin' },
-    schema: { tags, summary: 'Revoke a tenant token: it stops working at once', params: TokenParams, response: { 204: z.null(), 404: Problem } },
+    schema: { operationId: 'revokeTenantToken', tags, summary: 'Revoke a tenant token: it stops working at once', params: TokenParams, response: { 204: z.null(), 404: Problem } },
   }, async (req, reply) => {
     await services.auth.revokeTenantToken(req.params.tenant, req.params.token_id);
     return reply.code(204).send(null);

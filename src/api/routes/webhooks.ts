@@ -23,7 +23,7 @@ export function webhookRoutes(app: FastifyInstance, services: Services): void {
 
   r.post('/v1/tenants/:tenant/webhooks', {
     config,
-    schema: { tags, summary: 'Create a webhook', params: TenantParams, body: WebhookIn, response: { 201: WebhookCreated, 422: Problem } },
+    schema: { operationId: 'createWebhook', tags, summary: 'Create a webhook', params: TenantParams, body: WebhookIn, response: { 201: WebhookCreated, 422: Problem } },
   }, async (req, reply) => {
     const webhook = await services.webhooks.create(req.params.tenant, req.body);
     return reply.code(201).send({ ...toWebhookOut(webhook), secret: webhook.secret });
@@ -31,7 +31,7 @@ export function webhookRoutes(app: FastifyInstance, services: Services): void {
 
   r.post('/v1/tenants/:tenant/webhooks/preview', {
     config,
-    schema: { tags, summary: 'Render the request a draft webhook would make, without saving or sending', params: TenantParams, body: DraftPreviewIn, response: { 200: PreviewOut, 422: Problem } },
+    schema: { operationId: 'previewDraftWebhook', tags, summary: 'Render the request a draft webhook would make, without saving or sending', params: TenantParams, body: DraftPreviewIn, response: { 200: PreviewOut, 422: Problem } },
   }, async (req) => {
     const draft = await services.webhooks.draft(req.body.webhook);
     return services.preview.preview(req.params.tenant, draft, req.body.event, req.body.event_type);
@@ -39,7 +39,7 @@ export function webhookRoutes(app: FastifyInstance, services: Services): void {
 
   r.post('/v1/tenants/:tenant/webhooks/:webhook/preview', {
     config,
-    schema: { tags, summary: 'Render the request this webhook would make for an event (or its type\'s example), without sending', params: WebhookParams, body: PreviewIn.nullish(), response: { 200: PreviewOut, 404: Problem, 422: Problem } },
+    schema: { operationId: 'previewWebhook', tags, summary: 'Render the request this webhook would make for an event (or its type\'s example), without sending', params: WebhookParams, body: PreviewIn.nullish(), response: { 200: PreviewOut, 404: Problem, 422: Problem } },
   }, async (req) => {
     const webhook = await services.webhooks.get(req.params.tenant, req.params.webhook);
     return services.preview.preview(req.params.tenant, webhook, req.body?.event, req.body?.event_type);
@@ -47,28 +47,28 @@ export function webhookRoutes(app: FastifyInstance, services: Services): void {
 
   r.get('/v1/tenants/:tenant/webhooks', {
     config,
-    schema: { tags, summary: 'List the tenant\'s webhooks', params: TenantParams, response: { 200: z.object({ data: z.array(WebhookOut) }) } },
+    schema: { operationId: 'listWebhooks', tags, summary: 'List the tenant\'s webhooks', params: TenantParams, response: { 200: z.object({ data: z.array(WebhookOut) }) } },
   }, async (req) => ({ data: await read(req.params.tenant, await services.webhooks.list(req.params.tenant)) }));
 
   r.get('/v1/tenants/:tenant/webhooks/:webhook', {
     config,
-    schema: { tags, summary: 'Get a webhook', params: WebhookParams, response: { 200: WebhookOut, 404: Problem } },
+    schema: { operationId: 'getWebhook', tags, summary: 'Get a webhook', params: WebhookParams, response: { 200: WebhookOut, 404: Problem } },
   }, async (req) => (await read(req.params.tenant, [await services.webhooks.get(req.params.tenant, req.params.webhook)]))[0]!);
 
   r.get('/v1/tenants/:tenant/webhooks/:webhook/secret', {
     config,
-    schema: { tags, summary: 'Reveal a webhook\'s signing secret', params: WebhookParams, response: { 200: SecretOut, 404: Problem } },
+    schema: { operationId: 'getWebhookSecret', tags, summary: 'Reveal a webhook\'s signing secret', params: WebhookParams, response: { 200: SecretOut, 404: Problem } },
   }, async (req) => ({ secret: (await services.webhooks.get(req.params.tenant, req.params.webhook)).secret }));
 
   r.patch('/v1/tenants/:tenant/webhooks/:webhook', {
     config,
-    schema: { tags, summary: 'Change a webhook', params: WebhookParams, body: WebhookPatch, response: { 200: WebhookOut, 404: Problem, 422: Problem } },
+    schema: { operationId: 'updateWebhook', tags, summary: 'Change a webhook', params: WebhookParams, body: WebhookPatch, response: { 200: WebhookOut, 404: Problem, 422: Problem } },
   }, async (req) => (await read(req.params.tenant, [await services.webhooks.update(req.params.tenant, req.params.webhook, req.body)]))[0]!);
 
   r.post('/v1/tenants/:tenant/webhooks/:webhook/rotate-secret', {
     config,
     schema: {
-      tags, summary: 'Issue a new signing secret; the previous one keeps signing during the overlap (RELAIS_SECRET_OVERLAP)',
+      operationId: 'rotateWebhookSecret', tags, summary: 'Issue a new signing secret; the previous one keeps signing during the overlap (RELAIS_SECRET_OVERLAP)',
       params: WebhookParams, body: z.strictObject({ secret: Secret.optional() }).nullish(), response: { 200: RotatedOut, 404: Problem, 422: Problem },
     },
   }, async (req) => {
@@ -79,7 +79,7 @@ export function webhookRoutes(app: FastifyInstance, services: Services): void {
   r.post('/v1/tenants/:tenant/webhooks/:webhook/test', {
     config,
     schema: {
-      tags, summary: 'Send the example of an event type to this webhook now, and answer with the attempt\'s outcome',
+      operationId: 'testWebhook', tags, summary: 'Send the example of an event type to this webhook now, and answer with the attempt\'s outcome',
       params: WebhookParams, body: z.strictObject({ event_type: EventTypeName.optional() }).nullish(), response: { 200: DeliveryDetail, 404: Problem, 409: Problem, 422: Problem },
     },
   }, async (req) => {
@@ -89,13 +89,13 @@ export function webhookRoutes(app: FastifyInstance, services: Services): void {
 
   r.post('/v1/tenants/:tenant/webhooks/:webhook/cancel-pending', {
     config,
-    schema: { tags, summary: 'Cancel the deliveries this webhook still has to send (e.g. held while it is disabled)', params: WebhookParams, response: { 200: z.object({ cancelled: z.number().int() }), 404: Problem } },
+    schema: { operationId: 'cancelPendingDeliveries', tags, summary: 'Cancel the deliveries this webhook still has to send (e.g. held while it is disabled)', params: WebhookParams, response: { 200: z.object({ cancelled: z.number().int() }), 404: Problem } },
   }, async (req) => ({ cancelled: await services.sending.cancelPending(req.params.tenant, req.params.webhook) }));
 
   r.post('/v1/tenants/:tenant/webhooks/:webhook/recover', {
     config,
     schema: {
-      tags, summary: 'Deliver again the events of a window whose deliveries to this webhook failed; with missing, also those it never had',
+      operationId: 'recoverWebhook', tags, summary: 'Deliver again the events of a window whose deliveries to this webhook failed; with missing, also those it never had',
       params: WebhookParams, body: RecoverIn, response: { 202: RecoverOut, 404: Problem, 422: Problem },
     },
   }, async (req, reply) => {
@@ -106,7 +106,7 @@ export function webhookRoutes(app: FastifyInstance, services: Services): void {
 
   r.delete('/v1/tenants/:tenant/webhooks/:webhook', {
     config,
-    schema: { tags, summary: 'Delete a webhook, its deliveries and their log', params: WebhookParams, response: { 204: z.null(), 404: Problem } },
+    schema: { operationId: 'deleteWebhook', tags, summary: 'Delete a webhook, its deliveries and their log', params: WebhookParams, response: { 204: z.null(), 404: Problem } },
   }, async (req, reply) => {
     await services.webhooks.delete(req.params.tenant, req.params.webhook);
     return reply.code(204).send(null);

@@ -16,6 +16,8 @@
 //   3. deliveries, by id: the result writer, holding and releasing a webhook's deliveries; claims
 //      skip locked rows rather than wait (SKIP LOCKED);
 //   4. attempts (inserted last).
+// Retention (retention.ts) deletes deliveries then their attempts in one transaction, and old
+// events in another after it, choosing rows with SKIP LOCKED so it waits on nobody.
 // A deadlock or serialization failure that happens anyway is retried by the store (guard.ts).
 import { sql, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
@@ -31,6 +33,7 @@ import type { SecretBox } from './secrets.ts';
 import { webhookQueries } from './webhooks.ts';
 import { limitQueries } from './limits.ts';
 import { attemptQueries, noticeQueries } from './notices.ts';
+import { pruneQuery } from './retention.ts';
 
 export interface EngineParts {
   engine: Engine;
@@ -64,6 +67,7 @@ export function kyselyStore({ engine, db, claimLock, box, dueSignal = localOnly,
     async ping() {
       await sql`SELECT 1`.execute(db);
     },
+    prune: pruneQuery(db, claimLock),
     settings: settingsQueries(db),
     tenants: tenantQueries(db),
     tokens: tokenQueries(db),

@@ -12,6 +12,7 @@ import * as eventsReceived from './0009-events-received.ts';
 import * as ordering from './0010-ordering.ts';
 import * as productFidelity from './0011-product-fidelity.ts';
 import * as credentials from './0012-credentials.ts';
+import * as finishedDeliveries from './0013-finished-deliveries.ts';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
@@ -26,6 +27,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0010-ordering': ordering,
   '0011-product-fidelity': productFidelity,
   '0012-credentials': credentials,
+  '0013-finished-deliveries': finishedDeliveries,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

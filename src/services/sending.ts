@@ -3,6 +3,7 @@
 import { errors } from '../core/errors.ts';
 import type { Attempt, Delivery, Json, RelaisEvent } from '../core/model.ts';
 import { newId } from '../ids.ts';
+import { isForeignKeyViolation } from '../store/faults.ts';
 import type { ServiceDeps } from './deps.ts';
 import type { EventTypeService } from './event-types.ts';
 
@@ -37,7 +38,14 @@ export function sendingService(deps: ServiceDeps, eventTypes: EventTypeService) 
       if (!found) throw errors.notFound('delivery', deliveryId);
       const { eventId, eventType, webhookId } = found.delivery;
       if (!(await store.webhooks.get(tenantId, webhookId))) throw errors.notFound('webhook', webhookId);
-      const delivery = await store.deliveries.create(tenantId, { id: newId('dlv'), eventId, eventType, webhookId }, now());
+      let delivery: Delivery;
+      try {
+        delivery = await store.deliveries.create(tenantId, { id: newId('dlv'), eventId, eventType, webhookId }, now());
+      } catch (err) {
+        // Its event pruned by retention (or its webhook deleted) since it was read: gone, not a fault.
+        if (isForeignKeyViolation(err)) throw errors.notFound('delivery', deliveryId);
+        throw err;
+      }
       wake();
       return delivery;
     },

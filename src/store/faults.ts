@@ -51,6 +51,9 @@ export function unavailableReason(err: unknown): string | undefined {
   return undefined;
 }
 
+/** A row referred to another that is not there (any more): a resend of an event retention just pruned. */
+export const isForeignKeyViolation = (err: unknown): boolean => ['23503', 'SQLITE_CONSTRAINT_FOREIGNKEY'].includes(codeOf(err));
+
 /** A deadlock or a serialization failure: the transaction was rolled back, and may simply run again. */
 export const isConflict = (err: unknown): boolean => ['40P01', '40001'].includes(codeOf(err));
 

@@ -8,6 +8,7 @@ import { newWebhook } from '../../test/helpers/webhooks.ts';
 import { subscriptionMatches } from '../core/matching.ts';
 import type { DeliveryStatus } from '../core/model.ts';
 import { newId } from '../ids.ts';
+import { isForeignKeyViolation } from './faults.ts';
 import { openStore } from './open.ts';
 import type { ClaimedDelivery, Matcher, NewEvent, Store } from './store.ts';
 
@@ -109,6 +110,14 @@ for (const engineName of ENGINES) {
       await store.deliveries.create('acme', { id: newId('dlv'), eventId: e, eventType: 'two.made', webhookId: wh.id }, recent);
       assert.deepEqual(await store.prune(cutoff, 500), { deliveries: 1, attempts: 0, events: 0 });
       assert.ok(await store.events.get('acme', e));
+    });
+
+    it('a delivery of an event that is gone fails as a foreign-key violation (a resend then answers 404)', async () => {
+      const webhook = await store.webhooks.create(newWebhook('acme', ['gone.event']), 1);
+      const err = await store.deliveries.create('acme', { id: newId('dlv'), eventId: newId('evt'), eventType: 'gone.event', webhookId: webhook.id }, 1)
+        .then(() => undefined, (e: unknown) => e);
+      assert.ok(err, 'refused');
+      assert.ok(isForeignKeyViolation(err), String(err));
     });
   });
 }

@@ -94,6 +94,9 @@ for (const engine of ENGINES) {
       assert.equal((await read(never.id)).enabled, true);
       assert.equal((await read(never.id)).health.consecutive_failures, 8, 'its record is kept all the same');
       assert.equal((await read(gone.id)).enabled, true, 'a 410 does not disable it either');
+      // Eight failures in a row, past the breaker's threshold (5): its circuit stayed closed.
+      const metrics = await (await fetch(`${suite.t.url}/metrics`)).text();
+      assert.match(metrics, /^relais_webhook_breakers\{state="open"\} 0$/m, 'no circuit opened for the webhook that never holds');
       const held = await suite.t.call<{ data: { status: string }[] }>('GET', `/v1/tenants/hirehop/deliveries?webhook=${never.id}`);
       assert.ok(held.body.data.every((d) => d.status === 'failed'), 'every delivery made its one attempt: none pending');
       suite.receiver.respond = () => ({ status: 200 });
@@ -104,6 +107,8 @@ for (const engine of ENGINES) {
       const patched = await suite.t.call<{ export_key: string }>('PATCH', '/v1/tenants/42', { export_key: '22u43mrjwe7u' });
       assert.equal(patched.status, 200, JSON.stringify(patched.body));
       assert.equal(patched.body.export_key, '22u43mrjwe7u');
+      const unchanged = await suite.t.call<{ export_key: string }>('PATCH', '/v1/tenants/42', {});
+      assert.deepEqual([unchanged.status, unchanged.body.export_key], [200, '22u43mrjwe7u'], 'an empty patch changes nothing');
       await webhook('42', { url: `${suite.receiver.url}/company-key`, events: ['invoice.*'], format: 'audit' });
       await webhook('42', { url: `${suite.receiver.url}/own-key`, events: ['invoice.*'], format: 'audit', export_key: 'own' });
       await send('42', { type: 'invoice.status.updated', data: { id: 7 } });

@@ -19,6 +19,10 @@ export function settingsQueries(db: Kysely<Database>): Store['settings'] {
 }
 
 export function tenantQueries(db: Kysely<Database>): Store['tenants'] {
+  const get = async (id: string) => {
+    const row = await db.selectFrom('tenants').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toTenant(row);
+  };
   return {
     async create(t, now) {
       const row = await db.insertInto('tenants')
@@ -34,14 +38,11 @@ export function tenantQueries(db: Kysely<Database>): Store['tenants'] {
         ...(c.notifyEmails !== undefined ? { notify_emails: json(c.notifyEmails) } : {}),
         ...(c.exportKey !== undefined ? { export_key: c.exportKey } : {}),
       };
-      if (Object.keys(set).length === 0) return this.get(id);
+      if (Object.keys(set).length === 0) return get(id); // nothing to change: an empty UPDATE is no SQL
       const row = await db.updateTable('tenants').set(set).where('id', '=', id).returningAll().executeTakeFirst();
       return row && toTenant(row);
     },
-    async get(id) {
-      const row = await db.selectFrom('tenants').selectAll().where('id', '=', id).executeTakeFirst();
-      return row && toTenant(row);
-    },
+    get,
     async list({ after, limit }) {
       let query = db.selectFrom('tenants').selectAll().orderBy('id').limit(limit + 1);
       if (after !== undefined) query = query.where('id', '>', after);

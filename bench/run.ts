@@ -1,4 +1,4 @@
-// `npm run bench [-- options]`: the same command as `relais bench` (src/cli/bench.ts).
-import { benchCommand } from '../src/cli/bench.ts';
+// `npm run bench [-- options]` (bench/command.ts).
+import { benchCommand } from './command.ts';
 
-await benchCommand('npm run bench').parseAsync();
+await benchCommand().parseAsync();

@@ -1,12 +1,9 @@
-// The tenant's page (src/web): bundled by esbuild once per process, in memory, when the server
-// is built, and served at `/` with its script and stylesheet under content-hashed names. No build
-// step and no build output on disk: `npm ci` and the start command are enough.
-import { createHash } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+// The tenant's page (src/web), served at `/` with its script and stylesheet under the
+// content-hashed names the build gave them (scripts/build-assets.mjs writes dist/web/ and its
+// manifest): read once per process, into memory, when the first server is built.
+import { readFile } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
-
-const ENTRY = fileURLToPath(new URL('../web/main.tsx', import.meta.url));
+import { builtFile } from '../built.ts';
 
 interface Asset {
   type: string;
@@ -19,32 +16,23 @@ export interface PageBundle {
   assets: Map<string, Asset>;
 }
 
-const TYPES: Record<string, string> = { '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8' };
+const TYPES: Record<string, string> = { js: 'text/javascript; charset=utf-8', css: 'text/css; charset=utf-8' };
 
 // Only what the page itself needs: its own script, style and API. Framing is allowed, so a
 // product can embed the page.
 const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'";
 
-async function bundle(): Promise<PageBundle> {
-  const result = await build({
-    entryPoints: { app: ENTRY },
-    bundle: true,
-    write: false,
-    format: 'esm',
-    minify: true,
-    jsx: 'automatic',
-    jsxImportSource: 'preact',
-    target: 'es2022',
-    outdir: '/assets',
-    legalComments: 'none',
-    logLevel: 'silent',
-  });
+async function load(): Promise<PageBundle> {
+  let manifest: Record<string, string>;
+  try {
+    manifest = JSON.parse(await readFile(builtFile('web/manifest.json'), 'utf8')) as Record<string, string>;
+  } catch (err) {
+    throw new Error(`the page's bundle is not built (${(err as Error).message}): run npm run build`);
+  }
   const assets = new Map<string, Asset>();
   const names: Record<string, string> = {};
-  for (const file of result.outputFiles) {
-    const ext = file.path.slice(file.path.lastIndexOf('.'));
-    const name = `app.${createHash('sha256').update(file.contents).digest('hex').slice(0, 12)}${ext}`;
-    assets.set(name, { type: TYPES[ext] ?? 'application/octet-stream', body: file.contents });
+  for (const [ext, name] of Object.entries(manifest)) {
+    assets.set(name, { type: TYPES[ext] ?? 'application/octet-stream', body: await readFile(builtFile(`web/${name}`)) });
     names[ext] = name;
   }
   // Relative URLs: the page also works behind a proxy that serves Relais under a sub-path.
@@ -56,8 +44,8 @@ async function bundle(): Promise<PageBundle> {
 <meta name="referrer" content="no-referrer">
 <title>Webhooks</title>
 <link rel="icon" href="data:,">
-<link rel="stylesheet" href="assets/${names['.css']}">
-<script type="module" src="assets/${names['.js']}"></script>
+<link rel="stylesheet" href="assets/${names.css}">
+<script type="module" src="assets/${names.js}"></script>
 </head>
 <body>
 <div id="app"></div>
@@ -70,9 +58,9 @@ async function bundle(): Promise<PageBundle> {
 
 let bundling: Promise<PageBundle> | undefined;
 
-/** The page's bundle, built on first call and shared by every server in the process. */
+/** The page's bundle, read on first call and shared by every server in the process. */
 export function pageBundle(): Promise<PageBundle> {
-  bundling ??= bundle();
+  bundling ??= load();
   return bundling;
 }
 

@@ -1,11 +1,15 @@
-// The `relais` command. Each command's code is loaded when it runs: `relais import` need not
-// load the server, nor `relais serve` the benchmark (tsx compiles what is imported, at start).
+// The `relais` command. Each command's code is loaded when it runs: `relais --help` loads
+// commander and nothing else, `relais import` need not load the server. (The benchmark is
+// `npm run bench`: nothing under bench/ or test/ is reachable from here, nor built into dist/.)
+import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { ConfigError } from '../config-error.ts';
-import { benchCommand } from './bench.ts';
+
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 const program = new Command('relais')
   .description('Self-hosted outgoing webhooks: signed, retried, logged deliveries')
+  .version(version, '-V, --version', 'print Relais\'s version')
   .showHelpAfterError();
 
 program.command('serve').description('run the API, the page and the dispatcher (configured by environment, see README)')
@@ -25,7 +29,6 @@ program.command('send').description('emit an event for a tenant, as POST /v1/ten
 program.command('import').description('create event types, tenants and webhooks from a JSON file, keeping their ids and secrets (docs/guides/); webhooks that exist are skipped')
   .argument('<file>', 'a JSON file: {"event_types": [...], "tenants": [...], "webhooks": [{"tenant": "<id>", ...}]}')
   .action(async (file: string) => (await import('./import.ts')).importFile(file));
-program.addCommand(benchCommand());
 
 try {
   await program.parseAsync();

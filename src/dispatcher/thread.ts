@@ -7,6 +7,7 @@
 // fall due when their leases end, so nothing is lost.
 import { Worker } from 'node:worker_threads';
 import { pino, type Logger } from 'pino';
+import { RUNNING_SOURCES } from '../built.ts';
 import type { Config } from '../config.ts';
 import { sharedCredits } from './credits.ts';
 
@@ -20,7 +21,9 @@ export type FromThread =
   | { type: 'listening'; up: boolean };
 
 const RESTART_MS = 1_000;
-const ENTRY = new URL('./thread-entry.mjs', import.meta.url);
+// Built (dist/), the thread runs thread-main.js as it is; from the sources (the test runner), a
+// worker thread starts without the loader the main thread registered, so thread-entry.mjs adds it.
+const ENTRY = new URL(RUNNING_SOURCES ? './thread-entry.mjs' : './thread-main.js', import.meta.url);
 
 export interface DispatchThread {
   /** Finishes deliveries in flight (up to graceMs, as the dispatcher's stop()), then ends the thread. */

@@ -1,4 +1,4 @@
-// Runs `relais bench` as the smoke tests do: a child process with the given arguments, its JSON
+// Runs `npm run bench` (bench/run.ts) as the smoke tests do: a child process with the given arguments, its JSON
 // report written to a temporary folder; fails with everything the run printed when it exits non-zero.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -12,7 +12,7 @@ export async function runBench(args: readonly string[]): Promise<{ report: Repor
   const dir = mkdtempSync(join(tmpdir(), 'relais-bench-smoke-'));
   try {
     const out = join(dir, 'bench.json');
-    const child = spawn(process.execPath, ['bin/relais.js', 'bench', ...args, '--out', out], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/run.ts', ...args, '--out', out], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (c: Buffer) => { output += c.toString('utf8'); });
     child.stderr.on('data', (c: Buffer) => { output += c.toString('utf8'); });

@@ -1,4 +1,4 @@
-// `relais bench --engine postgres --scenario workers` and `--scenario round-trips`, tiny, for
+// `npm run bench -- --engine postgres --scenario workers` and `--scenario round-trips`, tiny, for
 // correctness only (no timing is asserted): a row per worker count with the lock waits seen, and
 // the round trips one event's ingest costs, with the statements it ran.
 import assert from 'node:assert/strict';
@@ -7,7 +7,7 @@ import { runBench } from './bench-run.ts';
 
 const QUICK = ['--quick', '--engine', 'postgres', '--events', '60', '--raw', '300', '--store', '0'];
 
-describe('relais bench on a PostgreSQL cluster, smoke runs', () => {
+describe('npm run bench on a PostgreSQL cluster, smoke runs', () => {
   it('runs a backlog through an API process and 1, 2, 3 workers, and reads the lock waits meanwhile', async () => {
     const { report, output } = await runBench([...QUICK, '--scenario', 'workers']);
     assert.ok(report.ok);

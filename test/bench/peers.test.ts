@@ -1,4 +1,4 @@
-// `relais bench --scenario peers`, tiny, for correctness only (no timing is asserted): BullMQ on
+// `npm run bench -- --scenario peers`, tiny, for correctness only (no timing is asserted): BullMQ on
 // the local Redis and pg-boss on a database of its own deliver every event to the bench receiver,
 // with their CPU and their server's measured, next to Relais' batch rows of the same run, and the
 // goal judged on each engine's pairing.
@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { runBench } from './bench-run.ts';
 
-describe('relais bench --scenario peers, smoke run', () => {
+describe('npm run bench -- --scenario peers, smoke run', () => {
   it('measures BullMQ and pg-boss at both batch sizes beside Relais on each engine', async () => {
     const { report, output } = await runBench(['--quick', '--scenario', 'peers', '--events', '60', '--raw', '300', '--store', '0']);
     assert.ok(report.ok);

@@ -1,4 +1,4 @@
-// `relais bench --cpu-prof` profiles the Relais process under test, and `npm run bench:profile`
+// `npm run bench -- --cpu-prof` profiles the Relais process under test, and `npm run bench:profile`
 // reads the profile: the time is attributed to Relais' own code, the way an optimisation starts.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -12,13 +12,13 @@ import { ROOT } from '../helpers/child.ts';
 
 const run = promisify(execFile);
 
-describe('relais bench --cpu-prof', () => {
+describe('npm run bench -- --cpu-prof', () => {
   const dir = mkdtempSync(join(tmpdir(), 'relais-bench-prof-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('writes a CPU profile of Relais that bench:profile attributes to the dispatcher and the API', async () => {
     const profiles = join(dir, 'profiles');
-    await run(process.execPath, ['bin/relais.js', 'bench', '--quick', '--engine', 'sqlite', '--scenario', 'single', '--events', '200',
+    await run(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--quick', '--engine', 'sqlite', '--scenario', 'single', '--events', '200',
       '--prefill', 'none', '--raw', '200', '--out', join(dir, 'bench.json'), '--cpu-prof', profiles], { cwd: ROOT });
     // One profile per thread: the API's, the dispatcher's (RELAIS_DISPATCH_THREAD), tsx's loaders.
     const files = readdirSync(profiles).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(profiles, f));

@@ -1,4 +1,4 @@
-// A tiny run of `relais bench` on both engines, for correctness only (no timing is asserted):
+// A tiny run of `npm run bench` on both engines, for correctness only (no timing is asserted):
 // every scenario's row is there with every field the README and DESIGN promise, nothing lost.
 // (The cluster's scenarios and the peers have smoke runs of their own: cluster.test.ts, peers.test.ts.)
 import assert from 'node:assert/strict';
@@ -8,7 +8,7 @@ import { runBench } from './bench-run.ts';
 const REQUIRED = ['engine', 'scenario', 'events', 'deliveries', 'delivered_per_s', 'raw_limit_per_s', 'ratio', 'p50_ms', 'p95_ms', 'p99_ms',
   'peak_rss_mb', 'cpu_ms_per_1000', 'store_bytes_per_1000', 'stored_before'] as const;
 
-describe('relais bench, smoke run', () => {
+describe('npm run bench, smoke run', () => {
   it('writes a row per engine and scenario, every delivery received and recorded', async () => {
     const { report, output } = await runBench(['--quick', '--scenario', 'single,batch,fanout,steady,serial', '--events', '50', '--webhooks', '20',
       '--rounds', '1', '--rate', '50', '--seconds', '1', '--serial-events', '30', '--prefill', '200', '--raw', '500', '--store', '40']);

@@ -1,11 +1,11 @@
-// `relais bench` (also `npm run bench`): runs the benchmark harness of bench/ and sets the exit
+// `npm run bench` (bench/run.ts): runs the benchmark harness of bench/ and sets the exit
 // code: non-zero when a delivery was lost.
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { runBench } from '../../bench/harness.ts';
-import { DEFAULT_KINDS, ENGINES, KINDS, resolveOptions, type BenchFlags, type Kind } from '../../bench/options.ts';
-import type { Engine } from '../../bench/stores.ts';
-import { ROOT } from '../../bench/relais-child.ts';
+import { runBench } from './harness.ts';
+import { DEFAULT_KINDS, ENGINES, KINDS, resolveOptions, type BenchFlags, type Kind } from './options.ts';
+import type { Engine } from './stores.ts';
+import { ROOT } from './relais-child.ts';
 
 const DEFAULT_OUT = resolve(ROOT, 'bench/results/latest.json');
 const DEFAULT_PROFILES = resolve(ROOT, 'bench/results/profiles');
@@ -26,8 +26,8 @@ const kind = (value: string): Kind => {
   return found;
 };
 
-/** The subcommand of `relais`, or (another name) the whole command of `npm run bench`. */
-export function benchCommand(name = 'bench'): Command {
+/** The whole command of `npm run bench`. */
+export function benchCommand(name = 'npm run bench'): Command {
   return new Command(name)
     .description('benchmark: the raw HTTP limit, then Relais end to end on SQLite and PostgreSQL (see README)')
     .option('--engine <engines>', 'sqlite or postgres (default: both)', list(engine))
@@ -40,6 +40,9 @@ export function benchCommand(name = 'bench'): Command {
     .option('--serial-events <n>', 'serial: events to one webhook with max_concurrency 1 (5,000; --quick 500)', count)
     .option('--prefill <sizes>', 'run batch again with the store filled to each size first, "none" for no such row (10,000 and 1,000,000; --quick none)',
       (value: string) => (value === 'none' || value === '0' ? [] : list(count)(value, [])))
+    .option('--retention-rows <n>', 'retention: old finished deliveries filled in and pruned (1,000,000; --quick 20,000)', count)
+    .option('--retention-seconds <n>', 'retention: seconds of steady load a phase (30; --quick 5)', count)
+    .option('--week-per-day <n>', 'retention: events a day of the simulated week, 0 for no week (100,000; --quick 4,000)', (v: string) => (v === '0' ? 0 : count(v)))
     .option('--raw <n>', 'requests that measure the raw limit (30,000; --quick 5,000)', count)
     .option('--store <n>', 'deliveries the store alone is measured over for the ceiling, 0 for none (20,000; --quick 2,000)', (v: string) => (v === '0' ? 0 : count(v)))
     .option('--senders <n>', 'concurrent single-event requests (32)', count)
@@ -52,7 +55,7 @@ export function benchCommand(name = 'bench'): Command {
       const cpuProfDir = cpuProf === undefined ? undefined : resolve(cpuProf === true ? DEFAULT_PROFILES : cpuProf);
       const options = resolveOptions({ ...rest, engines, kinds: scenario, rawRequests: raw, storeDeliveries: store, out: resolve(out ?? DEFAULT_OUT), cpuProfDir });
       const args = process.argv.slice(2).join(' ');
-      const command = name === 'bench' ? `relais ${args}` : `${name}${args ? ` -- ${args}` : ''}`;
+      const command = `${name}${args ? ` -- ${args}` : ''}`;
       const report = await runBench(options, command);
       if (!report.ok) process.exitCode = 1;
     });

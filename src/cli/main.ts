@@ -29,6 +29,9 @@ program.command('send').description('emit an event for a tenant, as POST /v1/ten
 program.command('import').description('create event types, tenants and webhooks from a JSON file, keeping their ids and secrets (docs/guides/); webhooks that exist are skipped')
   .argument('<file>', 'a JSON file: {"event_types": [...], "tenants": [...], "webhooks": [{"tenant": "<id>", ...}]}')
   .action(async (file: string) => (await import('./import.ts')).importFile(file));
+program.command('backup').description('copy the SQLite database to a new file while Relais runs (PostgreSQL: pg_dump, see docs/operations.md)')
+  .argument('<file>', 'the copy to write (never overwritten: it must not exist)')
+  .action(async (file: string) => (await import('./backup.ts')).backup(file));
 
 try {
   await program.parseAsync();

@@ -44,7 +44,7 @@ describe('the build', () => {
   it('answers --help, and --version with the package\'s', async () => {
     const help = await run(process.execPath, [BIN, '--help'], { cwd: ROOT });
     assert.match(help.stdout, /Usage: relais/);
-    for (const command of ['serve', 'migrate', 'send', 'import', 'rotate-key']) assert.match(help.stdout, new RegExp(`\\n  ${command}\\b`));
+    for (const command of ['serve', 'migrate', 'send', 'import', 'rotate-key', 'backup']) assert.match(help.stdout, new RegExp(`\\n  ${command}\\b`));
     const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
     assert.equal((await run(process.execPath, [BIN, '--version'])).stdout.trim(), version);
   });

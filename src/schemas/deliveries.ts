@@ -7,8 +7,10 @@ export const DeliveryQuery = z.strictObject({
   status: z.enum(DELIVERY_STATUSES).optional(),
   event_type: EventTypeName.optional(),
   held: z.enum(['true', 'false']).optional().describe('Only held deliveries (true), or none of them (false)'),
+  since: Iso.optional().describe('Only deliveries created at or after this time (ISO 8601)'),
+  until: Iso.optional().describe('Only deliveries created before this time (ISO 8601)'),
   before: z.string().max(100).optional().describe('Cursor: the next_cursor of the previous page'),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
+  limit: z.coerce.number().int().min(1).max(200).default(50).describe('Page size of the JSON listing; an NDJSON export sends every matching delivery'),
 });
 
 export const DeliveryOut = z.object({

@@ -2,6 +2,7 @@
 import { authService } from './auth.ts';
 import { conditionService } from './conditions.ts';
 import { deliveryService } from './deliveries.ts';
+import { deliveryExportService } from './delivery-export.ts';
 import type { ServiceDeps } from './deps.ts';
 import { eventTypeService } from './event-types.ts';
 import { eventService } from './events.ts';
@@ -16,6 +17,7 @@ export function createServices(deps: ServiceDeps) {
   const eventTypes = eventTypeService(deps);
   const events = eventService(deps, eventTypes);
   const notices = noticeService(deps);
+  const deliveries = deliveryService(deps);
   return {
     auth: authService(deps),
     tenants: tenantService(deps),
@@ -23,7 +25,8 @@ export function createServices(deps: ServiceDeps) {
     webhooks: webhookService(deps, eventTypes, events, notices),
     notices,
     events,
-    deliveries: deliveryService(deps),
+    deliveries,
+    deliveryExport: deliveryExportService(deliveries),
     preview: previewService(deps, eventTypes),
     sending: sendingService(deps, eventTypes),
     recovery: recoveryService(deps, events),

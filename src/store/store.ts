@@ -89,6 +89,10 @@ export interface DeliveryQuery {
   before?: string | undefined;
   /** Only held deliveries (true), or none of them (false). */
   held?: boolean | undefined;
+  /** Only deliveries created at or after this time (ms). */
+  createdSince?: number | undefined;
+  /** Only deliveries created before this time (ms). */
+  createdUntil?: number | undefined;
   limit: number;
 }
 

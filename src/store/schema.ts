@@ -108,6 +108,12 @@ export interface DeliveriesTable {
   ordering_key: string | null;
   /** 1 while a live delivery of the same webhook and ordering key is ahead of it. */
   blocked: number;
+  /**
+   * The request body its attempts sent, stored once (migration 0014): written with the first
+   * attempt that sent a non-empty body; an attempt whose `request` has no `body` sent this one.
+   * Null until then, and for deliveries whose attempts all predate 0014 (they keep their own).
+   */
+  request_body: Generated<string | null>;
   created_at: number;
   updated_at: number;
 }
@@ -119,6 +125,11 @@ export interface AttemptsTable {
   webhook_id: string;
   started_at: number;
   duration_ms: number;
+  /**
+   * The request as JSON (method, url, headers redacted, body). Without `body` when the attempt
+   * sent its delivery's stored body (deliveries.request_body, migration 0014); rows written
+   * before 0014, and attempts that sent another body, keep their own.
+   */
   request: string;
   response: string | null;
   error_kind: string | null;

@@ -2,11 +2,15 @@
 // size: one UPDATE … FROM (VALUES …) for the webhooks' failure records, one for the deliveries,
 // one multi-row INSERT for the attempts. Per-row statements cost a round trip each on
 // PostgreSQL and a statement each on SQLite; the dispatcher records thousands a second.
+// A request body is stored once per delivery (migration 0014): the deliveries' UPDATE writes it
+// to deliveries.request_body with the first attempt that sends one and tells, per delivery,
+// whether this attempt's body is the one stored; the attempt row then keeps its request without
+// the body. No statement more than before, and the body is sent to the database once, as before.
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { Database } from '../schema.ts';
-import type { Completion, FailureRecord } from '../store.ts';
+import type { Completion, Engine, FailureRecord } from '../store.ts';
 import { completionProblems, RowValueError } from '../row-limits.ts';
-import { byId, chunks, json, jsonOrNull } from './rows.ts';
+import { byId, chunks, jsonOrNull, storedRequest } from './rows.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -87,25 +91,49 @@ async function updateFailureRecords(trx: Db, tallies: WebhookTally[], lockRows: 
 
 interface Moved { id: string; webhook_id: string; ordering_key: string | null; status: string }
 
-/** Moves the deliveries on; returns those still leased by these completions (a lost lease means another worker owns it now). */
-async function updateDeliveries(trx: Db, completions: readonly Completion[], now: number): Promise<Moved[]> {
-  const updated: Moved[] = [];
+/** What the deliveries' UPDATE returns: on PostgreSQL whether the body is shared, on SQLite the body stored after a retry (see updateDeliveries). */
+type MovedRow = Moved & { body_shared?: number | string; stored_body?: string | null; tried?: number | string };
+
+/**
+ * Moves the deliveries on; returns those still leased by these completions (a lost lease means
+ * another worker owns it now), and of those the ids whose attempt sent the body its delivery
+ * stores (written now, with its first attempt that sends a body; an empty body is not stored:
+ * it costs its attempt nothing). PostgreSQL compares the bodies itself (length first, then the
+ * bytes); SQLite's RETURNING cannot read the VALUES of an UPDATE … FROM (and a subquery there
+ * scans them once per row), so the comparison is made here: after a first attempt (nothing was
+ * stored before it) the body is shared when it is not empty; after a retry SQLite returns the
+ * body stored — in-process, a copy — to compare with.
+ */
+async function updateDeliveries(trx: Db, completions: readonly Completion[], now: number, engine: Engine): Promise<{ moved: Moved[]; shared: Set<string> }> {
+  const moved: Moved[] = [];
+  const shared = new Set<string>();
+  const bodies = new Map<string, string>();
+  for (const c of completions) if (c.attempt) bodies.set(c.deliveryId, c.attempt.request.body);
+  const bodyShared = engine === 'postgres'
+    ? sql`CASE WHEN deliveries.request_body = v.d_body THEN 1 ELSE 0 END AS body_shared`
+    : sql`deliveries.attempts AS tried, CASE WHEN deliveries.attempts = 1 THEN NULL ELSE deliveries.request_body END AS stored_body`;
   // In id order, as every transaction takes delivery rows (kysely/store.ts).
   const ordered = [...completions].sort(byId((c) => c.deliveryId));
   for (const part of chunks(ordered)) {
-    const values = sql.join(part.map((c) => sql`(${c.deliveryId}, ${c.leaseId}, ${c.status}, ${bigint(c.dueAt)}, ${integer(c.attempt ? 1 : 0)}, ${bigint(c.attempt?.startedAt ?? null)}, ${integer(c.attempt?.response?.status ?? 0)})`));
-    const result = await sql<Moved>`
-      WITH v(d_id, d_lease, d_status, d_due, d_tried, d_at, d_code) AS (VALUES ${values})
+    const values = sql.join(part.map((c) => sql`(${c.deliveryId}, ${c.leaseId}, ${c.status}, ${bigint(c.dueAt)}, ${integer(c.attempt ? 1 : 0)}, ${bigint(c.attempt?.startedAt ?? null)}, ${integer(c.attempt?.response?.status ?? 0)}, ${text(c.attempt?.request.body ?? null)})`));
+    const result = await sql<MovedRow>`
+      WITH v(d_id, d_lease, d_status, d_due, d_tried, d_at, d_code, d_body) AS (VALUES ${values})
       UPDATE deliveries SET
         status = v.d_status, due_at = v.d_due, lease_id = NULL, updated_at = ${bigint(now)},
         attempts = attempts + v.d_tried,
         last_attempt_at = CASE WHEN v.d_tried = 1 THEN v.d_at ELSE last_attempt_at END,
-        last_status_code = CASE WHEN v.d_tried = 0 THEN last_status_code WHEN v.d_code = 0 THEN NULL ELSE v.d_code END
+        last_status_code = CASE WHEN v.d_tried = 0 THEN last_status_code WHEN v.d_code = 0 THEN NULL ELSE v.d_code END,
+        request_body = CASE WHEN request_body IS NULL AND v.d_body <> '' THEN v.d_body ELSE request_body END
       FROM v WHERE deliveries.id = v.d_id AND deliveries.lease_id = v.d_lease
-      RETURNING deliveries.id, deliveries.webhook_id, deliveries.ordering_key, deliveries.status`.execute(trx);
-    updated.push(...result.rows);
+      RETURNING deliveries.id, deliveries.webhook_id, deliveries.ordering_key, deliveries.status, ${bodyShared}`.execute(trx);
+    for (const r of result.rows) {
+      moved.push({ id: r.id, webhook_id: r.webhook_id, ordering_key: r.ordering_key, status: r.status });
+      const body = bodies.get(r.id);
+      if (body === undefined || body === '') continue;
+      if (r.body_shared !== undefined ? Number(r.body_shared) === 1 : Number(r.tried) === 1 || r.stored_body === body) shared.add(r.id);
+    }
   }
-  return updated;
+  return { moved, shared };
 }
 
 const ENDED = new Set(['succeeded', 'failed', 'cancelled']);
@@ -129,13 +157,14 @@ export async function unblockNext(trx: Db, ended: readonly { webhook_id: string;
   }
 }
 
-async function insertAttempts(trx: Db, completions: readonly Completion[], updated: Set<string>): Promise<void> {
+/** Inserts the attempts of the deliveries `updated`; those of `shared` without their body, which their delivery stores. */
+async function insertAttempts(trx: Db, completions: readonly Completion[], updated: Set<string>, shared: Set<string>): Promise<void> {
   const rows = completions.flatMap((c) => {
     const a = c.attempt;
     if (!a || !updated.has(c.deliveryId)) return [];
     return [{
       id: a.id, delivery_id: c.deliveryId, tenant_id: c.tenantId, webhook_id: c.webhookId, started_at: a.startedAt, duration_ms: a.durationMs,
-      request: json(a.request), response: jsonOrNull(a.response), error_kind: a.errorKind, error_message: a.errorMessage, succeeded: a.succeeded ? 1 : 0,
+      request: storedRequest(a.request, shared.has(c.deliveryId)), response: jsonOrNull(a.response), error_kind: a.errorKind, error_message: a.errorMessage, succeeded: a.succeeded ? 1 : 0,
     }];
   });
   for (const part of chunks(rows)) await trx.insertInto('attempts').values(part).execute();
@@ -146,7 +175,7 @@ async function insertAttempts(trx: Db, completions: readonly Completion[], updat
  * records. A completion with a value the store cannot hold is refused (RowValueError) before the
  * transaction begins: the writer is to record it apart (see dispatcher/completions.ts).
  */
-export async function recordCompletions(db: Kysely<Database>, completions: readonly Completion[], now: number, lockRows: boolean): Promise<FailureRecord[]> {
+export async function recordCompletions(db: Kysely<Database>, completions: readonly Completion[], now: number, lockRows: boolean, engine: Engine = lockRows ? 'postgres' : 'sqlite'): Promise<FailureRecord[]> {
   if (completions.length === 0) return [];
   for (const c of completions) {
     const problems = completionProblems(c);
@@ -154,8 +183,8 @@ export async function recordCompletions(db: Kysely<Database>, completions: reado
   }
   return db.transaction().execute(async (trx) => {
     const records = await updateFailureRecords(trx, talliesByWebhook(completions), lockRows, now);
-    const moved = await updateDeliveries(trx, completions, now);
-    await insertAttempts(trx, completions, new Set(moved.map((m) => m.id)));
+    const { moved, shared } = await updateDeliveries(trx, completions, now, engine);
+    await insertAttempts(trx, completions, new Set(moved.map((m) => m.id)), shared);
     const ended = moved.flatMap((m) => (m.ordering_key !== null && ENDED.has(m.status) ? [{ webhook_id: m.webhook_id, ordering_key: m.ordering_key }] : []));
     if (ended.length > 0) await unblockNext(trx, ended, now);
     return records;

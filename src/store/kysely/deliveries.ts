@@ -3,9 +3,9 @@
 // rows in due order and pushes their due time to the lease's end, so a worker that dies holding
 // them simply lets them fall due again: at-least-once, nothing lost.
 import { sql, type Kysely, type RawBuilder } from 'kysely';
-import type { Database, DeliveriesTable } from '../schema.ts';
-import type { ClaimedDelivery, Store } from '../store.ts';
-import { byId, chunks, toAttempt, toDelivery, toEvent } from './rows.ts';
+import type { Database } from '../schema.ts';
+import type { ClaimedDelivery, Engine, Store } from '../store.ts';
+import { byId, chunks, DELIVERY_COLUMNS, readAttempts, toDelivery, toEvent, type DeliveryRow } from './rows.ts';
 import { bigint, recordCompletions, text } from './completions.ts';
 import { readWebhook, webhookRowsWithTenantKey } from './webhooks.ts';
 import type { SecretBox } from './secrets.ts';
@@ -33,14 +33,14 @@ const skipping = (tenants: readonly string[] | undefined): RawBuilder<unknown> =
  * tenants' rows; returns their rows. With `lane`, leases that webhook's parked deliveries instead,
  * in creation order, whatever their due time (their due time is only a deadline: see release).
  */
-export function claimStatement(c: { limit: number; until: number; leaseId: string; now: number; claimLock: ClaimLock; lane?: string; skip?: readonly string[] }): RawBuilder<DeliveriesTable> {
+export function claimStatement(c: { limit: number; until: number; leaseId: string; now: number; claimLock: ClaimLock; lane?: string; skip?: readonly string[] }): RawBuilder<DeliveryRow> {
   const pick = c.lane === undefined
     ? sql`WHERE ${LIVE} AND due_at <= ${c.now}${skipping(c.skip)} ORDER BY due_at, id`
     : sql`WHERE parked_for = ${c.lane} AND status = 'pending' ORDER BY id`;
-  return sql<DeliveriesTable>`
+  return sql<DeliveryRow>`
     UPDATE deliveries SET status = 'delivering', due_at = ${c.until}, lease_id = ${c.leaseId}, updated_at = ${c.now}, parked_for = NULL
     WHERE id IN (SELECT id FROM deliveries ${pick} LIMIT ${c.limit} ${c.claimLock})
-    RETURNING *`;
+    RETURNING ${sql.join(DELIVERY_COLUMNS.map((col) => sql.ref(col)))}`;
 }
 
 export interface QueueParts {
@@ -51,10 +51,11 @@ export interface QueueParts {
   claimLock: ClaimLock;
   /** The engine has row locks to take (PostgreSQL), in a fixed order against deadlocks. */
   lockRows: boolean;
+  engine: Engine;
 }
 
 /** Every delivery query but the log's list (delivery-log.ts). */
-export function deliveryQueries({ db, queue, box, claimLock, lockRows }: QueueParts): Omit<Store['deliveries'], 'list'> {
+export function deliveryQueries({ db, queue, box, claimLock, lockRows, engine }: QueueParts): Omit<Store['deliveries'], 'list'> {
   /** Runs a claim and loads what the dispatcher needs to send each delivery: its event and webhook. */
   async function claimWith(c: Parameters<typeof claimStatement>[0]): Promise<ClaimedDelivery[]> {
     const result = await claimStatement(c).execute(queue);
@@ -90,7 +91,7 @@ export function deliveryQueries({ db, queue, box, claimLock, lockRows }: QueuePa
       const row = await db.selectFrom('deliveries').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
       if (!row) return undefined;
       const attempts = await db.selectFrom('attempts').selectAll().where('delivery_id', '=', id).orderBy('id').execute();
-      return { delivery: toDelivery(row), attempts: attempts.map(toAttempt) };
+      return { delivery: toDelivery(row), attempts: await readAttempts(db, attempts, new Map([[id, row.request_body]])) };
     },
 
     async create(tenantId, d, now) {
@@ -111,7 +112,7 @@ export function deliveryQueries({ db, queue, box, claimLock, lockRows }: QueuePa
     },
 
     complete(completions, now) {
-      return recordCompletions(queue, completions, now, lockRows);
+      return recordCompletions(queue, completions, now, lockRows, engine);
     },
 
     release(leases, now) {

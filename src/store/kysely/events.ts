@@ -3,9 +3,9 @@
 // costs a fixed handful of statements, not a few per event.
 import { sql, type Insertable, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { RelaisEvent, Webhook } from '../../core/model.ts';
-import type { DeliveriesTable, Database, EventsTable, WebhooksTable } from '../schema.ts';
+import type { Database, EventsTable, WebhooksTable } from '../schema.ts';
 import type { ClaimedDelivery, IdMaker, IngestLease, IngestResult, Matcher, NewEvent, ReceivedEvent, Store } from '../store.ts';
-import { byId, chunks, json, jsonOrNull, toDelivery, toEvent, toWebhook, type WebhookRow } from './rows.ts';
+import { byId, chunks, json, jsonOrNull, toDelivery, toEvent, toWebhook, type DeliveryRow, type WebhookRow } from './rows.ts';
 import type { SecretBox } from './secrets.ts';
 import { readWebhook, webhookRowsWithTenantKey } from './webhooks.ts';
 
@@ -63,7 +63,7 @@ const pairOf = (webhookId: string, key: string): string => `${webhookId}\n${key}
  * result writer ending it meanwhile either commits first (then it is no longer live here, and
  * nothing waits) or waits for this transaction (then it finds and lets go what is blocked here).
  */
-async function blockBehindKeys(trx: Transaction<Database>, rows: Selectable<DeliveriesTable>[], lockRows: boolean): Promise<void> {
+async function blockBehindKeys(trx: Transaction<Database>, rows: DeliveryRow[], lockRows: boolean): Promise<void> {
   const keyed = rows.filter((r) => r.ordering_key !== null);
   if (keyed.length === 0) return;
   const pairs = [...new Map(keyed.map((r) => [pairOf(r.webhook_id, r.ordering_key!), [r.webhook_id, r.ordering_key!] as const])).values()];
@@ -120,7 +120,7 @@ function plan(tenantId: string, events: readonly NewEvent[], webhooks: Webhook[]
 }
 
 /** A delivery for each target; one to a webhook disabled by its failure policy is held (no due time). */
-function deliveriesOf(tenantId: string, planned: readonly Planned[], newDeliveryId: IdMaker, now: number): Selectable<DeliveriesTable>[] {
+function deliveriesOf(tenantId: string, planned: readonly Planned[], newDeliveryId: IdMaker, now: number): DeliveryRow[] {
   return planned.flatMap((f) => f.targets.map((w) => ({
     id: newDeliveryId(), tenant_id: tenantId, event_id: f.event.id, event_type: f.event.type, webhook_id: w.id,
     status: 'pending', attempts: 0, due_at: w.enabled ? now : null, lease_id: null, last_attempt_at: null, last_status_code: null, parked_for: null,
@@ -129,7 +129,7 @@ function deliveriesOf(tenantId: string, planned: readonly Planned[], newDelivery
 }
 
 /** Leases the first deliveries this process's dispatcher has room for; held and blocked ones are never leased. */
-function leaseFirst(deliveries: Selectable<DeliveriesTable>[], lease: IngestLease): Selectable<DeliveriesTable>[] {
+function leaseFirst(deliveries: DeliveryRow[], lease: IngestLease): DeliveryRow[] {
   const live = deliveries.filter((d) => d.due_at !== null);
   const leased = live.slice(0, live.length ? lease.take(live.length) : 0);
   for (const d of leased) Object.assign(d, { status: 'delivering', due_at: lease.until, lease_id: lease.leaseId });
@@ -154,7 +154,7 @@ async function answer(db: Kysely<Database>, tenantId: string, events: readonly N
  * on their key: the ones inserted come back), the deliveries of those inserted, and a NOTIFY to
  * other processes' workers when any of them is left to claim.
  */
-export type IngestStatement = (db: Kysely<Database>, events: Insertable<EventsTable>[], deliveries: Selectable<DeliveriesTable>[]) =>
+export type IngestStatement = (db: Kysely<Database>, events: Insertable<EventsTable>[], deliveries: DeliveryRow[]) =>
   Promise<{ inserted: Selectable<EventsTable>[]; othersWoken: boolean }>;
 
 export function eventQueries(db: Kysely<Database>, box: SecretBox, lockRows: boolean, inOneStatement?: IngestStatement): Store['events'] {
@@ -230,7 +230,7 @@ export function eventQueries(db: Kysely<Database>, box: SecretBox, lockRows: boo
 }
 
 /** The leased deliveries as a claim returns them; each webhook's secrets are opened once. */
-function leasedDeliveries(rows: Selectable<DeliveriesTable>[], results: IngestResult[], webhookRows: Map<string, Selectable<WebhooksTable>>,
+function leasedDeliveries(rows: DeliveryRow[], results: IngestResult[], webhookRows: Map<string, Selectable<WebhooksTable>>,
   box: SecretBox, leaseId: string): ClaimedDelivery[] {
   if (rows.length === 0) return []; // the usual case when the dispatcher is busy: no maps to build
   const events = new Map(results.map((r) => [r.event.id, r.event]));

@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Notice } from '../../core/model.ts';
 import type { Database } from '../schema.ts';
 import type { Store } from '../store.ts';
-import { json, toAttempt } from './rows.ts';
+import { json, readAttempts } from './rows.ts';
 
 export function noticeQueries(db: Kysely<Database>): Store['notices'] {
   return {
@@ -34,7 +34,7 @@ export function attemptQueries(db: Kysely<Database>): Store['attempts'] {
     async latestForWebhook(tenantId, webhookId, limit) {
       const rows = await db.selectFrom('attempts').selectAll()
         .where('webhook_id', '=', webhookId).where('tenant_id', '=', tenantId).orderBy('id', 'desc').limit(limit).execute();
-      return rows.map(toAttempt);
+      return readAttempts(db, rows);
     },
     async recentOutcomes(tenantId, webhookId, sinceId, limit) {
       const recent = db.selectFrom('attempts').select('succeeded')

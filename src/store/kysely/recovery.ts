@@ -4,9 +4,9 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { DeliveryStatus } from '../../core/model.ts';
 import { recoveryNeed } from '../../core/recovery.ts';
-import type { Database, DeliveriesTable } from '../schema.ts';
+import type { Database } from '../schema.ts';
 import type { Store } from '../store.ts';
-import { chunks } from './rows.ts';
+import { chunks, type DeliveryRow } from './rows.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -43,7 +43,7 @@ export function recoveryQueries(db: Kysely<Database>, lockRows: boolean): Pick<S
         const queued = events.filter((e) => wanted[e.kind].has(e.eventId));
         const dueAt = Number(webhook.enabled) === 1 ? now : null;
         // In the order given, so the queue's (due_at, id) order sends them in that order.
-        const rows = queued.map((e): DeliveriesTable => ({
+        const rows = queued.map((e): DeliveryRow => ({
           id: newDeliveryId(), tenant_id: tenantId, event_id: e.eventId, event_type: e.eventType, webhook_id: webhookId, status: 'pending',
           attempts: 0, due_at: dueAt, lease_id: null, last_attempt_at: null, last_status_code: null, parked_for: null, created_at: now, updated_at: now,
           ordering_key: null, blocked: 0, // recovered outside any key's order

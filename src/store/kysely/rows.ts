@@ -1,7 +1,7 @@
 // Row ⇄ domain mapping, shared by both engines.
-import type { Selectable } from 'kysely';
-import type { Attempt, Delivery, DeliveryStatus, ErrorKind, EventType, HttpMethod, PayloadFormat, RelaisEvent, SignatureScheme, TemplateDialect, Tenant, Webhook, WebhookOrdering } from '../../core/model.ts';
-import type { AttemptsTable, DeliveriesTable, EventTypesTable, EventsTable, TenantsTable, WebhooksTable } from '../schema.ts';
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { Attempt, AttemptRequest, Delivery, DeliveryStatus, ErrorKind, EventType, HttpMethod, PayloadFormat, RelaisEvent, SignatureScheme, TemplateDialect, Tenant, Webhook, WebhookOrdering } from '../../core/model.ts';
+import type { AttemptsTable, Database, DeliveriesTable, EventTypesTable, EventsTable, TenantsTable, WebhooksTable } from '../schema.ts';
 
 function parse<T>(text: string): T;
 function parse<T>(text: string | null): T | null;
@@ -97,7 +97,17 @@ export function toWebhook(r: WebhookRow, secret: string, previousSecret: string 
   };
 }
 
-export function toDelivery(r: Selectable<DeliveriesTable>): Delivery {
+/** A delivery row as the queue and the log read it: without the stored request body (see DELIVERY_COLUMNS). */
+export type DeliveryRow = Omit<Selectable<DeliveriesTable>, 'request_body'>;
+
+/**
+ * Every column of a delivery but request_body, which only the attempts' readers need: the claim
+ * (which would otherwise send a retried delivery's body back with each lease) and the log read these.
+ */
+export const DELIVERY_COLUMNS = ['id', 'tenant_id', 'event_id', 'event_type', 'webhook_id', 'status', 'attempts', 'due_at', 'lease_id', 'last_attempt_at',
+  'last_status_code', 'parked_for', 'ordering_key', 'blocked', 'created_at', 'updated_at'] as const satisfies readonly (keyof DeliveryRow)[];
+
+export function toDelivery(r: DeliveryRow): Delivery {
   return {
     id: r.id,
     tenantId: r.tenant_id,
@@ -118,7 +128,15 @@ export function toDelivery(r: Selectable<DeliveriesTable>): Delivery {
   };
 }
 
-export function toAttempt(r: Selectable<AttemptsTable>): Attempt {
+/** An attempt's request as stored: without `body` when it sent its delivery's (deliveries.request_body, migration 0014). */
+type StoredRequest = Omit<AttemptRequest, 'body'> & { body?: string };
+
+/**
+ * An attempt row, its request whole again: `deliveryBody` is its delivery's stored request_body,
+ * needed only when the row has no body of its own (storedRequest); rows from before
+ * migration 0014 always have theirs.
+ */
+function toAttempt(r: Selectable<AttemptsTable>, request: StoredRequest, deliveryBody: string | null | undefined): Attempt {
   return {
     id: r.id,
     deliveryId: r.delivery_id,
@@ -126,12 +144,40 @@ export function toAttempt(r: Selectable<AttemptsTable>): Attempt {
     webhookId: r.webhook_id,
     startedAt: num(r.started_at),
     durationMs: num(r.duration_ms),
-    request: parse(r.request),
+    // Key order as before 0014: method, url, headers, body.
+    request: request.body === undefined ? { method: request.method, url: request.url, headers: request.headers, body: deliveryBody ?? '' } : request as AttemptRequest,
     response: parse(r.response),
     errorKind: r.error_kind as ErrorKind | null,
     errorMessage: r.error_message,
     succeeded: Boolean(num(r.succeeded)),
   };
+}
+
+/**
+ * The request an attempt row stores: all of it, or all but the body when the body sent is the one
+ * its delivery stores (`bodyShared`, completions.ts), to which reading puts it back (readAttempts).
+ */
+export const storedRequest = (request: AttemptRequest, bodyShared: boolean): string =>
+  json(bodyShared ? { method: request.method, url: request.url, headers: request.headers } : request);
+
+/**
+ * Attempt rows as Attempts, each with the request it sent whole: an attempt that sent its
+ * delivery's stored body (migration 0014) gets it from `bodies` (delivery id → request_body)
+ * when given, else from its delivery's row, read here in one statement by primary key, and only
+ * for the deliveries whose attempts need it. Every reader of attempts goes through this.
+ */
+export async function readAttempts(db: Kysely<Database> | Transaction<Database>, rows: readonly Selectable<AttemptsTable>[], bodies?: ReadonlyMap<string, string | null>): Promise<Attempt[]> {
+  const requests = rows.map((r) => parse<StoredRequest>(r.request));
+  const wanted = new Set<string>();
+  rows.forEach((r, i) => {
+    if (requests[i]!.body === undefined && !bodies?.has(r.delivery_id)) wanted.add(r.delivery_id);
+  });
+  const found = new Map(bodies);
+  for (const part of chunks([...wanted])) {
+    const read = await db.selectFrom('deliveries').select(['id', 'request_body']).where('id', 'in', part).execute();
+    for (const d of read) found.set(d.id, d.request_body);
+  }
+  return rows.map((r, i) => toAttempt(r, requests[i]!, found.get(r.delivery_id)));
 }
 
 /**

@@ -77,6 +77,6 @@ export function kyselyStore({ engine, db, claimLock, box, dueSignal = localOnly,
     notices: noticeQueries(db),
     attempts: attemptQueries(db),
     limits: limitQueries(queueDb, claimLock),
-    deliveries: { ...deliveryQueries({ db, queue: queueDb, box, claimLock, lockRows: engine === 'postgres' }), list: deliveryLog(db) },
+    deliveries: { ...deliveryQueries({ db, queue: queueDb, box, claimLock, lockRows: engine === 'postgres', engine }), list: deliveryLog(db) },
   }, storeHealth(engine, log));
 }

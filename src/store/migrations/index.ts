@@ -13,6 +13,7 @@ import * as ordering from './0010-ordering.ts';
 import * as productFidelity from './0011-product-fidelity.ts';
 import * as credentials from './0012-credentials.ts';
 import * as finishedDeliveries from './0013-finished-deliveries.ts';
+import * as attemptBodies from './0014-attempt-bodies.ts';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
@@ -28,6 +29,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0011-product-fidelity': productFidelity,
   '0012-credentials': credentials,
   '0013-finished-deliveries': finishedDeliveries,
+  '0014-attempt-bodies': attemptBodies,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -315,6 +315,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/tenants/{tenant}/events/{event}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A stored event, by the id Relais gave it (a delivery's event_id); GET …/deliveries?event= lists its deliveries */
+        get: operations["getEvent"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/tenants/{tenant}/deliveries": {
         parameters: {
             query?: never;
@@ -725,9 +742,86 @@ export interface components {
                 error: string | null;
             } | null;
         };
-        DeliveryOut: {
-            /** @description Also the webhook-id header the receiver got */
+        EventIn: {
+            type: string;
+            /** @description The event's payload, delivered as is */
+            data: components["schemas"]["JsonValue"];
+            /** @description Your idempotency id: an id already seen for this tenant is not stored twice */
+            id?: string;
+            /**
+             * Format: date-time
+             * @description When it happened; defaults to when Relais received it
+             */
+            occurred_at?: string;
+            /** @description Who caused it */
+            actor?: {
+                id?: string | number;
+                name?: string;
+                email?: string;
+            };
+            /** @description What it is about */
+            resource?: {
+                type: string;
+                id: string | number;
+            };
+            /** @description The state before the change */
+            previous?: components["schemas"]["JsonValue"];
+            /** @description What changed, {field: {from, to}} */
+            changes?: components["schemas"]["JsonValue"];
+            /** @description Events of one key go, to each webhook with ordering "key", one after the other in the order Relais accepted them (e.g. the resource's id) */
+            ordering_key?: string;
+        };
+        EventBatchIn: {
+            events: components["schemas"]["EventIn"][];
+        };
+        EventAccepted: {
+            /** @description Relais' id of the stored event */
             id: string;
+            type: string;
+            /** @description How many deliveries the event made */
+            deliveries: number;
+            /** @description True when this idempotency id had been seen: nothing new was stored */
+            duplicate: boolean;
+        };
+        EventBatchAccepted: {
+            events: components["schemas"]["EventAccepted"][];
+        };
+        EventOut: {
+            id: string;
+            /** @description The id the producer gave it (null: none) */
+            idempotency_id: string | null;
+            type: string;
+            /** Format: date-time */
+            occurred_at: string;
+            /** Format: date-time */
+            received_at: string;
+            data: components["schemas"]["JsonValue"];
+            /** @description Who caused it, as the event said (null: not said) */
+            actor: {
+                id: string | number | null;
+                name: string | null;
+                email: string | null;
+            } | null;
+            /** @description What it is about, as the event said (null: not said) */
+            resource: {
+                type: string;
+                id: string | number;
+            } | null;
+            previous: components["schemas"]["JsonValue"] | null;
+            changes: components["schemas"]["JsonValue"] | null;
+            ordering_key: string | null;
+            /** @description How many deliveries its ingest made (resends and recoveries aside) */
+            deliveries: number;
+        };
+        DeliveryOut: {
+            id: string;
+            /** @description The webhook-id header the receiver gets: the delivery's id, or for a resend (or the recovery of a failed delivery) the first delivery's, so receivers that de-duplicate on it see one message */
+            message_id: string;
+            /**
+             * @description What made it: its event (event), or by hand: a resend, a recovery
+             * @enum {string}
+             */
+            origin: "event" | "resend" | "recovery";
             event_id: string;
             event_type: string;
             webhook_id: string;
@@ -795,10 +889,18 @@ export interface components {
                 kind: "timeout" | "connection_refused" | "connection_reset" | "dns" | "tls" | "blocked" | "network" | "template" | "redirect" | "internal";
                 message: string;
             } | null;
+            /** @description Made by hand: an attempt of a resent or recovered delivery */
+            manual: boolean;
         };
         DeliveryDetail: {
-            /** @description Also the webhook-id header the receiver got */
             id: string;
+            /** @description The webhook-id header the receiver gets: the delivery's id, or for a resend (or the recovery of a failed delivery) the first delivery's, so receivers that de-duplicate on it see one message */
+            message_id: string;
+            /**
+             * @description What made it: its event (event), or by hand: a resend, a recovery
+             * @enum {string}
+             */
+            origin: "event" | "resend" | "recovery";
             event_id: string;
             event_type: string;
             webhook_id: string;
@@ -870,50 +972,6 @@ export interface components {
             created_at: string;
             /** Format: date-time */
             updated_at: string;
-        };
-        EventIn: {
-            type: string;
-            /** @description The event's payload, delivered as is */
-            data: components["schemas"]["JsonValue"];
-            /** @description Your idempotency id: an id already seen for this tenant is not stored twice */
-            id?: string;
-            /**
-             * Format: date-time
-             * @description When it happened; defaults to when Relais received it
-             */
-            occurred_at?: string;
-            /** @description Who caused it */
-            actor?: {
-                id?: string | number;
-                name?: string;
-                email?: string;
-            };
-            /** @description What it is about */
-            resource?: {
-                type: string;
-                id: string | number;
-            };
-            /** @description The state before the change */
-            previous?: components["schemas"]["JsonValue"];
-            /** @description What changed, {field: {from, to}} */
-            changes?: components["schemas"]["JsonValue"];
-            /** @description Events of one key go, to each webhook with ordering "key", one after the other in the order Relais accepted them (e.g. the resource's id) */
-            ordering_key?: string;
-        };
-        EventBatchIn: {
-            events: components["schemas"]["EventIn"][];
-        };
-        EventAccepted: {
-            /** @description Relais' id of the stored event */
-            id: string;
-            type: string;
-            /** @description How many deliveries the event made */
-            deliveries: number;
-            /** @description True when this idempotency id had been seen: nothing new was stored */
-            duplicate: boolean;
-        };
-        EventBatchAccepted: {
-            events: components["schemas"]["EventAccepted"][];
         };
         WebhookOut: {
             id: string;
@@ -2443,12 +2501,64 @@ export interface operations {
             };
         };
     };
+    getEvent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+                event: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventOut"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listDeliveries: {
         parameters: {
             query?: {
                 webhook?: string;
                 status?: "pending" | "delivering" | "succeeded" | "failed" | "cancelled";
                 event_type?: string;
+                /** @description Only the deliveries of this event (its id) */
+                event?: string;
                 /** @description Only held deliveries (true), or none of them (false) */
                 held?: "true" | "false";
                 /** @description Only deliveries created at or after this time (ISO 8601) */

@@ -156,8 +156,18 @@ export interface Notice {
 export const DELIVERY_STATUSES = ['pending', 'delivering', 'succeeded', 'failed', 'cancelled'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
+export const DELIVERY_ORIGINS = ['event', 'resend', 'recovery'] as const;
+export type DeliveryOrigin = (typeof DELIVERY_ORIGINS)[number];
+
 export interface Delivery {
-  id: string; // also the webhook-id header: stable across retries so receivers can de-duplicate
+  id: string;
+  /**
+   * The webhook-id header its requests carry: stable across retries, and kept by a resend or a
+   * recovery of a failed delivery (the first delivery's), so receivers can de-duplicate on it.
+   */
+  messageId: string;
+  /** What made it: its event's ingest (a webhook's test event too), or by hand: a resend, a recovery. */
+  origin: DeliveryOrigin;
   tenantId: string;
   eventId: string;
   eventType: string;

@@ -49,7 +49,7 @@ export function createDeliverer({ store, sender, templates, record, retrySchedul
       log.warn({ delivery: claimed.delivery.id, webhook: webhook.id, reason: err.message }, 'template failed; delivery not sent');
       return { completion: templateFailed(claimed, webhook, startedAt, err.message) };
     }
-    return { request: buildRequest({ webhook, secrets: signingSecrets(webhook, startedAt), rendered, msgId: claimed.delivery.id, timestampS: Math.floor(startedAt / 1000) }) };
+    return { request: buildRequest({ webhook, secrets: signingSecrets(webhook, startedAt), rendered, msgId: claimed.delivery.messageId, timestampS: Math.floor(startedAt / 1000) }) };
   }
 
   return {

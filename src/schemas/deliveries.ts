@@ -1,11 +1,13 @@
 import { z } from 'zod';
-import { DELIVERY_STATUSES, ERROR_KINDS, HTTP_METHODS, type Attempt, type Delivery, type RelaisEvent } from '../core/model.ts';
-import { EventTypeName, Iso, iso, isoOrNull, JsonValue } from './common.ts';
+import { DELIVERY_ORIGINS, DELIVERY_STATUSES, ERROR_KINDS, HTTP_METHODS, type Attempt, type Delivery, type RelaisEvent } from '../core/model.ts';
+import { EventTypeName, Iso, iso, isoOrNull } from './common.ts';
+import { EventOut, toEventOut } from './events.ts';
 
 export const DeliveryQuery = z.strictObject({
   webhook: z.string().max(100).optional(),
   status: z.enum(DELIVERY_STATUSES).optional(),
   event_type: EventTypeName.optional(),
+  event: z.string().max(100).optional().describe('Only the deliveries of this event (its id)'),
   held: z.enum(['true', 'false']).optional().describe('Only held deliveries (true), or none of them (false)'),
   since: Iso.optional().describe('Only deliveries created at or after this time (ISO 8601)'),
   until: Iso.optional().describe('Only deliveries created before this time (ISO 8601)'),
@@ -14,7 +16,9 @@ export const DeliveryQuery = z.strictObject({
 });
 
 export const DeliveryOut = z.object({
-  id: z.string().describe('Also the webhook-id header the receiver got'),
+  id: z.string(),
+  message_id: z.string().describe('The webhook-id header the receiver gets: the delivery\'s id, or for a resend (or the recovery of a failed delivery) the first delivery\'s, so receivers that de-duplicate on it see one message'),
+  origin: z.enum(DELIVERY_ORIGINS).describe('What made it: its event (event), or by hand: a resend, a recovery'),
   event_id: z.string(),
   event_type: z.string(),
   webhook_id: z.string(),
@@ -59,21 +63,21 @@ export const AttemptOut = z.object({
     })).describe('The redirects followed to this answer, in order (webhooks with follow_redirects); the last one\'s url gave it. Empty: none'),
   }).nullable(),
   error: z.object({ kind: z.enum(ERROR_KINDS), message: z.string() }).nullable(),
+  manual: z.boolean().describe('Made by hand: an attempt of a resent or recovered delivery'),
 }).meta({ id: 'AttemptOut' });
 
+const DetailEvent = EventOut.pick({ id: true, type: true, occurred_at: true, data: true, actor: true, resource: true });
+
 export const DeliveryDetail = DeliveryOut.extend({
-  event: z.object({
-    id: z.string(), type: z.string(), occurred_at: Iso, data: JsonValue,
-    actor: z.object({ id: z.union([z.string(), z.number()]).nullable(), name: z.string().nullable(), email: z.string().nullable() }).nullable()
-      .describe('Who caused it, as the event said (null: not said)'),
-    resource: z.object({ type: z.string(), id: z.union([z.string(), z.number()]) }).nullable().describe('What it is about, as the event said (null: not said)'),
-  }),
+  event: DetailEvent,
   attempts: z.array(AttemptOut).describe('Every attempt, oldest first'),
 }).meta({ id: 'DeliveryDetail' });
 
 export function toDeliveryOut(d: Delivery): z.infer<typeof DeliveryOut> {
   return {
     id: d.id,
+    message_id: d.messageId,
+    origin: d.origin,
     event_id: d.eventId,
     event_type: d.eventType,
     webhook_id: d.webhookId,
@@ -91,7 +95,8 @@ export function toDeliveryOut(d: Delivery): z.infer<typeof DeliveryOut> {
   };
 }
 
-export function toAttemptOut(a: Attempt): z.infer<typeof AttemptOut> {
+/** `manual`: its delivery was made by hand (Delivery.origin). */
+export function toAttemptOut(a: Attempt, manual: boolean): z.infer<typeof AttemptOut> {
   return {
     id: a.id,
     started_at: iso(a.startedAt),
@@ -102,17 +107,15 @@ export function toAttemptOut(a: Attempt): z.infer<typeof AttemptOut> {
       status: a.response.status, headers: a.response.headers, body: a.response.body, body_truncated: a.response.bodyTruncated, redirects: a.response.redirects ?? [],
     },
     error: a.errorKind ? { kind: a.errorKind, message: a.errorMessage ?? '' } : null,
+    manual,
   };
 }
 
 export function toDeliveryDetail(d: Delivery, attempts: Attempt[], event: RelaisEvent): z.infer<typeof DeliveryDetail> {
+  const { id, type, occurred_at, data, actor, resource } = toEventOut(event);
   return {
     ...toDeliveryOut(d),
-    event: {
-      id: event.id, type: event.type, occurred_at: iso(event.occurredAt), data: JSON.parse(event.dataJson) as unknown,
-      actor: event.actor && { id: event.actor.id ?? null, name: event.actor.name ?? null, email: event.actor.email ?? null },
-      resource: event.resource && { type: event.resource.type, id: event.resource.id },
-    },
-    attempts: attempts.map(toAttemptOut),
+    event: { id, type, occurred_at, data, actor, resource },
+    attempts: attempts.map((a) => toAttemptOut(a, d.origin !== 'event')),
   };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { EventTypeName, Iso, JsonValue } from './common.ts';
+import type { RelaisEvent } from '../core/model.ts';
+import { EventTypeName, Iso, iso, JsonValue } from './common.ts';
 
 export const EventIn = z.strictObject({
   type: EventTypeName,
@@ -33,3 +34,31 @@ export const EventAccepted = z.object({
 }).meta({ id: 'EventAccepted' });
 
 export const EventBatchAccepted = z.object({ events: z.array(EventAccepted) }).meta({ id: 'EventBatchAccepted' });
+
+/** A stored event as its deliveries' detail and GET …/events/:event show it. */
+export const EventOut = z.object({
+  id: z.string(),
+  idempotency_id: z.string().nullable().describe('The id the producer gave it (null: none)'),
+  type: z.string(),
+  occurred_at: Iso,
+  received_at: Iso,
+  data: JsonValue,
+  actor: z.object({ id: z.union([z.string(), z.number()]).nullable(), name: z.string().nullable(), email: z.string().nullable() }).nullable()
+    .describe('Who caused it, as the event said (null: not said)'),
+  resource: z.object({ type: z.string(), id: z.union([z.string(), z.number()]) }).nullable().describe('What it is about, as the event said (null: not said)'),
+  previous: JsonValue.nullable(),
+  changes: JsonValue.nullable(),
+  ordering_key: z.string().nullable(),
+  deliveries: z.number().int().describe('How many deliveries its ingest made (resends and recoveries aside)'),
+}).meta({ id: 'EventOut' });
+
+export function toEventOut(e: RelaisEvent): z.infer<typeof EventOut> {
+  return {
+    id: e.id, idempotency_id: e.idempotencyKey, type: e.type, occurred_at: iso(e.occurredAt), received_at: iso(e.receivedAt),
+    data: JSON.parse(e.dataJson) as unknown,
+    actor: e.actor && { id: e.actor.id ?? null, name: e.actor.name ?? null, email: e.actor.email ?? null },
+    resource: e.resource && { type: e.resource.type, id: e.resource.id },
+    previous: e.previous, changes: e.changesJson === null ? e.changes : JSON.parse(e.changesJson) as unknown,
+    ordering_key: e.orderingKey, deliveries: e.deliveriesCount,
+  };
+}

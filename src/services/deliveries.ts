@@ -13,6 +13,13 @@ export function deliveryService({ store }: ServiceDeps) {
       if (!found || !event) throw errors.notFound('delivery', id);
       return { ...found, event };
     },
+
+    /** A stored event of the tenant's, by id (a delivery's event_id): what its deliveries carry. */
+    async event(tenantId: string, id: string): Promise<RelaisEvent> {
+      const event = await store.events.get(tenantId, id);
+      if (!event) throw errors.notFound('event', id);
+      return event;
+    },
   };
 }
 export type DeliveryService = ReturnType<typeof deliveryService>;

@@ -32,15 +32,16 @@ export function sendingService(deps: ServiceDeps, eventTypes: EventTypeService) 
       return store.deliveries.cancelPending(tenantId, webhookId, now());
     },
 
-    /** A new delivery of the same event to the same webhook, due now. */
+    /** A new delivery of the same event to the same webhook, due now, with the same webhook-id. */
     async resend(tenantId: string, deliveryId: string): Promise<Delivery> {
       const found = await store.deliveries.get(tenantId, deliveryId);
       if (!found) throw errors.notFound('delivery', deliveryId);
-      const { eventId, eventType, webhookId } = found.delivery;
+      const { eventId, eventType, webhookId, messageId } = found.delivery;
       if (!(await store.webhooks.get(tenantId, webhookId))) throw errors.notFound('webhook', webhookId);
       let delivery: Delivery;
       try {
-        delivery = await store.deliveries.create(tenantId, { id: newId('dlv'), eventId, eventType, webhookId }, now());
+        // The same webhook-id as the first delivery: a receiver that de-duplicates on it sees one message.
+        delivery = await store.deliveries.create(tenantId, { id: newId('dlv'), eventId, eventType, webhookId, origin: 'resend', messageId }, now());
       } catch (err) {
         // Its event pruned by retention (or its webhook deleted) since it was read: gone, not a fault.
         if (isForeignKeyViolation(err)) throw errors.notFound('delivery', deliveryId);

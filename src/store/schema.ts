@@ -114,6 +114,10 @@ export interface DeliveriesTable {
    * Null until then, and for deliveries whose attempts all predate 0014 (they keep their own).
    */
   request_body: Generated<string | null>;
+  /** What made it when not its event's ingest: 'resend' or 'recovery' (migration 0015); null: ingest. */
+  origin: Generated<string | null>;
+  /** The webhook-id its requests carry when not its own id: a resend's or a recovery's first delivery's (migration 0015). */
+  message_id: Generated<string | null>;
   created_at: number;
   updated_at: number;
 }

@@ -1,7 +1,7 @@
 // The one interface to persistence. Every tenant-owned lookup takes the tenant first: there is
 // no unscoped way to read a webhook, an event or a delivery.
 import type { SecretBox } from './kysely/secrets.ts';
-import type { Attempt, Delivery, DeliveryStatus, EventType, Json, Notice, RelaisEvent, Tenant, Webhook } from '../core/model.ts';
+import type { Attempt, Delivery, DeliveryOrigin, DeliveryStatus, EventType, Json, Notice, RelaisEvent, Tenant, Webhook } from '../core/model.ts';
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -89,6 +89,7 @@ export interface DeliveryQuery {
   before?: string | undefined;
   /** Only held deliveries (true), or none of them (false). */
   held?: boolean | undefined;
+  eventId?: string | undefined;
   /** Only deliveries created at or after this time (ms). */
   createdSince?: number | undefined;
   /** Only deliveries created before this time (ms). */
@@ -304,8 +305,8 @@ export interface Store {
 
   deliveries: {
     get(tenantId: string, id: string): Promise<{ delivery: Delivery; attempts: Attempt[] } | undefined>;
-    /** A new delivery of a stored event to one of the tenant's webhooks, due now (resend, test). */
-    create(tenantId: string, d: { id: string; eventId: string; eventType: string; webhookId: string }, now: number): Promise<Delivery>;
+    /** A new delivery of a stored event to one of the tenant's webhooks, due now, made by hand (a resend keeps its first delivery's messageId). */
+    create(tenantId: string, d: { id: string; eventId: string; eventType: string; webhookId: string; origin?: DeliveryOrigin; messageId?: string }, now: number): Promise<Delivery>;
     list(tenantId: string, query: DeliveryQuery): Promise<Page<Delivery>>;
     /**
      * Leases up to `limit` due deliveries (pending and due, or leased and expired), oldest due

@@ -10,7 +10,7 @@ import { NDJSON, ndjsonStream, prefersNdjson } from '../ndjson.ts';
 /** The listing's query string as the store's query. */
 function toLogQuery(q: z.infer<typeof DeliveryQuery>): LogQuery {
   return {
-    webhookId: q.webhook, status: q.status, eventType: q.event_type, held: q.held === undefined ? undefined : q.held === 'true',
+    webhookId: q.webhook, status: q.status, eventType: q.event_type, eventId: q.event, held: q.held === undefined ? undefined : q.held === 'true',
     createdSince: q.since === undefined ? undefined : Date.parse(q.since), createdUntil: q.until === undefined ? undefined : Date.parse(q.until),
     before: q.before, limit: q.limit,
   };

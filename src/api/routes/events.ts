@@ -3,7 +3,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Services } from '../../services/index.ts';
 import type { IngestResult } from '../../store/store.ts';
 import { Problem, TenantParams } from '../../schemas/common.ts';
-import { EventAccepted, EventBatchAccepted, EventBatchIn, EventIn } from '../../schemas/events.ts';
+import { z } from 'zod';
+import { EventAccepted, EventBatchAccepted, EventBatchIn, EventIn, EventOut, toEventOut } from '../../schemas/events.ts';
 import { exactEvents } from '../exact-numbers.ts';
 import type { ApiMetrics } from '../../metrics/registry.ts';
 
@@ -41,4 +42,12 @@ export function eventRoutes(app: FastifyInstance, services: Services, metrics?: 
       params: TenantParams, body: EventBatchIn, response: { 202: EventBatchAccepted, 422: Problem },
     },
   }, async (req, reply) => reply.code(202).send({ events: counted(await services.events.sendBatch(req.params.tenant, req.body.events, exactEvents(req)), metrics).map(accepted) }));
+
+  r.get('/v1/tenants/:tenant/events/:event', {
+    config: { access },
+    schema: {
+      operationId: 'getEvent', tags, summary: 'A stored event, by the id Relais gave it (a delivery\'s event_id); GET …/deliveries?event= lists its deliveries',
+      params: TenantParams.extend({ event: z.string().max(100) }), response: { 200: EventOut, 404: Problem },
+    },
+  }, async (req) => toEventOut(await services.deliveries.event(req.params.tenant, req.params.event)));
 }

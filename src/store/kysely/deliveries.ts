@@ -98,7 +98,8 @@ export function deliveryQueries({ db, queue, box, claimLock, lockRows, engine }:
       const row = await db.insertInto('deliveries').values({
         id: d.id, tenant_id: tenantId, event_id: d.eventId, event_type: d.eventType, webhook_id: d.webhookId, status: 'pending',
         attempts: 0, due_at: now, lease_id: null, last_attempt_at: null, last_status_code: null, created_at: now, updated_at: now,
-        ordering_key: null, blocked: 0, // a resend or test goes outside any key's order
+        ordering_key: null, blocked: 0, // a resend goes outside any key's order
+        origin: d.origin === undefined || d.origin === 'event' ? null : d.origin, message_id: d.messageId === undefined || d.messageId === d.id ? null : d.messageId,
       }).returningAll().executeTakeFirstOrThrow();
       return toDelivery(row);
     },

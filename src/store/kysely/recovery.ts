@@ -10,14 +10,24 @@ import { chunks, type DeliveryRow } from './rows.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
-async function recoverableAmong(db: Db, tenantId: string, webhookId: string, eventIds: readonly string[]): Promise<{ failed: string[]; missing: string[] }> {
-  const found = { failed: [] as string[], missing: [] as string[] };
+interface Recoverable {
+  failed: string[];
+  missing: string[];
+  /** Of each failed event, the webhook-id its first delivery to the webhook carried: a recovery keeps it. */
+  messageIds: Map<string, string>;
+}
+
+async function recoverableAmong(db: Db, tenantId: string, webhookId: string, eventIds: readonly string[]): Promise<Recoverable> {
+  const found: Recoverable = { failed: [], missing: [], messageIds: new Map() };
   for (const part of chunks(eventIds)) {
     // By the events' deliveries (deliveries_event), a few each, never the webhook's whole history.
-    const rows = await db.selectFrom('deliveries').select(['event_id', 'status'])
-      .where('event_id', 'in', part).where('webhook_id', '=', webhookId).where('tenant_id', '=', tenantId).execute();
+    const rows = await db.selectFrom('deliveries').select(['id', 'event_id', 'status', 'message_id'])
+      .where('event_id', 'in', part).where('webhook_id', '=', webhookId).where('tenant_id', '=', tenantId).orderBy('id').execute();
     const statuses = new Map<string, DeliveryStatus[]>();
-    for (const r of rows) statuses.set(r.event_id, [...(statuses.get(r.event_id) ?? []), r.status as DeliveryStatus]);
+    for (const r of rows) {
+      statuses.set(r.event_id, [...(statuses.get(r.event_id) ?? []), r.status as DeliveryStatus]);
+      if (!found.messageIds.has(r.event_id)) found.messageIds.set(r.event_id, r.message_id ?? r.id);
+    }
     for (const id of part) {
       const need = recoveryNeed(statuses.get(id) ?? []);
       if (need) found[need].push(id);
@@ -28,7 +38,10 @@ async function recoverableAmong(db: Db, tenantId: string, webhookId: string, eve
 
 export function recoveryQueries(db: Kysely<Database>, lockRows: boolean): Pick<Store['webhooks'], 'recoverable' | 'requeue'> {
   return {
-    recoverable: (tenantId, webhookId, eventIds) => recoverableAmong(db, tenantId, webhookId, eventIds),
+    recoverable: async (tenantId, webhookId, eventIds) => {
+      const { failed, missing } = await recoverableAmong(db, tenantId, webhookId, eventIds);
+      return { failed, missing };
+    },
 
     async requeue(tenantId, webhookId, events, newDeliveryId, now) {
       return db.transaction().execute(async (trx) => {
@@ -44,6 +57,7 @@ export function recoveryQueries(db: Kysely<Database>, lockRows: boolean): Pick<S
         const dueAt = Number(webhook.enabled) === 1 ? now : null;
         // In the order given, so the queue's (due_at, id) order sends them in that order.
         const rows = queued.map((e): DeliveryRow => ({
+          origin: 'recovery', message_id: e.kind === 'failed' ? still.messageIds.get(e.eventId) ?? null : null,
           id: newDeliveryId(), tenant_id: tenantId, event_id: e.eventId, event_type: e.eventType, webhook_id: webhookId, status: 'pending',
           attempts: 0, due_at: dueAt, lease_id: null, last_attempt_at: null, last_status_code: null, parked_for: null, created_at: now, updated_at: now,
           ordering_key: null, blocked: 0, // recovered outside any key's order

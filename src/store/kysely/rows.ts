@@ -1,6 +1,6 @@
 // Row ⇄ domain mapping, shared by both engines.
 import type { Kysely, Selectable, Transaction } from 'kysely';
-import type { Attempt, AttemptRequest, Delivery, DeliveryStatus, ErrorKind, EventType, HttpMethod, PayloadFormat, RelaisEvent, SignatureScheme, TemplateDialect, Tenant, Webhook, WebhookOrdering } from '../../core/model.ts';
+import type { Attempt, AttemptRequest, Delivery, DeliveryOrigin, DeliveryStatus, ErrorKind, EventType, HttpMethod, PayloadFormat, RelaisEvent, SignatureScheme, TemplateDialect, Tenant, Webhook, WebhookOrdering } from '../../core/model.ts';
 import type { AttemptsTable, Database, DeliveriesTable, EventTypesTable, EventsTable, TenantsTable, WebhooksTable } from '../schema.ts';
 
 function parse<T>(text: string): T;
@@ -98,18 +98,22 @@ export function toWebhook(r: WebhookRow, secret: string, previousSecret: string 
 }
 
 /** A delivery row as the queue and the log read it: without the stored request body (see DELIVERY_COLUMNS). */
-export type DeliveryRow = Omit<Selectable<DeliveriesTable>, 'request_body'>;
+export type DeliveryRow = Omit<Selectable<DeliveriesTable>, 'request_body' | 'origin' | 'message_id'>
+  // Ingest's rows leave them out (null: an event's own delivery, its own id as webhook-id).
+  & Partial<Pick<Selectable<DeliveriesTable>, 'origin' | 'message_id'>>;
 
 /**
  * Every column of a delivery but request_body, which only the attempts' readers need: the claim
  * (which would otherwise send a retried delivery's body back with each lease) and the log read these.
  */
 export const DELIVERY_COLUMNS = ['id', 'tenant_id', 'event_id', 'event_type', 'webhook_id', 'status', 'attempts', 'due_at', 'lease_id', 'last_attempt_at',
-  'last_status_code', 'parked_for', 'ordering_key', 'blocked', 'created_at', 'updated_at'] as const satisfies readonly (keyof DeliveryRow)[];
+  'last_status_code', 'parked_for', 'ordering_key', 'blocked', 'origin', 'message_id', 'created_at', 'updated_at'] as const satisfies readonly (keyof DeliveryRow)[];
 
 export function toDelivery(r: DeliveryRow): Delivery {
   return {
     id: r.id,
+    messageId: r.message_id ?? r.id,
+    origin: (r.origin ?? 'event') as DeliveryOrigin,
     tenantId: r.tenant_id,
     eventId: r.event_id,
     eventType: r.event_type,

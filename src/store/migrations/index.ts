@@ -14,6 +14,7 @@ import * as productFidelity from './0011-product-fidelity.ts';
 import * as credentials from './0012-credentials.ts';
 import * as finishedDeliveries from './0013-finished-deliveries.ts';
 import * as attemptBodies from './0014-attempt-bodies.ts';
+import * as deliveryOrigin from './0015-delivery-origin.ts';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
@@ -30,6 +31,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0012-credentials': credentials,
   '0013-finished-deliveries': finishedDeliveries,
   '0014-attempt-bodies': attemptBodies,
+  '0015-delivery-origin': deliveryOrigin,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -72,10 +72,13 @@ describe('the tenant page: a webhook from creation to disabling', () => {
 
   it('resends the delivery: the receiver gets the same body again, the log shows two', async () => {
     await page.getByRole('button', { name: 'Resend' }).click();
-    await page.getByText('Resent as a new delivery of the same event.').waitFor();
+    await page.getByText('Resent as a new delivery of the same event, with the same webhook-id.').waitFor();
     await waitFor('the resent request', () => received().length === 2);
     assert.equal(received()[1]!.body, received()[0]!.body);
-    assert.notEqual(received()[1]!.headers['webhook-id'], received()[0]!.headers['webhook-id']);
+    assert.equal(received()[1]!.headers['webhook-id'], received()[0]!.headers['webhook-id'], 'one message for a receiver that de-duplicates');
+    await page.getByRole('link', { name: 'Open the new delivery' }).click();
+    await page.getByText('A resend, by hand').waitFor();
+    await page.goBack();
     await page.getByRole('link', { name: '← The webhook' }).click();
     await waitFor('two deliveries in the log', async () => (await logRows(page).getByText('Succeeded').count()) === 2);
   });

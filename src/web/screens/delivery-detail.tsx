@@ -79,7 +79,7 @@ export function DeliveryDetail({ id }: { id: string }) {
 
   const resendNow = () => resend.run(async () => {
     const again = await api.resend(id);
-    return { tone: 'success', text: <>Resent as a new delivery of the same event. <a href={`#/deliveries/${again.id}`}>Open the new delivery</a></> };
+    return { tone: 'success', text: <>Resent as a new delivery of the same event, with the same webhook-id. <a href={`#/deliveries/${again.id}`}>Open the new delivery</a></> };
   });
 
   return (
@@ -98,6 +98,9 @@ export function DeliveryDetail({ id }: { id: string }) {
             <div class="dl-row"><dt>Event</dt><dd><code>{d.event.type}</code> <span class="muted mono small">{d.event.id}</span></dd></div>
             <div class="dl-row"><dt>Happened</dt><dd><Time iso={d.event.occurred_at} exact /></dd></div>
             <EventSubject event={d.event} />
+            {d.origin !== 'event' && (
+              <div class="dl-row"><dt>Made by</dt><dd>{d.origin === 'resend' ? 'A resend, by hand' : 'A recovery, by hand'}{d.message_id !== d.id && <span class="muted"> — webhook-id <span class="mono small">{d.message_id}</span>, as the first delivery</span>}</dd></div>
+            )}
             <div class="dl-row"><dt>Attempts</dt><dd>{d.attempt_count}</dd></div>
             <div class="dl-row"><dt>Next attempt</dt><dd>{d.held
               ? <>Held while its webhook is disabled: it goes, in order, once the webhook is enabled again</>

@@ -886,7 +886,7 @@ export interface components {
             } | null;
             error: {
                 /** @enum {string} */
-                kind: "timeout" | "connection_refused" | "connection_reset" | "dns" | "tls" | "blocked" | "network" | "template" | "redirect" | "internal";
+                kind: "timeout" | "connection_refused" | "connection_reset" | "dns" | "tls" | "blocked" | "network" | "template" | "redirect" | "internal" | "rejected";
                 message: string;
             } | null;
             /** @description Made by hand: an attempt of a resent or recovered delivery */

@@ -200,6 +200,7 @@ export const ERROR_KINDS = [
   'timeout', 'connection_refused', 'connection_reset', 'dns', 'tls', 'blocked', 'network', 'template',
   'redirect', // a redirect that may not be followed: too many, not http(s), credentials in the URL
   'internal', // Relais could not record the attempt (a value the store cannot hold): the delivery is failed, not sent again
+  'rejected', // a broker refused the message: a negative ack, no stream for the subject, no route, a refused login
 ] as const;
 export type ErrorKind = (typeof ERROR_KINDS)[number];
 

@@ -34,6 +34,24 @@ export function addressAllowed(address: string, allow: readonly Cidr[]): boolean
 
 type Connector = ReturnType<typeof buildConnector>;
 
+/**
+ * The address to connect to for `host`: itself when it is an IP, else the first of its DNS
+ * answers that `allow` lets through; a BlockedTargetError when none is. The broker destinations
+ * connect to the address this gives (their libraries resolve nothing themselves then).
+ */
+export function resolveAllowed(host: string, allow: readonly Cidr[]): Promise<string> {
+  const bare = host.replace(/^\[|\]$/g, '');
+  if (isIP(bare)) return addressAllowed(bare, allow) ? Promise.resolve(bare) : Promise.reject(new BlockedTargetError(bare));
+  return new Promise((resolve, reject) => {
+    lookup(bare, { all: true }, (err, addresses) => {
+      if (err) return reject(err);
+      const ok = addresses.find((a) => addressAllowed(a.address, allow));
+      if (!ok) return reject(new BlockedTargetError(addresses[0]?.address ?? bare));
+      resolve(ok.address);
+    });
+  });
+}
+
 export function guardedConnector(allowCidrs: readonly string[], connectTimeoutMs: number): Connector {
   const allow = parseCidrs(allowCidrs);
   const base = buildConnector({ timeout: connectTimeoutMs });
@@ -50,15 +68,6 @@ export function guardedConnector(allowCidrs: readonly string[], connectTimeoutMs
         callback(null, socket);
       });
     };
-    if (isIP(host)) {
-      if (!addressAllowed(host, allow)) return callback(new BlockedTargetError(host), null);
-      return connectTo(host);
-    }
-    lookup(host, { all: true }, (err, addresses) => {
-      if (err) return callback(err, null);
-      const ok = addresses.find((a) => addressAllowed(a.address, allow));
-      if (!ok) return callback(new BlockedTargetError(addresses[0]?.address ?? host), null);
-      connectTo(ok.address);
-    });
+    resolveAllowed(host, allow).then(connectTo, (err: Error) => callback(err, null));
   };
 }

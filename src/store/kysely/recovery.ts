@@ -22,11 +22,17 @@ async function recoverableAmong(db: Db, tenantId: string, webhookId: string, eve
   for (const part of chunks(eventIds)) {
     // By the events' deliveries (deliveries_event), a few each, never the webhook's whole history.
     const rows = await db.selectFrom('deliveries').select(['id', 'event_id', 'status', 'message_id'])
-      .where('event_id', 'in', part).where('webhook_id', '=', webhookId).where('tenant_id', '=', tenantId).orderBy('id').execute();
+      .where('event_id', 'in', part).where('webhook_id', '=', webhookId).where('tenant_id', '=', tenantId).execute();
     const statuses = new Map<string, DeliveryStatus[]>();
+    // The first delivery (lowest id: ids are time-ordered) gives the message id; no ORDER BY, which would lead SQLite to the webhook's index.
+    const firstIds = new Map<string, string>();
     for (const r of rows) {
       statuses.set(r.event_id, [...(statuses.get(r.event_id) ?? []), r.status as DeliveryStatus]);
-      if (!found.messageIds.has(r.event_id)) found.messageIds.set(r.event_id, r.message_id ?? r.id);
+      const first = firstIds.get(r.event_id);
+      if (first === undefined || r.id < first) {
+        firstIds.set(r.event_id, r.id);
+        found.messageIds.set(r.event_id, r.message_id ?? r.id);
+      }
     }
     for (const id of part) {
       const need = recoveryNeed(statuses.get(id) ?? []);

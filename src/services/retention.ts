@@ -17,7 +17,7 @@ export interface PrunerOptions {
   now?: () => number;
   /** Rows per statement. */
   batch?: number;
-  /** Between batches of one pass. */
+  /** Between batches of one pass, at least (and at least PAUSE_FACTOR × what the batch took). */
   pauseMs?: number;
 }
 
@@ -27,8 +27,14 @@ export interface Pruner {
   stop(): Promise<void>;
 }
 
-export const PRUNE_BATCH = 500;
+export const PRUNE_BATCH = 100;
 const PAUSE_MS = 20;
+/**
+ * The pause after a batch is at least this many times what the batch took: the pruner holds the
+ * store (SQLite: the write lock, and the thread, whose statements are synchronous) at most a
+ * third of the time, however slow a batch is on a busy machine.
+ */
+const PAUSE_FACTOR = 2;
 
 export function startPruner({ store, retentionMs, intervalMs, log, now = Date.now, batch = PRUNE_BATCH, pauseMs = PAUSE_MS }: PrunerOptions): Pruner {
   let stopped = false;
@@ -39,12 +45,14 @@ export function startPruner({ store, retentionMs, intervalMs, log, now = Date.no
     const total: PruneCounts = { deliveries: 0, attempts: 0, events: 0 };
     const before = now() - retentionMs;
     while (!stopped) {
+      const started = performance.now();
       const got = await store.prune(before, batch);
+      const tookMs = performance.now() - started;
       total.deliveries += got.deliveries;
       total.attempts += got.attempts;
       total.events += got.events;
       if (got.deliveries < batch && got.events < batch) break;
-      await new Promise((resolve) => setTimeout(resolve, pauseMs));
+      await new Promise((resolve) => setTimeout(resolve, Math.max(pauseMs, tookMs * PAUSE_FACTOR)));
     }
     if (total.deliveries + total.events > 0) log.info({ pruned: total, before }, 'retention: pruned');
     return total;

@@ -441,179 +441,6 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        WebhookIn: {
-            /** @description Keep the id it has in your own system (an import); generated (wh_…) when absent */
-            id?: string;
-            /**
-             * Format: uri
-             * @description Where deliveries are sent (http or https)
-             */
-            url: string;
-            /** @description Event types: exact names, "prefix.*" or "*" */
-            events: string[];
-            enabled?: boolean;
-            description?: string | null;
-            /** @description field → allowed values; an event is delivered only when every field has an allowed value */
-            filters?: {
-                [key: string]: (string | number | boolean | null)[];
-            };
-            /**
-             * @description POST by default; GET sends no body
-             * @enum {string}
-             */
-            method?: "POST" | "PUT" | "PATCH" | "DELETE" | "GET";
-            /** @description Extra request headers, e.g. an API key the receiver expects */
-            headers?: {
-                [key: string]: string;
-            };
-            /** @description Names of headers (case-insensitive) whose values are secret: sealed at rest with RELAIS_ENCRYPTION_KEY, never shown by the API (always sent); each must be in headers */
-            secret_headers?: string[];
-            /** @enum {string} */
-            format?: "standard" | "simple" | "audit" | "resource" | "template" | "form";
-            /** @description scheme "standard": whsec_ followed by 24 to 64 base64-encoded bytes; scheme "frappe": any text of 1 to 512 characters, kept as given; generated when absent */
-            secret?: string;
-            /** @description When to retry a failed delivery: the server's schedule, your own delays, or never */
-            retry?: {
-                /** @constant */
-                mode: "default";
-            } | {
-                /** @constant */
-                mode: "custom";
-                /** @description Delay before each attempt, the first attempt's first (usually "0") */
-                schedule: string[];
-            } | {
-                /** @constant */
-                mode: "none";
-            };
-            /** @description A CEL expression on the event (data, previous, changes, actor, resource, type); the webhook gets the event only when it is true, e.g. data.status == "Open" && data.amount > 100 */
-            condition?: string | null;
-            /** @description format "template": a Jinja template rendering the body; it sees data (alias doc), previous, changes, actor, event, tenant */
-            template?: string | null;
-            /** @description format "template": the body's content type (application/json by default; JSON output is checked) */
-            content_type?: string | null;
-            /** @description format "form": the fields of data sent, as application/x-www-form-urlencoded, or as a JSON object when content_type is application/json (Frappe's "Form URL-Encoded" webhooks) */
-            form_fields?: (string | {
-                /** @description The name it is sent under */
-                key: string;
-                field: string;
-            })[] | null;
-            /**
-             * @description format "template": "frappe" prints values as Frappe's Jinja does (None for a missing or null value, True/False) and gives templates utils / frappe.utils (flt, cint, cstr, now, nowdate, today); default "jinja": a missing value prints nothing
-             * @enum {string}
-             */
-            template_dialect?: "jinja" | "frappe";
-            /**
-             * @description "standard" (default): Standard Webhooks headers; "frappe": also X-Frappe-Webhook-Signature, base64(HMAC-SHA256(secret as UTF-8, body)), as Frappe sends it
-             * @enum {string}
-             */
-            signature_scheme?: "standard" | "frappe";
-            /** @description How long an attempt waits for the answer, e.g. "5s" (default: the server's RELAIS_REQUEST_TIMEOUT) */
-            timeout?: string | null;
-            /** @description Follow 301/302/303/307/308 answers, at most 5 hops, each checked like the URL itself; 307 and 308 keep the method, body and signatures, 301/302/303 go on as a GET without body; Authorization and Cookie go to the same origin only (default false: a 3xx is the answer, a failure) */
-            follow_redirects?: boolean;
-            /** @description false: failures never disable this webhook nor hold its events (HireHop's behaviour); default true: the server's policy */
-            auto_disable?: boolean;
-            /** @description format "audit": a value of your choosing the receiver can check (default: the tenant's export_key) */
-            export_key?: string | null;
-            /** @description Requests in flight at once to this URL (default: the server's RELAIS_WEBHOOK_CONCURRENCY) */
-            max_concurrency?: number | null;
-            /** @description At most this many requests per second (default: no limit) */
-            rate_limit?: number | null;
-            /**
-             * @description "key": the events of one ordering_key are delivered one after the other, in the order accepted; a later one waits while an earlier one is pending or retrying (default "none")
-             * @enum {string}
-             */
-            ordering?: "none" | "key";
-        };
-        WebhookPatch: {
-            /**
-             * Format: uri
-             * @description Where deliveries are sent (http or https)
-             */
-            url?: string;
-            /** @description Event types: exact names, "prefix.*" or "*" */
-            events?: string[];
-            enabled?: boolean;
-            description?: string | null;
-            /** @description field → allowed values; an event is delivered only when every field has an allowed value */
-            filters?: {
-                [key: string]: (string | number | boolean | null)[];
-            };
-            /**
-             * @description POST by default; GET sends no body
-             * @enum {string}
-             */
-            method?: "POST" | "PUT" | "PATCH" | "DELETE" | "GET";
-            /** @description Extra request headers, e.g. an API key the receiver expects */
-            headers?: {
-                [key: string]: string;
-            };
-            /** @description Names of headers (case-insensitive) whose values are secret: sealed at rest with RELAIS_ENCRYPTION_KEY, never shown by the API (always sent); each must be in headers */
-            secret_headers?: string[];
-            /** @enum {string} */
-            format?: "standard" | "simple" | "audit" | "resource" | "template" | "form";
-            /** @description scheme "standard": whsec_ followed by 24 to 64 base64-encoded bytes; scheme "frappe": any text of 1 to 512 characters, kept as given; generated when absent */
-            secret?: string;
-            /** @description When to retry a failed delivery: the server's schedule, your own delays, or never */
-            retry?: {
-                /** @constant */
-                mode: "default";
-            } | {
-                /** @constant */
-                mode: "custom";
-                /** @description Delay before each attempt, the first attempt's first (usually "0") */
-                schedule: string[];
-            } | {
-                /** @constant */
-                mode: "none";
-            };
-            /** @description A CEL expression on the event (data, previous, changes, actor, resource, type); the webhook gets the event only when it is true, e.g. data.status == "Open" && data.amount > 100 */
-            condition?: string | null;
-            /** @description format "template": a Jinja template rendering the body; it sees data (alias doc), previous, changes, actor, event, tenant */
-            template?: string | null;
-            /** @description format "template": the body's content type (application/json by default; JSON output is checked) */
-            content_type?: string | null;
-            /** @description format "form": the fields of data sent, as application/x-www-form-urlencoded, or as a JSON object when content_type is application/json (Frappe's "Form URL-Encoded" webhooks) */
-            form_fields?: (string | {
-                /** @description The name it is sent under */
-                key: string;
-                field: string;
-            })[] | null;
-            /**
-             * @description format "template": "frappe" prints values as Frappe's Jinja does (None for a missing or null value, True/False) and gives templates utils / frappe.utils (flt, cint, cstr, now, nowdate, today); default "jinja": a missing value prints nothing
-             * @enum {string}
-             */
-            template_dialect?: "jinja" | "frappe";
-            /**
-             * @description "standard" (default): Standard Webhooks headers; "frappe": also X-Frappe-Webhook-Signature, base64(HMAC-SHA256(secret as UTF-8, body)), as Frappe sends it
-             * @enum {string}
-             */
-            signature_scheme?: "standard" | "frappe";
-            /** @description How long an attempt waits for the answer, e.g. "5s" (default: the server's RELAIS_REQUEST_TIMEOUT) */
-            timeout?: string | null;
-            /** @description Follow 301/302/303/307/308 answers, at most 5 hops, each checked like the URL itself; 307 and 308 keep the method, body and signatures, 301/302/303 go on as a GET without body; Authorization and Cookie go to the same origin only (default false: a 3xx is the answer, a failure) */
-            follow_redirects?: boolean;
-            /** @description false: failures never disable this webhook nor hold its events (HireHop's behaviour); default true: the server's policy */
-            auto_disable?: boolean;
-            /** @description format "audit": a value of your choosing the receiver can check (default: the tenant's export_key) */
-            export_key?: string | null;
-            /** @description Requests in flight at once to this URL (default: the server's RELAIS_WEBHOOK_CONCURRENCY) */
-            max_concurrency?: number | null;
-            /** @description At most this many requests per second (default: no limit) */
-            rate_limit?: number | null;
-            /**
-             * @description "key": the events of one ordering_key are delivered one after the other, in the order accepted; a later one waits while an earlier one is pending or retrying (default "none")
-             * @enum {string}
-             */
-            ordering?: "none" | "key";
-        };
-        DraftPreviewIn: {
-            webhook: components["schemas"]["WebhookIn"];
-            /** @description The event to render; the type's example when absent */
-            event?: components["schemas"]["EventIn"];
-            /** @description Whose example to use when no event is given (default: the webhook's first exact type) */
-            event_type?: string;
-        };
         /** @description Any JSON value */
         JsonValue: string | number | boolean | null | unknown[] | {
             [key: string]: components["schemas"]["JsonValue"];
@@ -973,8 +800,175 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        WebhookIn: {
+            /** @description Keep the id it has in your own system (an import); generated (wh_…) when absent */
+            id?: string;
+            /**
+             * Format: uri
+             * @description Where deliveries are sent: an http or https URL (no credentials: send them in headers), or a broker: amqp(s)://user:pass@host:5672/vhost?exchange=X&routing_key=Y, nats://host:4222?subject=X (tls:// for TLS), redis(s)://host:6379/0?stream=X&maxlen=N, mqtt(s)://host:1883?topic=X&qos=1. A broker URL's password is sealed at rest and shown as [redacted]; sent back as shown, it keeps the stored password
+             */
+            url: string;
+            /** @description Event types: exact names, "prefix.*" or "*" */
+            events: string[];
+            enabled?: boolean;
+            description?: string | null;
+            /** @description field → allowed values; an event is delivered only when every field has an allowed value */
+            filters?: {
+                [key: string]: (string | number | boolean | null)[];
+            };
+            /**
+             * @description POST by default; GET sends no body
+             * @enum {string}
+             */
+            method?: "POST" | "PUT" | "PATCH" | "DELETE" | "GET";
+            /** @description Extra request headers, e.g. an API key the receiver expects */
+            headers?: {
+                [key: string]: string;
+            };
+            /** @description Names of headers (case-insensitive) whose values are secret: sealed at rest with RELAIS_ENCRYPTION_KEY, never shown by the API (always sent); each must be in headers */
+            secret_headers?: string[];
+            /** @enum {string} */
+            format?: "standard" | "simple" | "audit" | "resource" | "template" | "form";
+            /** @description scheme "standard": whsec_ followed by 24 to 64 base64-encoded bytes; scheme "frappe": any text of 1 to 512 characters, kept as given; generated when absent */
+            secret?: string;
+            /** @description When to retry a failed delivery: the server's schedule, your own delays, or never */
+            retry?: {
+                /** @constant */
+                mode: "default";
+            } | {
+                /** @constant */
+                mode: "custom";
+                /** @description Delay before each attempt, the first attempt's first (usually "0") */
+                schedule: string[];
+            } | {
+                /** @constant */
+                mode: "none";
+            };
+            /** @description A CEL expression on the event (data, previous, changes, actor, resource, type); the webhook gets the event only when it is true, e.g. data.status == "Open" && data.amount > 100 */
+            condition?: string | null;
+            /** @description format "template": a Jinja template rendering the body; it sees data (alias doc), previous, changes, actor, event, tenant */
+            template?: string | null;
+            /** @description format "template": the body's content type (application/json by default; JSON output is checked) */
+            content_type?: string | null;
+            /** @description format "form": the fields of data sent, as application/x-www-form-urlencoded, or as a JSON object when content_type is application/json (Frappe's "Form URL-Encoded" webhooks) */
+            form_fields?: (string | {
+                /** @description The name it is sent under */
+                key: string;
+                field: string;
+            })[] | null;
+            /**
+             * @description format "template": "frappe" prints values as Frappe's Jinja does (None for a missing or null value, True/False) and gives templates utils / frappe.utils (flt, cint, cstr, now, nowdate, today); default "jinja": a missing value prints nothing
+             * @enum {string}
+             */
+            template_dialect?: "jinja" | "frappe";
+            /**
+             * @description "standard" (default): Standard Webhooks headers; "frappe": also X-Frappe-Webhook-Signature, base64(HMAC-SHA256(secret as UTF-8, body)), as Frappe sends it
+             * @enum {string}
+             */
+            signature_scheme?: "standard" | "frappe";
+            /** @description How long an attempt waits for the answer, e.g. "5s" (default: the server's RELAIS_REQUEST_TIMEOUT) */
+            timeout?: string | null;
+            /** @description Follow 301/302/303/307/308 answers, at most 5 hops, each checked like the URL itself; 307 and 308 keep the method, body and signatures, 301/302/303 go on as a GET without body; Authorization and Cookie go to the same origin only (default false: a 3xx is the answer, a failure) */
+            follow_redirects?: boolean;
+            /** @description false: failures never disable this webhook nor hold its events (HireHop's behaviour); default true: the server's policy */
+            auto_disable?: boolean;
+            /** @description format "audit": a value of your choosing the receiver can check (default: the tenant's export_key) */
+            export_key?: string | null;
+            /** @description Requests in flight at once to this URL (default: the server's RELAIS_WEBHOOK_CONCURRENCY) */
+            max_concurrency?: number | null;
+            /** @description At most this many requests per second (default: no limit) */
+            rate_limit?: number | null;
+            /**
+             * @description "key": the events of one ordering_key are delivered one after the other, in the order accepted; a later one waits while an earlier one is pending or retrying (default "none")
+             * @enum {string}
+             */
+            ordering?: "none" | "key";
+        };
+        WebhookPatch: {
+            /**
+             * Format: uri
+             * @description Where deliveries are sent: an http or https URL (no credentials: send them in headers), or a broker: amqp(s)://user:pass@host:5672/vhost?exchange=X&routing_key=Y, nats://host:4222?subject=X (tls:// for TLS), redis(s)://host:6379/0?stream=X&maxlen=N, mqtt(s)://host:1883?topic=X&qos=1. A broker URL's password is sealed at rest and shown as [redacted]; sent back as shown, it keeps the stored password
+             */
+            url?: string;
+            /** @description Event types: exact names, "prefix.*" or "*" */
+            events?: string[];
+            enabled?: boolean;
+            description?: string | null;
+            /** @description field → allowed values; an event is delivered only when every field has an allowed value */
+            filters?: {
+                [key: string]: (string | number | boolean | null)[];
+            };
+            /**
+             * @description POST by default; GET sends no body
+             * @enum {string}
+             */
+            method?: "POST" | "PUT" | "PATCH" | "DELETE" | "GET";
+            /** @description Extra request headers, e.g. an API key the receiver expects */
+            headers?: {
+                [key: string]: string;
+            };
+            /** @description Names of headers (case-insensitive) whose values are secret: sealed at rest with RELAIS_ENCRYPTION_KEY, never shown by the API (always sent); each must be in headers */
+            secret_headers?: string[];
+            /** @enum {string} */
+            format?: "standard" | "simple" | "audit" | "resource" | "template" | "form";
+            /** @description scheme "standard": whsec_ followed by 24 to 64 base64-encoded bytes; scheme "frappe": any text of 1 to 512 characters, kept as given; generated when absent */
+            secret?: string;
+            /** @description When to retry a failed delivery: the server's schedule, your own delays, or never */
+            retry?: {
+                /** @constant */
+                mode: "default";
+            } | {
+                /** @constant */
+                mode: "custom";
+                /** @description Delay before each attempt, the first attempt's first (usually "0") */
+                schedule: string[];
+            } | {
+                /** @constant */
+                mode: "none";
+            };
+            /** @description A CEL expression on the event (data, previous, changes, actor, resource, type); the webhook gets the event only when it is true, e.g. data.status == "Open" && data.amount > 100 */
+            condition?: string | null;
+            /** @description format "template": a Jinja template rendering the body; it sees data (alias doc), previous, changes, actor, event, tenant */
+            template?: string | null;
+            /** @description format "template": the body's content type (application/json by default; JSON output is checked) */
+            content_type?: string | null;
+            /** @description format "form": the fields of data sent, as application/x-www-form-urlencoded, or as a JSON object when content_type is application/json (Frappe's "Form URL-Encoded" webhooks) */
+            form_fields?: (string | {
+                /** @description The name it is sent under */
+                key: string;
+                field: string;
+            })[] | null;
+            /**
+             * @description format "template": "frappe" prints values as Frappe's Jinja does (None for a missing or null value, True/False) and gives templates utils / frappe.utils (flt, cint, cstr, now, nowdate, today); default "jinja": a missing value prints nothing
+             * @enum {string}
+             */
+            template_dialect?: "jinja" | "frappe";
+            /**
+             * @description "standard" (default): Standard Webhooks headers; "frappe": also X-Frappe-Webhook-Signature, base64(HMAC-SHA256(secret as UTF-8, body)), as Frappe sends it
+             * @enum {string}
+             */
+            signature_scheme?: "standard" | "frappe";
+            /** @description How long an attempt waits for the answer, e.g. "5s" (default: the server's RELAIS_REQUEST_TIMEOUT) */
+            timeout?: string | null;
+            /** @description Follow 301/302/303/307/308 answers, at most 5 hops, each checked like the URL itself; 307 and 308 keep the method, body and signatures, 301/302/303 go on as a GET without body; Authorization and Cookie go to the same origin only (default false: a 3xx is the answer, a failure) */
+            follow_redirects?: boolean;
+            /** @description false: failures never disable this webhook nor hold its events (HireHop's behaviour); default true: the server's policy */
+            auto_disable?: boolean;
+            /** @description format "audit": a value of your choosing the receiver can check (default: the tenant's export_key) */
+            export_key?: string | null;
+            /** @description Requests in flight at once to this URL (default: the server's RELAIS_WEBHOOK_CONCURRENCY) */
+            max_concurrency?: number | null;
+            /** @description At most this many requests per second (default: no limit) */
+            rate_limit?: number | null;
+            /**
+             * @description "key": the events of one ordering_key are delivered one after the other, in the order accepted; a later one waits while an earlier one is pending or retrying (default "none")
+             * @enum {string}
+             */
+            ordering?: "none" | "key";
+        };
         WebhookOut: {
             id: string;
+            /** @description A broker URL's password is shown as [redacted] */
             url: string;
             events: string[];
             enabled: boolean;
@@ -1037,6 +1031,7 @@ export interface components {
         };
         WebhookCreated: {
             id: string;
+            /** @description A broker URL's password is shown as [redacted] */
             url: string;
             events: string[];
             enabled: boolean;
@@ -1109,6 +1104,13 @@ export interface components {
             previous_secret_expires_at: string | null;
         };
         PreviewIn: {
+            /** @description The event to render; the type's example when absent */
+            event?: components["schemas"]["EventIn"];
+            /** @description Whose example to use when no event is given (default: the webhook's first exact type) */
+            event_type?: string;
+        };
+        DraftPreviewIn: {
+            webhook: components["schemas"]["WebhookIn"];
             /** @description The event to render; the type's example when absent */
             event?: components["schemas"]["EventIn"];
             /** @description Whose example to use when no event is given (default: the webhook's first exact type) */

@@ -1,5 +1,5 @@
 // `relais rotate-key [new-key]`: re-seals every sealed value (signing secrets, previous secrets,
-// secret header values) from RELAIS_ENCRYPTION_KEY to the new key (the argument, or
+// secret header values, broker URLs' passwords) from RELAIS_ENCRYPTION_KEY to the new key (the argument, or
 // RELAIS_NEW_ENCRYPTION_KEY, which keeps it out of the shell's history and `ps`). Run it with
 // Relais stopped, then start Relais with the new key: a process still on the old key cannot open
 // what is re-sealed. Values sealed before key ids (SHA-256 keys) are re-sealed too; with no

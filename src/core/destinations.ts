@@ -141,13 +141,65 @@ export function parseBrokerUrl(url: string): { destination: BrokerDestination } 
   return problems.length > 0 ? { problems } : { destination: destination! };
 }
 
-/** The URL with its password replaced, for showing: `amqp://user:[redacted]@host/…`. */
-export function redactUrlPassword(url: string, mark = '[redacted]'): string {
-  if (!URL.canParse(url)) return url;
+/** What a URL shows, and stores, in place of its password. */
+export const URL_PASSWORD_MARK = '[redacted]';
+
+/**
+ * Where the password is in the URL's text, as WHATWG parsing reads it: the authority runs to the
+ * first `/`, `?` or `#` (and `\` for http and https), its last `@` ends the user info, whose
+ * first `:` starts the password. Undefined when the URL has no password.
+ */
+function passwordSpan(url: string): [number, number] | undefined {
+  if (!URL.canParse(url)) return undefined;
   const u = new URL(url);
-  if (!u.password) return url;
+  if (!u.password) return undefined;
+  const slashes = url.indexOf('//');
+  if (slashes < 0) return undefined;
+  const start = slashes + 2;
+  const end = url.slice(start).search(/^https?:$/i.test(u.protocol) ? /[/?#\\]/ : /[/?#]/);
+  const authorityEnd = end < 0 ? url.length : start + end;
+  const at = url.lastIndexOf('@', authorityEnd - 1);
+  const colon = url.indexOf(':', start);
+  return at >= start && colon >= start && colon < at ? [colon + 1, at] : undefined;
+}
+
+/** The URL with its password replaced, for showing: `amqp://user:[redacted]@host/…`. */
+export function redactUrlPassword(url: string, mark = URL_PASSWORD_MARK): string {
+  const span = passwordSpan(url);
   // Replaced in the text, not through URL, so the rest reads exactly as written.
-  const at = url.indexOf('@');
-  const userEnd = url.indexOf(':', url.indexOf('//') + 2);
-  return userEnd > 0 && userEnd < at ? `${url.slice(0, userEnd + 1)}${mark}${url.slice(at)}` : url;
+  return span ? `${url.slice(0, span[0])}${mark}${url.slice(span[1])}` : url;
+}
+
+/**
+ * A URL as stored: its password replaced by the mark, and the password as written (still
+ * percent-encoded), null when it has none, to be sealed apart (store/kysely/webhooks.ts).
+ */
+export function splitUrlPassword(url: string): { url: string; password: string | null } {
+  const span = passwordSpan(url);
+  return span ? { url: `${url.slice(0, span[0])}${URL_PASSWORD_MARK}${url.slice(span[1])}`, password: url.slice(span[0], span[1]) } : { url, password: null };
+}
+
+/** The URL as written again, from what splitUrlPassword gave: the mark replaced by the password. */
+export function joinUrlPassword(stored: string, password: string): string {
+  const span = passwordSpan(stored);
+  return span ? `${stored.slice(0, span[0])}${password}${stored.slice(span[1])}` : stored;
+}
+
+/** Whether the URL's password is the mark: a URL sent back as the API showed it. */
+export function hasMarkedPassword(url: string): boolean {
+  const span = passwordSpan(url);
+  if (!span) return false;
+  const raw = url.slice(span[0], span[1]);
+  try {
+    return decodeURIComponent(raw) === URL_PASSWORD_MARK;
+  } catch {
+    return false;
+  }
+}
+
+/** Scheme, user, host and port: what a kept password may be sent to again. */
+export function urlConnection(url: string): string | undefined {
+  if (!URL.canParse(url)) return undefined;
+  const u = new URL(url);
+  return `${u.protocol}//${u.username}@${u.hostname.toLowerCase()}:${u.port || DEFAULT_PORTS[u.protocol] || ''}`;
 }

@@ -1,4 +1,5 @@
 // The message a tenant's owners get when one of their webhooks is disabled. Pure.
+import { redactUrlPassword } from './destinations.ts';
 import type { Attempt, Webhook } from './model.ts';
 
 const when = (ms: number): string => new Date(ms).toISOString().replace('T', ' ').slice(0, 19) + ' UTC';
@@ -11,8 +12,9 @@ function describeAttempt(a: Attempt): string {
 }
 
 export function webhookDisabledNotice(w: Webhook, lastAttempts: readonly Attempt[], now: number): { subject: string; body: string } {
+  const url = redactUrlPassword(w.url); // a broker's password is shown nowhere
   const lines = [
-    `Your webhook ${w.id} to ${w.url} (events: ${w.events.join(', ')}) was disabled on ${when(now)}.`,
+    `Your webhook ${w.id} to ${url} (events: ${w.events.join(', ')}) was disabled on ${when(now)}.`,
     '',
     `Why: ${w.disabledReason ?? 'it kept failing'}.`,
     ...(w.failingSince === null ? [] : [`It had been failing since ${when(w.failingSince)} (${w.consecutiveFailures} failed attempts in a row).`]),
@@ -23,5 +25,5 @@ export function webhookDisabledNotice(w: Webhook, lastAttempts: readonly Attempt
     'To re-enable it, fix the receiver, then switch the webhook back on in your webhooks page, or call:',
     `  PATCH /v1/tenants/${w.tenantId}/webhooks/${w.id}   {"enabled": true}`,
   ];
-  return { subject: `Webhook disabled: ${w.url}`, body: `${lines.join('\n')}\n` };
+  return { subject: `Webhook disabled: ${url}`, body: `${lines.join('\n')}\n` };
 }

@@ -55,4 +55,16 @@ describe('attempt stages', () => {
     const { completion, gone } = answered(claimed(0), webhook, request, reply(410), 99_000, policy);
     assert.deepEqual([completion.status, gone], ['failed', true]);
   });
+
+  it('a broker URL\'s password is in no attempt record, nor in an error that quotes the URL', () => {
+    const url = 'amqp://relais:br0ker-pw@rabbit.example:5672/prod?exchange=events&routing_key=orders';
+    const shown = 'amqp://relais:[redacted]@rabbit.example:5672/prod?exchange=events&routing_key=orders';
+    const broker = { ...webhook, url };
+    const failed: SendOutcome = { response: null, durationMs: 3, error: { kind: 'connection', message: `could not connect to ${url}: ECONNREFUSED` } } as unknown as SendOutcome;
+    const { completion } = answered(claimed(), broker, { ...request, url }, failed, 99_000, policy);
+    assert.equal(completion.attempt?.request.url, shown);
+    assert.equal(completion.attempt?.errorMessage, `could not connect to ${shown}: ECONNREFUSED`);
+    assert.doesNotMatch(JSON.stringify(completion.attempt), /br0ker-pw/);
+    assert.equal(templateFailed(claimed(), broker, 5, 'unknown filter').attempt?.request.url, shown);
+  });
 });

@@ -1,6 +1,7 @@
 // What becomes of a delivery after one attempt, as pure functions of what happened: the
 // completion the store records (the attempt, the delivery's new status and due time). The
 // deliverer (deliverer.ts) runs the stages around them: render, sign, send, record.
+import { redactUrlPassword } from '../core/destinations.ts';
 import { redactHeaders } from '../core/redaction.ts';
 import { afterAttempt, isSuccess, retryAfterMs, scheduleFor } from '../core/retry.ts';
 import type { AttemptRequest, Webhook } from '../core/model.ts';
@@ -24,9 +25,15 @@ export function templateFailed(claimed: ClaimedDelivery, webhook: Webhook, start
     ...baseOf(claimed), status: 'failed', dueAt: null,
     attempt: {
       id: newId('att', startedAt), startedAt, durationMs: 0, succeeded: false, response: null, errorKind: 'template', errorMessage: message,
-      request: { method: webhook.method, url: webhook.url, headers: redactHeaders(webhook.headers, webhook.secretHeaders), body: '' },
+      request: { method: webhook.method, url: redactUrlPassword(webhook.url), headers: redactHeaders(webhook.headers, webhook.secretHeaders), body: '' },
     },
   };
+}
+
+/** An error's message as recorded: should it quote the URL, a broker's password is not in it. */
+function withoutUrlPassword(message: string, url: string): string {
+  const redacted = redactUrlPassword(url);
+  return redacted === url ? message : message.split(url).join(redacted);
 }
 
 export interface Policy {
@@ -58,8 +65,8 @@ export function answered(claimed: ClaimedDelivery, webhook: Webhook, request: At
       ...baseOf(claimed), status: next.status, dueAt: next.dueAt,
       attempt: {
         id: newId('att', startedAt), startedAt, durationMs: outcome.durationMs,
-        request: { ...request, headers: redactHeaders(request.headers, webhook.secretHeaders) }, response: outcome.response,
-        errorKind: outcome.error?.kind ?? null, errorMessage: outcome.error?.message ?? null, succeeded,
+        request: { ...request, url: redactUrlPassword(request.url), headers: redactHeaders(request.headers, webhook.secretHeaders) }, response: outcome.response,
+        errorKind: outcome.error?.kind ?? null, errorMessage: outcome.error ? withoutUrlPassword(outcome.error.message, request.url) : null, succeeded,
       },
     },
   };

@@ -1,5 +1,6 @@
 // Sends one request and reports what happened, never throwing: a response (any status, body
-// cut at 64 KiB) or a classified error. Connections are pooled and kept alive per origin.
+// cut at 64 KiB) or a classified error. Connections are pooled and kept alive per origin. A URL
+// that names a broker (amqp, nats, redis, mqtt) is published there instead (destinations/).
 // Redirects are not followed (a 3xx is the answer, a failure, as Standard Webhooks advises)
 // unless the webhook asks: then a loop here follows them (core/redirects.ts says how), each hop
 // through the same guarded connector, within the one deadline. undici's redirect interceptor
@@ -7,6 +8,8 @@
 // POST into GET on 301/302 and keeps Content-Type there, follows 300, and keeps only the URLs of
 // the hops, not what answered.
 import { Agent, type Dispatcher } from 'undici';
+import { isBrokerUrl } from '../core/destinations.ts';
+import { createBrokers, type Brokers } from '../destinations/brokers.ts';
 import { describeRedirects, MAX_REDIRECTS, nextHop } from '../core/redirects.ts';
 import type { AttemptRequest, AttemptResponse, ErrorKind, Redirect } from '../core/model.ts';
 import { guardedConnector } from './ssrf.ts';
@@ -119,6 +122,8 @@ export function createSender(options: SenderOptions) {
 
   /** Requests in flight: their deadline, and how to cut them short. */
   const inFlight = new Set<InFlight>();
+  /** Webhooks whose URL names a broker publish there (destinations/brokers.ts); made when first needed. */
+  let brokers: Brokers | undefined;
   let sweeper: NodeJS.Timeout | undefined;
 
   function sweep(): void {
@@ -220,6 +225,10 @@ export function createSender(options: SenderOptions) {
     async send(req: AttemptRequest, how: SendOptions = {}): Promise<SendOutcome> {
       const started = performance.now();
       const timeoutMs = how.timeoutMs ?? options.timeoutMs;
+      if (isBrokerUrl(req.url)) {
+        brokers ??= createBrokers({ allowTargets: options.allowTargets, classify });
+        return brokers.send(req, timeoutMs);
+      }
       const flight: InFlight = {
         deadline: started + timeoutMs,
         timeoutMs,
@@ -240,10 +249,11 @@ export function createSender(options: SenderOptions) {
     /** Aborts every request in flight (shutdown); their outcomes say `interrupted`. */
     abortAll(): void {
       for (const request of inFlight) request.abort(new ShutdownError());
+      brokers?.abortAll();
     },
-    close(): Promise<void> {
+    async close(): Promise<void> {
       clearInterval(sweeper);
-      return agent.close();
+      await Promise.all([agent.close(), brokers?.close()]);
     },
   };
 }

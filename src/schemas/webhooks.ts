@@ -4,6 +4,7 @@ import { HTTP_METHODS, PAYLOAD_FORMATS, SIGNATURE_SCHEMES, TEMPLATE_DIALECTS, WE
 import { redactHeaders } from '../core/redaction.ts';
 import { SECRET_MAX_CHARS } from '../core/signing.ts';
 import { CONDITION_MAX_CHARS } from '../core/conditions.ts';
+import { destinationKind, parseBrokerUrl, redactUrlPassword } from '../core/destinations.ts';
 import { TEMPLATE_MAX_SOURCE_CHARS } from '../render/renderer.ts';
 import { durationWithin, EventPattern, Iso, iso, isoOrNull } from './common.ts';
 
@@ -25,12 +26,41 @@ const URL_UNSAFE_CHARS = /[\x00-\x20\x7f]/;
 const URL_HOST_FIRST = /^https?:\/\/[^/\\?#]/i;
 
 // The text as written is checked first: z.url() hands on its trimmed, stripped version.
+const HttpUrl = z.string()
+  .refine((u) => URL_HOST_FIRST.test(u), 'write the host right after http:// or https://')
+  .pipe(z.url({ protocol: /^https?$/, hostname: z.regexes.hostname })
+    .refine((u) => !URL.canParse(u) || (!new URL(u).username && !new URL(u).password), 'credentials in the URL are not allowed: send them in headers'));
+
+const SCHEMES_ACCEPTED = 'https, http, amqp, amqps, nats, tls (NATS over TLS), redis, rediss, mqtt or mqtts';
+
+/**
+ * An http(s) URL as before issue 21, or a broker's (core/destinations.ts), each of its problems
+ * named by its parameter (`url.routing_key`); any other scheme is refused.
+ */
 export const WebhookUrl = z.string().max(2048)
   .refine((u) => !URL_UNSAFE_CHARS.test(u), 'spaces and control characters (tab, CR, LF, NUL) are not allowed: percent-encode them')
-  .refine((u) => URL_UNSAFE_CHARS.test(u) || !/^https?:/i.test(u) || URL_HOST_FIRST.test(u), 'write the host right after http:// or https://')
-  .pipe(z.url({ protocol: /^https?$/, hostname: z.regexes.hostname })
-    .refine((u) => !URL.canParse(u) || (!new URL(u).username && !new URL(u).password), 'credentials in the URL are not allowed: send them in headers'))
-  .meta({ format: 'uri', description: 'Where deliveries are sent (http or https)' });
+  .superRefine((u, ctx) => {
+    if (URL_UNSAFE_CHARS.test(u)) return;
+    const kind = destinationKind(u);
+    if (kind === undefined) {
+      ctx.addIssue({ code: 'custom', message: `Invalid URL: the accepted schemes are ${SCHEMES_ACCEPTED}` });
+    } else if (kind === 'http') {
+      const checked = HttpUrl.safeParse(u);
+      if (!checked.success) for (const issue of checked.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+    } else {
+      const parsed = parseBrokerUrl(u);
+      if ('problems' in parsed) {
+        for (const p of parsed.problems) ctx.addIssue({ code: 'custom', message: p.message, path: p.field === 'url' ? [] : [p.field.slice('url.'.length)] });
+      }
+    }
+  })
+  .meta({
+    format: 'uri',
+    description: 'Where deliveries are sent: an http or https URL (no credentials: send them in headers), or a broker: '
+      + 'amqp(s)://user:pass@host:5672/vhost?exchange=X&routing_key=Y, nats://host:4222?subject=X (tls:// for TLS), '
+      + 'redis(s)://host:6379/0?stream=X&maxlen=N, mqtt(s)://host:1883?topic=X&qos=1. A broker URL\'s password is sealed at rest and shown as [redacted]; '
+      + 'sent back as shown, it keeps the stored password',
+  });
 
 export const Headers = z.record(z.string(), z.string()).superRefine((headers, ctx) => {
   if (Object.keys(headers).length > 30) return ctx.addIssue({ code: 'custom', message: 'at most 30 headers' });
@@ -116,7 +146,7 @@ export const RetryOut = z.object({ mode: z.enum(['default', 'custom', 'none']), 
 
 export const WebhookOut = z.object({
   id: z.string(),
-  url: z.string(),
+  url: z.string().describe('A broker URL\'s password is shown as [redacted]'),
   events: z.array(z.string()),
   enabled: z.boolean(),
   description: z.string().nullable(),
@@ -164,7 +194,7 @@ export const RotatedOut = z.object({
 export function toWebhookOut(w: Webhook, recent?: { attempts: number; failures: number }): z.infer<typeof WebhookOut> {
   return {
     id: w.id,
-    url: w.url,
+    url: redactUrlPassword(w.url),
     events: w.events,
     enabled: w.enabled,
     description: w.description,

@@ -1,6 +1,7 @@
 // Preview: the exact request a webhook (saved, or a draft) would make for an event — the one
 // given, or the type's documented example — without sending anything.
 import { randomBytes } from 'node:crypto';
+import { redactUrlPassword } from '../core/destinations.ts';
 import { errors } from '../core/errors.ts';
 import type { AttemptRequest, Json, RelaisEvent, Webhook } from '../core/model.ts';
 import { redactHeaders } from '../core/redaction.ts';
@@ -57,10 +58,10 @@ export function previewService(deps: ServiceDeps, eventTypes: EventTypeService) 
         const tenantExportKey = (await store.tenants.get(tenantId))?.exportKey ?? null;
         const rendered = await renderBody({ ...webhook, tenantExportKey }, event, templates);
         const request = buildRequest({ webhook, secrets: [secret], rendered, msgId: 'dlv_preview', timestampS: Math.floor(now() / 1000) });
-        return { request: { ...request, headers: redactHeaders(request.headers, webhook.secretHeaders) }, event: sample, error: null };
+        return { request: { ...request, url: redactUrlPassword(request.url), headers: redactHeaders(request.headers, webhook.secretHeaders) }, event: sample, error: null };
       } catch (err) {
         if (!(err instanceof TemplateError)) throw err;
-        return { request: { method: webhook.method, url: webhook.url, headers: redactHeaders(webhook.headers, webhook.secretHeaders), body: '' }, event: sample, error: err.message };
+        return { request: { method: webhook.method, url: redactUrlPassword(webhook.url), headers: redactHeaders(webhook.headers, webhook.secretHeaders), body: '' }, event: sample, error: err.message };
       }
     },
   };

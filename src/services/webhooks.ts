@@ -1,5 +1,6 @@
 // Creating and changing webhooks: everything a save must check beyond the request's shape.
 import { randomBytes } from 'node:crypto';
+import { hasMarkedPassword, isBrokerUrl, joinUrlPassword, splitUrlPassword, URL_PASSWORD_MARK, urlConnection } from '../core/destinations.ts';
 import { parseDurationMs } from '../core/duration.ts';
 import { errors, type FieldError } from '../core/errors.ts';
 import { typeMatches } from '../core/matching.ts';
@@ -65,6 +66,29 @@ function secretHeaderNames(names: readonly string[], headers: Record<string, str
   return lower;
 }
 
+/** A broker publishes the body as it is: no other method, no redirects (core/destinations.ts). */
+function checkDestination(w: Pick<Webhook, 'url' | 'method' | 'followRedirects'>, prefix = ''): void {
+  if (!isBrokerUrl(w.url)) return;
+  const problems: FieldError[] = [];
+  if (w.method !== 'POST') problems.push({ field: `${prefix}method`, message: `a broker URL publishes the body as a message: the method is POST (not ${w.method})` });
+  if (w.followRedirects) problems.push({ field: `${prefix}follow_redirects`, message: 'a broker URL has no redirects to follow: follow_redirects is false' });
+  if (problems.length) throw errors.validation(problems);
+}
+
+/**
+ * A URL sent back as the API showed it, its password `[redacted]`, keeps the stored password —
+ * sent to the same user at the same broker only: a URL naming another host or user gives its password.
+ */
+function keepUrlPassword(url: string, current: string): string {
+  if (!hasMarkedPassword(url)) return url;
+  const stored = splitUrlPassword(current).password;
+  if (stored === null) throw errors.validation([{ field: 'url', message: `${URL_PASSWORD_MARK} stands for the stored password, and this webhook has none: give the password` }]);
+  if (urlConnection(url) !== urlConnection(current)) {
+    throw errors.validation([{ field: 'url', message: `${URL_PASSWORD_MARK} keeps the stored password for the same scheme, user, host and port only: give the password for the new ones` }]);
+  }
+  return joinUrlPassword(url, stored);
+}
+
 /** What lifecycle events say about a webhook: its public face, never its secret. */
 const lifecycleData = (w: Webhook): Json => toWebhookOut(w) as Json;
 
@@ -119,6 +143,7 @@ export function webhookService(deps: ServiceDeps, eventTypes: EventTypeService, 
       const filters = input.filters ?? {};
       const shape = requestShape(input);
       checkShape(shape);
+      checkDestination(shape);
       checkSecret(input.secret, shape.signatureScheme);
       await checkAgainstCatalog(input.events, filters);
       const id = input.id ?? newId('wh');
@@ -144,6 +169,7 @@ export function webhookService(deps: ServiceDeps, eventTypes: EventTypeService, 
     async draft(input: WebhookIn): Promise<PreviewWebhook> {
       const shape = { ...requestShape(input, 'webhook.secret_headers'), ...(input.secret ? { secret: input.secret } : {}) };
       checkShape(shape);
+      checkDestination(shape, 'webhook.');
       checkSecret(input.secret, shape.signatureScheme, 'webhook.secret');
       await checkAgainstCatalog(input.events, input.filters ?? {});
       return shape;
@@ -167,6 +193,8 @@ export function webhookService(deps: ServiceDeps, eventTypes: EventTypeService, 
         template: patch.template === undefined ? current.template : patch.template,
         formFields: patch.form_fields === undefined ? current.formFields : patch.form_fields,
       });
+      const url = patch.url === undefined ? undefined : keepUrlPassword(patch.url, current.url);
+      checkDestination({ url: url ?? current.url, method: patch.method ?? current.method, followRedirects: patch.follow_redirects ?? current.followRedirects });
       checkSecret(patch.secret, patch.signature_scheme ?? current.signatureScheme);
       // A Standard Webhooks scheme cannot sign with a Frappe secret kept from before.
       if (patch.signature_scheme === 'standard' && patch.secret === undefined) checkSecret(current.secret, 'standard');
@@ -180,7 +208,7 @@ export function webhookService(deps: ServiceDeps, eventTypes: EventTypeService, 
         : secretHeaderNames(patch.secret_headers, headers);
       const headersChanged = patch.headers !== undefined || patch.secret_headers !== undefined;
       const changes: WebhookChanges = {
-        url: patch.url,
+        url,
         events: patch.events,
         enabled: patch.enabled,
         description: patch.description,

@@ -87,6 +87,8 @@ export interface WebhooksTable {
   auto_disable: Generated<number>;
   /** JSON array of lower-case header names whose values in `headers` are sealed (SecretBox). */
   secret_headers: Generated<string>;
+  /** A broker URL's password (as written in it), sealed (SecretBox); `url` holds `[redacted]` in its place. Null: none. */
+  url_password: string | null;
   created_at: number;
   updated_at: number;
 }

@@ -153,11 +153,17 @@ for (const engine of ENGINES) {
       const oldKey = 'rotate-key-A';
       const a = await startRelais(engine, { RELAIS_ENCRYPTION_KEY: oldKey }, fixture);
       let ids: string[];
+      let brokerId = '';
+      const brokerUrl = 'amqp://relais:rot-broker-s3cret@rabbit.example/?routing_key=q';
       const secrets: string[] = [];
       try {
         const { webhook } = await seed(a, `${receiver.url}/one`, { tenant: 'rot', type: 'rot.event', webhook: { headers: { 'X-Partner': 'rot-s3cret' }, secret_headers: ['x-partner'] } });
         const second = await a.call<{ id: string }>('POST', '/v1/tenants/rot/webhooks', { url: `${receiver.url}/two`, events: ['rot.event'] });
         ids = [webhook.id, second.body.id];
+        // A broker URL's password is sealed too (migration 0016); this one hears no event.
+        const broker = await a.call<{ id: string }>('POST', '/v1/tenants/rot/webhooks', { url: brokerUrl, events: ['broker.*'] });
+        assert.equal(broker.status, 201, JSON.stringify(broker.body));
+        brokerId = broker.body.id;
         // The second as an older Relais sealed it: SHA-256 of the passphrase, no key id.
         const legacySecret = 'whsec_plJ3nmyCDGBKInavdOK15jslplJ3nmyC';
         await rawRows(fixture, 'UPDATE webhooks SET secret = $1 WHERE id = $2', [`enc:v1:${sealWith(legacyKey(oldKey), legacySecret)}`, second.body.id]);
@@ -170,14 +176,18 @@ for (const engine of ENGINES) {
       const env = { ...process.env, ...testEnv(fixture, { RELAIS_ENCRYPTION_KEY: oldKey, RELAIS_NEW_ENCRYPTION_KEY: 'rotate-key-B' }) };
       const out = await run(process.execPath, [BIN, 'rotate-key'], { env, timeout: 30_000 });
       const newId = secretBox('rotate-key-B').keyId!;
-      assert.match(out.stdout, new RegExp(`re-sealed the secrets of 2 webhooks under key ${newId.replace(/[-]/g, '\\-')}`));
+      assert.match(out.stdout, new RegExp(`re-sealed the secrets of 3 webhooks under key ${newId.replace(/[-]/g, '\\-')}`));
       const rows = await rawRows<{ secret: string; headers: string }>(fixture, 'SELECT secret, headers FROM webhooks ORDER BY id');
       for (const r of rows) assert.ok(r.secret.startsWith(`enc:v2:${newId}:`), r.secret);
       assert.ok(!rows.some((r) => r.headers.includes('rot-s3cret')), 'the header stays sealed');
+      const [brokerRow] = await rawRows<{ url: string; url_password: string }>(fixture, 'SELECT url, url_password FROM webhooks WHERE id = $1', [brokerId]);
+      assert.ok(brokerRow!.url_password.startsWith(`enc:v2:${newId}:`), brokerRow!.url_password);
+      assert.equal(brokerRow!.url, 'amqp://relais:[redacted]@rabbit.example/?routing_key=q');
 
       const b = await startRelais(engine, { RELAIS_ENCRYPTION_KEY: 'rotate-key-B' }, fixture);
       try {
         for (const [i, id] of ids.entries()) assert.equal((await b.call<{ secret: string }>('GET', `/v1/tenants/rot/webhooks/${id}/secret`)).body.secret, secrets[i]);
+        assert.equal((await b.relais.services.webhooks.get('rot', brokerId)).url, brokerUrl, 'the broker\'s password opens under the new key');
         await b.call('POST', '/v1/tenants/rot/events', { type: 'rot.event', data: { n: 1 } });
         const got = await waitFor('both deliveries', () => {
           const both = ['/one', '/two'].map((p) => receiver.received.find((r) => r.path === p));

@@ -1,5 +1,6 @@
 // Webhooks (subscriptions), always looked up within their tenant.
 import { sql, type Kysely, type Selectable, type Transaction, type Updateable } from 'kysely';
+import { joinUrlPassword, splitUrlPassword } from '../../core/destinations.ts';
 import { errors } from '../../core/errors.ts';
 import type { Webhook } from '../../core/model.ts';
 import type { Database, WebhooksTable } from '../schema.ts';
@@ -14,9 +15,15 @@ export function mapSecretHeaders(headers: Record<string, string>, secretNames: r
   return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, secretNames.includes(name.toLowerCase()) ? f(value) : value]));
 }
 
+/** The URL as stored: its password (a broker's) in a column of its own, sealed; `[redacted]` in its place. */
+function urlColumns(url: string, box: SecretBox): { url: string; url_password: string | null } {
+  const split = splitUrlPassword(url);
+  return { url: split.url, url_password: split.password === null ? null : box.seal(split.password) };
+}
+
 function changesToRow(c: WebhookChanges, box: SecretBox): Updateable<WebhooksTable> {
   const row: Updateable<WebhooksTable> = {};
-  if (c.url !== undefined) row.url = c.url;
+  if (c.url !== undefined) Object.assign(row, urlColumns(c.url, box));
   if (c.events !== undefined) row.events = json(c.events);
   if (c.enabled !== undefined) row.enabled = c.enabled ? 1 : 0;
   if (c.description !== undefined) row.description = c.description;
@@ -62,11 +69,17 @@ async function holdOrRelease(trx: Transaction<Database>, webhookId: string, enab
 export const webhookRowsWithTenantKey = (db: Kysely<Database>) => db.selectFrom('webhooks').selectAll('webhooks')
   .select((eb) => eb.selectFrom('tenants').select('tenants.export_key').whereRef('tenants.id', '=', 'webhooks.tenant_id').as('tenant_export_key'));
 
-/** A webhook row with its secrets opened (the current one, a rotation's previous one, secret headers). */
+/**
+ * A webhook row with its secrets opened (the current one, a rotation's previous one, secret
+ * headers, a broker URL's password): the URL is whole again, as the dispatcher sends to it.
+ */
 export function readWebhook(row: WebhookRow, box: SecretBox): Webhook {
   const secretNames = JSON.parse(row.secret_headers) as string[];
   const headers = secretNames.length === 0 ? undefined : mapSecretHeaders(JSON.parse(row.headers) as Record<string, string>, secretNames, box.open);
-  return toWebhook(row, box.open(row.secret), row.previous_secret === null ? null : box.open(row.previous_secret), headers);
+  const webhook = toWebhook(row, box.open(row.secret), row.previous_secret === null ? null : box.open(row.previous_secret), headers);
+  // `?? null`: rows read before migration 0016 ran (none once Relais starts) have no such column.
+  const password = row.url_password ?? null;
+  return password === null ? webhook : { ...webhook, url: joinUrlPassword(row.url, box.open(password)) };
 }
 
 export function webhookQueries(db: Kysely<Database>, box: SecretBox, lockRows: boolean): Store['webhooks'] {
@@ -77,7 +90,7 @@ export function webhookQueries(db: Kysely<Database>, box: SecretBox, lockRows: b
       const row = await db.insertInto('webhooks').values({
         id: w.id,
         tenant_id: w.tenantId,
-        url: w.url,
+        ...urlColumns(w.url, box),
         events: json(w.events),
         enabled: w.enabled ? 1 : 0,
         description: w.description,
@@ -158,13 +171,16 @@ export function webhookQueries(db: Kysely<Database>, box: SecretBox, lockRows: b
       for (;;) {
         // One batch per transaction: a failure leaves whole rows done or not, and locks stay short.
         const done = await db.transaction().execute(async (trx) => {
-          const query = trx.selectFrom('webhooks').select(['id', 'secret', 'previous_secret', 'headers', 'secret_headers'])
+          const query = trx.selectFrom('webhooks').select(['id', 'secret', 'previous_secret', 'headers', 'secret_headers', 'url_password'])
             .where('id', '>', after).orderBy('id').limit(batchSize);
           const rows = await (lockRows ? query.forUpdate() : query).execute();
           for (const r of rows) {
             const headers = mapSecretHeaders(JSON.parse(r.headers) as Record<string, string>, JSON.parse(r.secret_headers) as string[], reseal);
             await trx.updateTable('webhooks').where('id', '=', r.id)
-              .set({ secret: reseal(r.secret), previous_secret: r.previous_secret === null ? null : reseal(r.previous_secret), headers: json(headers) })
+              .set({
+                secret: reseal(r.secret), previous_secret: r.previous_secret === null ? null : reseal(r.previous_secret), headers: json(headers),
+                url_password: r.url_password === null ? null : reseal(r.url_password),
+              })
               .execute();
           }
           return { n: rows.length, last: rows.at(-1)?.id };

@@ -15,6 +15,7 @@ import * as credentials from './0012-credentials.ts';
 import * as finishedDeliveries from './0013-finished-deliveries.ts';
 import * as attemptBodies from './0014-attempt-bodies.ts';
 import * as deliveryOrigin from './0015-delivery-origin.ts';
+import * as brokerCredentials from './0016-broker-credentials.ts';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
@@ -32,6 +33,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0013-finished-deliveries': finishedDeliveries,
   '0014-attempt-bodies': attemptBodies,
   '0015-delivery-origin': deliveryOrigin,
+  '0016-broker-credentials': brokerCredentials,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

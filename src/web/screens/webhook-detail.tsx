@@ -12,6 +12,8 @@ import { Screen } from '../components/screen.tsx';
 import { useTenant } from '../context.ts';
 import { useAction, useLoad } from '../hooks.ts';
 import { go } from '../router.ts';
+import { describeDestination, kindName } from '../webhook-form/destination.ts';
+import { destinationKind, isBrokerUrl } from '../../core/destinations.ts';
 import { SecretPanel } from './webhook-secret.tsx';
 import { TestPanel } from './webhook-test.tsx';
 
@@ -28,10 +30,11 @@ function Settings({ w }: { w: Webhook }) {
     <section class="card" aria-labelledby="settings-title">
       <h2 id="settings-title">Settings</h2>
       <dl class="dl">
+        {isBrokerUrl(w.url) && <Row label="Destination">{kindName(destinationKind(w.url)!)}: <code class="url">{w.url}</code></Row>}
         <Row label="Events"><ul class="chips">{w.events.map((e) => <li key={e}><code>{e}</code></li>)}</ul></Row>
         <Row label="Filters">{filters.length ? filters.map(([f, v]) => <div key={f}><code>{f}</code> is {v.map((x) => <code key={String(x)}>{String(x)}</code>).reduce<ComponentChildren[]>((acc, el, i) => (i ? [...acc, ' or ', el] : [el]), [])}</div>) : <span class="muted">None: every event of these types</span>}</Row>
         <Row label="Condition">{w.condition ? <code>{w.condition}</code> : <span class="muted">None</span>}</Row>
-        <Row label="Request"><code>{w.method}</code>, format <code>{w.format}</code></Row>
+        <Row label="Request">{isBrokerUrl(w.url) ? <>A message</> : <code>{w.method}</code>}, format <code>{w.format}</code></Row>
         <Row label="Headers">{headers.length ? headers.map(([k, v]) => <div key={k}><code>{k}: {v}</code></div>) : <span class="muted">None</span>}</Row>
         <Row label="Retries">{RETRY[w.retry.mode]}{w.retry.schedule && `: ${w.retry.schedule.join(', ')}`}</Row>
         <Row label="Created"><Time iso={w.created_at} exact /></Row>
@@ -87,7 +90,7 @@ export function WebhookDetail({ id, query }: { id: string; query: URLSearchParam
   );
   return (
     <Screen
-      title={w ? w.url : 'Webhook'} back={<a href="#/webhooks">← Webhooks</a>} actions={actions}
+      title={w ? describeDestination(w.url) : 'Webhook'} back={<a href="#/webhooks">← Webhooks</a>} actions={actions}
       subtitle={w && <><EnabledBadge enabled={w.enabled} />{w.disabled_reason && <span class="muted"> {w.disabled_reason}: its events are held until it is enabled again</span>}{w.description && <span class="muted"> {w.description}</span>}</>}
     >
       {hook.loading && !w && <Loading what="the webhook" />}
@@ -110,7 +113,7 @@ export function WebhookDetail({ id, query }: { id: string; query: URLSearchParam
             <DeliveryLog path={`/webhooks/${id}`} query={query} webhookId={id} />
           </section>
           <ConfirmDialog open={deleting} title="Delete this webhook?" confirmLabel="Delete webhook" danger busy={action.busy} onConfirm={() => void remove()} onClose={() => setDeleting(false)}>
-            <p>Requests to <strong class="url">{w.url}</strong> stop at once, and its deliveries and their log are deleted with it. This cannot be undone.</p>
+            <p>{isBrokerUrl(w.url) ? 'Messages to' : 'Requests to'} <strong class="url">{describeDestination(w.url)}</strong> stop at once, and its deliveries and their log are deleted with it. This cannot be undone.</p>
           </ConfirmDialog>
         </>
       )}

@@ -5,6 +5,8 @@ import { Health } from '../components/health.tsx';
 import { Screen } from '../components/screen.tsx';
 import { useTenant } from '../context.ts';
 import { useLoad } from '../hooks.ts';
+import { describeDestination } from '../webhook-form/destination.ts';
+import { isBrokerUrl } from '../../core/destinations.ts';
 
 const NEW = <a class="button button-primary" href="#/webhooks/new">New webhook</a>;
 
@@ -29,7 +31,7 @@ export function WebhookList({ query }: { query: URLSearchParams }) {
             <caption class="sr-only">Your webhooks</caption>
             <thead>
               <tr>
-                <th scope="col">Endpoint</th>
+                <th scope="col">Destination</th>
                 <th scope="col">Events</th>
                 <th scope="col">Status</th>
                 <th scope="col">Last success</th>
@@ -40,7 +42,8 @@ export function WebhookList({ query }: { query: URLSearchParams }) {
               {list.map((w) => (
                 <tr key={w.id}>
                   <td class="cell-main">
-                    <a href={`#/webhooks/${w.id}`} class="strong url">{w.url}</a>
+                    <a href={`#/webhooks/${w.id}`} class="strong url">{describeDestination(w.url)}</a>
+                    {isBrokerUrl(w.url) && <div class="muted small url"><code>{w.url}</code></div>}
                     {w.description && <div class="muted small">{w.description}</div>}
                   </td>
                   <td><ul class="chips">{w.events.map((e) => <li key={e}><code>{e}</code></li>)}</ul></td>

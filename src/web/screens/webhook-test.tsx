@@ -2,15 +2,18 @@
 // answer is shown as soon as the attempt is recorded.
 import { useState } from 'preact/hooks';
 import { typeMatches } from '../../core/matching.ts';
+import { isBrokerUrl } from '../../core/destinations.ts';
 import type { DeliveryWithAttempts, Webhook } from '../api/types.ts';
 import { Announce } from '../components/feedback.tsx';
 import { SelectField } from '../components/field.tsx';
 import { useTenant } from '../context.ts';
 import { useAction, type Outcome } from '../hooks.ts';
 
-function outcome(d: DeliveryWithAttempts): Outcome & { text: string } {
+function outcome(d: DeliveryWithAttempts, broker: boolean): Outcome & { text: string } {
   const a = d.attempts[0];
   if (!a) return { tone: 'error', text: `No answer yet: the test delivery is ${d.status}.` };
+  // A broker's confirmation is recorded as a 200 whose body says what confirmed it.
+  if (broker && a.succeeded) return { tone: 'success', text: `Delivered: ${a.response?.body || 'the broker confirmed it'} in ${a.duration_ms} ms.` };
   if (a.succeeded) return { tone: 'success', text: `Delivered: your endpoint answered HTTP ${a.response?.status ?? '?'} in ${a.duration_ms} ms.` };
   if (a.response) return { tone: 'error', text: `Failed: your endpoint answered HTTP ${a.response.status} in ${a.duration_ms} ms.` };
   return { tone: 'error', text: `Failed: ${a.error?.kind.replace(/_/g, ' ') ?? 'error'}${a.error?.message ? ` (${a.error.message})` : ''}.` };
@@ -23,7 +26,7 @@ export function TestPanel({ webhook }: { webhook: Webhook }) {
   const test = useAction();
   const send = () => test.run(async () => {
     const delivery = await api.testWebhook(webhook.id, type || undefined);
-    const { tone, text } = outcome(delivery);
+    const { tone, text } = outcome(delivery, isBrokerUrl(webhook.url));
     return { tone, text: <>{text} <a href={`#/deliveries/${delivery.id}`}>Open the delivery</a></> };
   });
 

@@ -3,6 +3,7 @@
 import { HTTP_METHODS, PAYLOAD_FORMATS, SIGNATURE_SCHEMES } from '../../core/model.ts';
 import { typeMatches } from '../../core/matching.ts';
 import type { EventType, FieldError, Webhook, WebhookInput } from '../api/types.ts';
+import { composeBrokerUrl, emptyBroker, parseDestination, type BrokerFields, type DestinationKind } from './destination.ts';
 
 export type HttpMethod = (typeof HTTP_METHODS)[number];
 export type PayloadFormat = (typeof PAYLOAD_FORMATS)[number];
@@ -18,7 +19,10 @@ export interface HeaderRow {
 }
 
 export interface Draft {
+  /** An HTTPS endpoint (`url`) or a broker (`broker`'s fields, composed into the URL). */
+  kind: DestinationKind;
   url: string;
+  broker: BrokerFields;
   description: string;
   enabled: boolean;
   /** Exact event types picked from the catalog. */
@@ -65,7 +69,7 @@ function formField(text: string): FormField {
 
 export function emptyDraft(): Draft {
   return {
-    url: '', description: '', enabled: true, events: [], patterns: '', filters: {}, condition: '', method: 'POST', headers: [],
+    kind: 'http', url: '', broker: emptyBroker(), description: '', enabled: true, events: [], patterns: '', filters: {}, condition: '', method: 'POST', headers: [],
     format: 'standard', template: '', contentType: '', formFields: '', formJson: false, frappeTemplates: false, exportKey: '',
     signatureScheme: 'standard', secret: '', retry: 'default', schedule: '0, 1m, 10m, 1h',
     maxConcurrency: '', rateLimit: '', timeout: '', followRedirects: false, autoDisable: true,
@@ -74,8 +78,9 @@ export function emptyDraft(): Draft {
 
 export function fromWebhook(w: Webhook, catalog: readonly EventType[]): Draft {
   const known = new Set(catalog.map((t) => t.name));
+  const destination = parseDestination(w.url);
   return {
-    url: w.url,
+    ...(destination && destination.kind !== 'http' ? { kind: destination.kind, url: '', broker: destination.fields } : { kind: 'http', url: w.url, broker: emptyBroker() }),
     description: w.description ?? '',
     enabled: w.enabled,
     events: w.events.filter((e) => known.has(e)),
@@ -103,6 +108,12 @@ export function fromWebhook(w: Webhook, catalog: readonly EventType[]): Draft {
   };
 }
 
+/** Whether the draft publishes to a broker: POST only, no redirects (the API refuses others). */
+export const isBroker = (d: Pick<Draft, 'kind'>): boolean => d.kind !== 'http';
+
+/** The URL the draft sends: the endpoint's as typed, or the broker's composed from its fields. */
+export const draftUrl = (d: Draft): string => (d.kind === 'http' ? d.url.trim() : composeBrokerUrl(d.kind, d.broker));
+
 /** Every event pattern the draft subscribes to. */
 export const subscribed = (d: Draft): string[] => [...d.events, ...list(d.patterns)];
 
@@ -121,13 +132,13 @@ export function toInput(d: Draft, catalog: readonly EventType[]): WebhookInput {
   const filters = Object.fromEntries(filterFields(d, catalog).map(({ field }) => [field, list(d.filters[field] ?? '')] as const).filter(([, v]) => v.length));
   const formFields = list(d.formFields).map(formField);
   return {
-    url: d.url.trim(),
+    url: draftUrl(d),
     description: d.description.trim() || null,
     enabled: d.enabled,
     events: subscribed(d),
     filters,
     condition: d.condition.trim() || null,
-    method: d.method,
+    method: isBroker(d) ? 'POST' : d.method,
     headers: Object.fromEntries(d.headers.filter((h) => h.name.trim()).map((h) => [h.name.trim(), h.value])),
     secret_headers: d.headers.filter((h) => h.name.trim() && h.secret).map((h) => h.name.trim()),
     format: d.format,
@@ -142,15 +153,18 @@ export function toInput(d: Draft, catalog: readonly EventType[]): WebhookInput {
     max_concurrency: numberOrNull(d.maxConcurrency),
     rate_limit: numberOrNull(d.rateLimit),
     timeout: d.timeout.trim() || null,
-    follow_redirects: d.followRedirects,
+    follow_redirects: isBroker(d) ? false : d.followRedirects,
     auto_disable: d.autoDisable,
   };
 }
 
 /** Which form control an API error belongs to (`events[1]` → events, `webhook.url` → url). */
-export function errorKey(field: string): string {
+export function errorKey(field: string, broker = true): string {
   const f = field.replace(/^webhook\./, '');
   if (f.startsWith('filters.')) return f;
+  // A broker URL's parameter (`url.routing_key`): the broker's field that holds it (the URL
+  // field itself while the endpoint is typed as a URL).
+  if (/^url\.[a-z_]+$/.test(f)) return broker ? f : 'url';
   const head = /^[a-z_]+/.exec(f)?.[0] ?? 'form';
   return head;
 }
@@ -160,10 +174,10 @@ export const controlId = (key: string): string => `wf-${key.replace(/[^A-Za-z0-9
 
 export type FieldErrors = Record<string, string>;
 
-export function byField(errors: readonly FieldError[]): FieldErrors {
+export function byField(errors: readonly FieldError[], broker = true): FieldErrors {
   const out: FieldErrors = {};
   for (const e of errors) {
-    const key = errorKey(e.field);
+    const key = errorKey(e.field, broker);
     // Name the part within the control (a header, a delay), except for lists whose messages name it.
     const part = e.field.replace(/^webhook\./, '').slice(key.length).replace(/^\./, '');
     const message = part && key !== 'events' ? `${part}: ${e.message}` : e.message;

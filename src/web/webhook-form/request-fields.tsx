@@ -1,7 +1,7 @@
 // How the request is made: method, payload format and the format's own options.
 import { HTTP_METHODS, PAYLOAD_FORMATS } from '../../core/model.ts';
 import { SelectField, TextAreaField, TextField } from '../components/field.tsx';
-import { controlId, type Draft, type FieldErrors, type PayloadFormat } from './draft.ts';
+import { controlId, isBroker, type Draft, type FieldErrors, type PayloadFormat } from './draft.ts';
 import { Check } from './check.tsx';
 
 const FORMATS: Record<PayloadFormat, string> = {
@@ -23,8 +23,11 @@ export function RequestFields({ draft, errors, set }: RequestFieldsProps) {
   return (
     <>
       <div class="field-row">
-        <SelectField id={controlId('method')} label="Method" value={draft.method} error={errors.method}
-          options={HTTP_METHODS.map((m) => [m, m] as const)} onValue={(method) => set({ method })} hint="GET sends no body." />
+        {/* A broker publishes the body as a message: POST only (the API refuses other methods). */}
+        {!isBroker(draft) && (
+          <SelectField id={controlId('method')} label="Method" value={draft.method} error={errors.method}
+            options={HTTP_METHODS.map((m) => [m, m] as const)} onValue={(method) => set({ method })} hint="GET sends no body." />
+        )}
         <SelectField id={controlId('format')} label="Payload format" value={draft.format} error={errors.format}
           options={PAYLOAD_FORMATS.map((f) => [f, FORMATS[f]] as const)} onValue={(format) => set({ format })} hint="The preview shows the exact body." />
       </div>
@@ -87,8 +90,10 @@ export function DeliveryFields({ draft, errors, set }: RequestFieldsProps) {
       </div>
       <TextField id={controlId('timeout')} label="Timeout (optional)" value={draft.timeout} onValue={(timeout) => set({ timeout })} error={errors.timeout}
         placeholder="5s" hint="How long to wait for an answer, 1s to 30s; the server's default when empty." />
-      <Check id={controlId('follow_redirects')} label="Follow redirects" checked={draft.followRedirects} onValue={(followRedirects) => set({ followRedirects })}
-        hint="Up to 5 hops, each checked like the URL; off, a 3xx answer is the answer." />
+      {!isBroker(draft) && (
+        <Check id={controlId('follow_redirects')} label="Follow redirects" checked={draft.followRedirects} onValue={(followRedirects) => set({ followRedirects })}
+          hint="Up to 5 hops, each checked like the URL; off, a 3xx answer is the answer." />
+      )}
       <Check id={controlId('auto_disable')} label="Disable it after repeated failures" checked={draft.autoDisable} onValue={(autoDisable) => set({ autoDisable })}
         hint="Unchecked, failures never disable it nor hold its later events: each event is sent when due." />
     </details>

@@ -7,6 +7,8 @@ import { Code, Headers, pretty } from '../components/display.tsx';
 import { SelectField } from '../components/field.tsx';
 import { useTenant } from '../context.ts';
 import { useDebounced, useLoad } from '../hooks.ts';
+import { destinationKind } from '../../core/destinations.ts';
+import { describeDestination, METADATA_LABEL } from './destination.ts';
 
 /** Shown in the preview until the user has typed a URL. */
 export const PLACEHOLDER_URL = 'https://example.com/your-endpoint';
@@ -27,6 +29,10 @@ export function RequestPreview({ input, exactTypes, eventType, onEventType }: Pr
     [api, draft, eventType],
   );
   const p = preview.data;
+  // A broker gets the same body and headers as a message; the headers travel as its metadata.
+  // (What the preview shows is the debounced draft's: its URL decides, not the one being typed.)
+  const kind = destinationKind(p?.request.url ?? input.url);
+  const broker = kind !== undefined && kind !== 'http' ? kind : undefined;
   const problems = preview.error instanceof ApiError ? preview.error.fields : [];
 
   return (
@@ -36,7 +42,8 @@ export function RequestPreview({ input, exactTypes, eventType, onEventType }: Pr
       {eventType && exactTypes.length > 1 && (
         <SelectField id="preview-type" label="Example of" value={eventType} options={exactTypes.map((t) => [t, t] as const)} onValue={onEventType} />
       )}
-      {eventType && <p class="muted small">The exact request for the example of <code>{eventType}</code> from the catalog, signed with a throw-away secret. Nothing is sent.</p>}
+      {eventType && broker && <p class="muted small">The exact message for the example of <code>{eventType}</code> from the catalog, signed with a throw-away secret. Nothing is published.</p>}
+      {eventType && !broker && <p class="muted small">The exact request for the example of <code>{eventType}</code> from the catalog, signed with a throw-away secret. Nothing is sent.</p>}
       {preview.error && (
         <div class="alert alert-warn">
           <p>The preview needs a valid webhook:</p>
@@ -45,13 +52,32 @@ export function RequestPreview({ input, exactTypes, eventType, onEventType }: Pr
       )}
       {p && !preview.error && (
         <div aria-busy={preview.loading}>
-          <p class="request-line"><code><strong>{p.request.method}</strong> {p.request.url}</code></p>
+          {broker
+            ? (
+              <>
+                <p class="request-line"><code><strong>Publish</strong> {p.request.url}</code></p>
+                <p class="small">A message to {describeDestination(p.request.url)}</p>
+              </>
+            )
+            : <p class="request-line"><code><strong>{p.request.method}</strong> {p.request.url}</code></p>}
           {!input.url && <p class="muted small">Enter your endpoint's URL to see it here.</p>}
           {p.error && <div class="alert alert-error"><p><strong>The body could not be rendered:</strong> {p.error}</p></div>}
-          <h3>Headers</h3>
-          <Headers headers={p.request.headers} caption="Request headers" />
+          {broker
+            ? (
+              <>
+                <h3 id="preview-metadata">Metadata, as {METADATA_LABEL[broker].title}</h3>
+                <p class="muted small">{METADATA_LABEL[broker].hint}</p>
+                <Headers headers={p.request.headers} caption={`Message metadata, as ${METADATA_LABEL[broker].title}`} />
+              </>
+            )
+            : (
+              <>
+                <h3>Headers</h3>
+                <Headers headers={p.request.headers} caption="Request headers" />
+              </>
+            )}
           <div class="h3-row">
-            <h3>Body</h3>
+            <h3>{broker ? 'Body (the message\'s payload)' : 'Body'}</h3>
             <label class="check-inline"><input type="checkbox" checked={formatted} onChange={(e) => setFormatted(e.currentTarget.checked)} /> Format JSON</label>
           </div>
           {p.request.body ? <Code label="Request body">{formatted ? pretty(p.request.body) : p.request.body}</Code> : <p class="muted">No body.</p>}

@@ -10,7 +10,8 @@ import { useTenant } from '../context.ts';
 import { useLoad } from '../hooks.ts';
 import { go } from '../router.ts';
 import { ConditionEditor } from './condition-editor.tsx';
-import { byField, controlId, emptyDraft, errorKey, filterFields, fromWebhook, toInput, type Draft } from './draft.ts';
+import { byField, controlId, emptyDraft, errorKey, filterFields, fromWebhook, isBroker, toInput, type Draft } from './draft.ts';
+import { DestinationFields } from './destination-fields.tsx';
 import { EventPicker } from './event-picker.tsx';
 import { FilterInputs } from './filter-inputs.tsx';
 import { HeadersEditor } from './headers-editor.tsx';
@@ -22,8 +23,11 @@ const LABELS: Record<string, string> = {
   url: 'Endpoint URL', description: 'Description', enabled: 'Enabled', events: 'Events', condition: 'Condition', method: 'Method',
   headers: 'Headers', format: 'Payload format', template: 'Body template', content_type: 'Content type', form_fields: 'Fields to send',
   export_key: 'Export key', retry: 'Retries', max_concurrency: 'Requests at once', rate_limit: 'Requests per second',
+  'url.exchange': 'Exchange', 'url.routing_key': 'Routing key', 'url.subject': 'Subject', 'url.stream': 'Stream', 'url.maxlen': 'Max length',
+  'url.topic': 'Topic', 'url.qos': 'QoS', follow_redirects: 'Follow redirects', timeout: 'Timeout', secret: 'Secret', signature_scheme: 'Signature',
 };
-const labelOf = (key: string): string => LABELS[key] ?? (key.startsWith('filters.') ? `Filter ${key.slice(8)}` : key);
+/** A broker's URL problems without a parameter (its host, its password) show at the Host field. */
+const labelOf = (key: string, broker: boolean): string => (broker && key === 'url' ? 'Host' : LABELS[key] ?? (key.startsWith('filters.') ? `Filter ${key.slice(8)}` : key));
 
 export function WebhookForm({ webhookId }: { webhookId?: string }) {
   const { api, catalogLoaded } = useTenant();
@@ -39,7 +43,7 @@ export function WebhookForm({ webhookId }: { webhookId?: string }) {
   return <FormBody title={title} webhook={existing.data} />;
 }
 
-function ErrorSummary({ errors }: { errors: FieldError[] }) {
+function ErrorSummary({ errors, broker }: { errors: FieldError[]; broker: boolean }) {
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => ref.current?.focus(), [errors]);
   const jump = (e: Event, key: string): void => {
@@ -51,8 +55,8 @@ function ErrorSummary({ errors }: { errors: FieldError[] }) {
       <h2>The webhook could not be saved</h2>
       <ul>
         {errors.map((e, i) => {
-          const key = errorKey(e.field);
-          return <li key={i}><a href={`#${controlId(key)}`} onClick={(ev) => jump(ev, key)}>{labelOf(key)}</a>: {e.message}</li>;
+          const key = errorKey(e.field, broker);
+          return <li key={i}><a href={`#${controlId(key)}`} onClick={(ev) => jump(ev, key)}>{labelOf(key, broker)}</a>: {e.message}</li>;
         })}
       </ul>
     </div>
@@ -70,7 +74,7 @@ function FormBody({ title, webhook }: { title: string; webhook: Webhook | null }
   const input = useMemo(() => toInput(draft, catalog), [draft, catalog]);
   const filters = useMemo(() => filterFields(draft, catalog), [draft.events, draft.patterns, catalog]);
   const eventType = previewType && draft.events.includes(previewType) ? previewType : draft.events[0];
-  const fieldErrors = byField(errors);
+  const fieldErrors = byField(errors, isBroker(draft));
   const back = webhook ? `#/webhooks/${webhook.id}` : '#/webhooks';
 
   const submit = async (e: Event): Promise<void> => {
@@ -90,11 +94,10 @@ function FormBody({ title, webhook }: { title: string; webhook: Webhook | null }
     <Screen title={title} back={<a href={back}>← {webhook ? 'Back to the webhook' : 'Webhooks'}</a>}>
       <div class="form-grid">
         <form class="form-main" onSubmit={(e) => void submit(e)} noValidate aria-label={title}>
-          {errors.length > 0 && <ErrorSummary errors={errors} />}
+          {errors.length > 0 && <ErrorSummary errors={errors} broker={isBroker(draft)} />}
           <section class="card">
-            <h2>Endpoint</h2>
-            <TextField id={controlId('url')} label="Endpoint URL" type="url" value={draft.url} onValue={(url) => set({ url })} error={fieldErrors.url}
-              placeholder="https://example.com/webhooks" hint="Where the requests go: an http or https address." />
+            <h2>Destination</h2>
+            <DestinationFields draft={draft} errors={fieldErrors} set={set} editing={Boolean(webhook)} />
             <TextField id={controlId('description')} label="Description (optional)" value={draft.description} onValue={(description) => set({ description })} error={fieldErrors.description}
               hint="For you: what this webhook feeds." />
             <Check id={controlId('enabled')} label="Enabled" checked={draft.enabled} onValue={(enabled) => set({ enabled })}

@@ -64,11 +64,11 @@ export function createBrokers(options: BrokersOptions) {
         publishers.set(destination.kind, made);
         made.catch(() => publishers.delete(destination.kind)); // tried again by the next delivery
       }
-      const publisher = await made;
       const abort = new AbortController();
       inFlight.add(abort);
       let timer: NodeJS.Timeout | undefined;
       try {
+        const publisher = await made; // a client library that fails to load is this attempt's failure, as any other
         // The publisher's own deadline, backed up here: a publish never outlives its attempt.
         const late = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new PublishError('timeout', `no confirmation within ${timeoutMs} ms`)), timeoutMs + 200); });
         const { ack } = await Promise.race([publisher.publish(destination, brokerMessage(req), { timeoutMs, resolve, signal: abort.signal }), late]);

@@ -61,7 +61,7 @@ export function deliveryEngine({ config, log, store, templates, disableWebhook, 
   const placement = placementOf(config);
   const credits: (Credits & { buffer: SharedArrayBuffer }) | undefined = placement !== 'off' && config.handOff ? sharedCredits(shared) : undefined;
   const counters = placement !== 'off' ? dispatchCounters(sharedCounters) : undefined;
-  const sender = placement === 'here' ? createSender({ timeoutMs: config.requestTimeoutMs, allowTargets: config.allowTargets }) : undefined;
+  const sender = placement === 'here' ? createSender({ timeoutMs: config.requestTimeoutMs, allowTargets: config.allowTargets, log }) : undefined;
   const scheduler = sender && createScheduler({ store, sender, templates, config, log, disableWebhook, credits, counters });
   const channel = wakeChannel(config);
   const leasing = credits && ingestLeasing(credits, scheduler ? scheduler.receive : channel.handOver);

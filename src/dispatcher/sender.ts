@@ -7,6 +7,7 @@
 // would pass the guard too (it dispatches each hop on this agent) but is not used: it turns only
 // POST into GET on 301/302 and keeps Content-Type there, follows 300, and keeps only the URLs of
 // the hops, not what answered.
+import type { Logger } from 'pino';
 import { Agent, type Dispatcher } from 'undici';
 import { isBrokerUrl } from '../core/destinations.ts';
 import { createBrokers, type Brokers } from '../destinations/brokers.ts';
@@ -72,6 +73,8 @@ export interface SenderOptions {
   allowTargets: readonly string[];
   /** Sockets per origin: bounds what one receiver gets from this process at once. */
   connectionsPerOrigin?: number;
+  /** Where the broker publishers say what happens to their connections. */
+  log?: Logger;
 }
 
 const ERROR_KINDS_BY_CODE: Record<string, ErrorKind> = {
@@ -226,7 +229,7 @@ export function createSender(options: SenderOptions) {
       const started = performance.now();
       const timeoutMs = how.timeoutMs ?? options.timeoutMs;
       if (isBrokerUrl(req.url)) {
-        brokers ??= createBrokers({ allowTargets: options.allowTargets, classify });
+        brokers ??= createBrokers({ allowTargets: options.allowTargets, classify, log: options.log });
         return brokers.send(req, timeoutMs);
       }
       const flight: InFlight = {

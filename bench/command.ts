@@ -32,7 +32,7 @@ export function benchCommand(name = 'npm run bench'): Command {
     .description('benchmark: the raw HTTP limit, then Relais end to end on SQLite and PostgreSQL (see README)')
     .option('--engine <engines>', 'sqlite or postgres (default: both)', list(engine))
     .option('--scenario <names>', `some of ${KINDS.join(', ')} (comma-separated; default: ${DEFAULT_KINDS.join(', ')})`, list(kind))
-    .option('--events <n>', 'events of the single and batch scenarios (20,000; --quick 2,000)', count)
+    .option('--events <n>', 'events of the single, batch and destinations scenarios (20,000; --quick 2,000)', count)
     .option('--webhooks <n>', 'fan-out: webhooks one event goes to (1,000)', count)
     .option('--rounds <n>', 'fan-out: events sent one after the other (5; --quick 2)', count)
     .option('--rate <n>', 'steady: events a second (1,000)', count)
@@ -41,7 +41,8 @@ export function benchCommand(name = 'npm run bench'): Command {
     .option('--prefill <sizes>', 'run batch again with the store filled to each size first, "none" for no such row (10,000 and 1,000,000; --quick none)',
       (value: string) => (value === 'none' || value === '0' ? [] : list(count)(value, [])))
     .option('--retention-rows <n>', 'retention: old finished deliveries filled in and pruned (1,000,000; --quick 20,000)', count)
-    .option('--retention-seconds <n>', 'retention: seconds of steady load a phase (30; --quick 5)', count)
+    .option('--retention-seconds <n>', 'retention: seconds of steady load a phase (25; --quick 5)', count)
+    .option('--retention-pairs <n>', 'retention: off and on phases, alternated (6; --quick 2)', count)
     .option('--week-per-day <n>', 'retention: events a day of the simulated week, 0 for no week (100,000; --quick 4,000)', (v: string) => (v === '0' ? 0 : count(v)))
     .option('--raw <n>', 'requests that measure the raw limit (30,000; --quick 5,000)', count)
     .option('--store <n>', 'deliveries the store alone is measured over for the ceiling, 0 for none (20,000; --quick 2,000)', (v: string) => (v === '0' ? 0 : count(v)))

@@ -22,6 +22,8 @@ import { measureRoundTrips, roundTripsTarget, type RoundTrips } from './round-tr
 import { lockLine, watchLocks, WORKER_COUNTS, workersScenario } from './workers.ts';
 import { runPeers, type PeerRow } from './peers/rows.ts';
 import { comparePeers, peerLines } from './peers/compare.ts';
+import { retentionLive, retentionTarget, weekRun, WEEK_RETENTION_DAYS, type RetentionResult } from './retention.ts';
+import { destinationRows, type DestinationRow } from './destinations.ts';
 
 const PREFILL_TENANT = 'prefill';
 const PREFILL_TYPE = 'bench.prefill';
@@ -75,7 +77,7 @@ const rounded = (raw: RawLimit): RawLimit => ({
  * A batch run that is not measured, so that no row pays for the JIT compiling Relais' hot paths,
  * nor (after a fill) for caches full of the fill's pages instead of the queue's.
  */
-async function warmUp(s: Session, tenant: string): Promise<void> {
+export async function warmUp(s: Session, tenant: string): Promise<void> {
   await setUpTenant(s.api, tenant, s.receiver.url, 1);
   await runScenario(s, 'batch', { name: 'warm-up', tenant, webhooks: 1, events: warmUpEvents(s.options) });
 }
@@ -112,7 +114,7 @@ async function workersRow(s: Session, rows: Row[], workers: number): Promise<voi
 }
 
 /** One real event, delivery and attempt, made by Relais, for prefill() to copy. */
-async function prefillTemplate(s: Session): Promise<Template> {
+export async function prefillTemplate(s: Session): Promise<Template> {
   await setUpTenant(s.api, PREFILL_TENANT, s.receiver.url, 1, PREFILL_TYPE);
   await s.api.call('POST', `/v1/tenants/${PREFILL_TENANT}/events`, { type: PREFILL_TYPE, data: eventData(0) }, 202);
   const deadline = Date.now() + s.options.stallMs;
@@ -195,13 +197,36 @@ export async function runBench(options: BenchOptions, command: string): Promise<
     const rawOf = { rawPerS: raw.per_s, rawSerialPerS: rawSerial?.per_s };
     let roundTrips: RoundTrips | undefined;
     const peers: PeerRow[] = [];
+    const retention: RetentionResult[] = [];
+    const destinations: DestinationRow[] = [];
     for (const engine of options.engines) {
+      if (options.kinds.includes('retention')) {
+        await part(`${engine} retention`, async () => {
+          const result = await retentionLive(engine, { options, receiver, progress, raw: rawOf, cleanups });
+          rows.push(...result.phases);
+          if (options.weekPerDay > 0) {
+            const runs = [];
+            for (const days of [0, WEEK_RETENTION_DAYS]) runs.push(await weekRun(engine, options.weekPerDay, days, progress, cleanups));
+            result.week = { per_day: options.weekPerDay, runs };
+          }
+          retention.push(result);
+        });
+      }
       const sessions = [
         ...(options.kinds.some(isSessionKind) ? [mainScenarios] : []),
         ...(options.prefill.length && options.kinds.includes('batch') ? [prefilledBatches] : []),
       ];
       for (const session of sessions) {
         await part(engine, () => withSession(engine, options, receiver, progress, rawOf, (s) => session(s, rows)));
+      }
+      if (options.kinds.includes('destinations')) {
+        await part(`${engine} destinations`, () => withSession(engine, options, receiver, progress, rawOf, async (s) => {
+          destinations.push(...(await destinationRows(s, (label, err) => {
+            errors.push(`${label}: ${(err as Error).stack ?? String(err)}`);
+            process.stderr.write(`${label}: ${(err as Error).message}
+`);
+          })));
+        }));
       }
       if (engine !== 'postgres') continue;
       if (options.kinds.includes('round-trips')) {
@@ -227,13 +252,17 @@ export async function runBench(options: BenchOptions, command: string): Promise<
       store_size_method: STORE_SIZE_METHOD,
       rows, ceilings, delivery_cpu: cpu, ...(roundTrips ? { round_trips: roundTrips } : {}),
       ...(options.kinds.includes('peers') ? { peers, peer_comparisons: comparisons } : {}),
+      ...(options.kinds.includes('retention') ? { retention } : {}),
+      ...(options.kinds.includes('destinations') ? { destinations } : {}),
       targets: [
+        ...retention.map(retentionTarget),
         ...deliveryCpuTargets(cpu), ...targets(rows, ceilings), ...(roundTrips ? [roundTripsTarget(roundTrips)] : []),
         ...rows.filter((r) => r.lock_waits).map((r) => lockLine(r.scenario, r.delivered_per_s, r.lock_waits!)),
         ...peerLines(comparisons.filter((c) => c.judged)),
       ],
       errors,
-      ok: errors.length === 0 && rows.every((r) => r.lost === 0 && r.not_succeeded === 0) && peers.every((p) => p.lost === 0),
+      ok: errors.length === 0 && rows.every((r) => r.lost === 0 && r.not_succeeded === 0) && peers.every((p) => p.lost === 0)
+        && destinations.every((d) => d.lost === 0 && d.not_succeeded === 0),
     };
     writeReport(options.out, report);
     printReport(report);

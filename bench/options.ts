@@ -3,7 +3,7 @@ import { ENGINES } from '../test/helpers/engines.ts';
 import type { Engine } from './stores.ts';
 
 export { ENGINES };
-export const KINDS = ['single', 'batch', 'fanout', 'steady', 'serial', 'tarpit', 'round-trips', 'workers', 'peers'] as const;
+export const KINDS = ['single', 'batch', 'fanout', 'steady', 'serial', 'tarpit', 'round-trips', 'workers', 'peers', 'retention', 'destinations'] as const;
 export type Kind = (typeof KINDS)[number];
 /** The scenarios of one Relais process per engine (scenarios.ts, tarpit.ts); the others make their own. */
 export const SESSION_KINDS = ['single', 'batch', 'fanout', 'steady', 'serial', 'tarpit'] as const satisfies readonly Kind[];
@@ -11,10 +11,12 @@ export type SessionKind = (typeof SESSION_KINDS)[number];
 export const isSessionKind = (k: Kind): k is SessionKind => (SESSION_KINDS as readonly Kind[]).includes(k);
 /**
  * What runs unless --scenario says otherwise. Asked for by name: tarpit (it waits out request
- * timeouts) and peers (Redis and the peers' dev dependencies). round-trips and workers are
+ * timeouts), peers (Redis and the peers' dev dependencies) and retention (a million rows filled
+ * and pruned per engine, and a simulated week: bench/retention.ts) and destinations (RabbitMQ, NATS,
+ * Redis and Mosquitto on this machine: bench/destinations.ts). round-trips and workers are
  * PostgreSQL's alone.
  */
-export const DEFAULT_KINDS: readonly Kind[] = KINDS.filter((k) => k !== 'tarpit' && k !== 'peers');
+export const DEFAULT_KINDS: readonly Kind[] = KINDS.filter((k) => k !== 'tarpit' && k !== 'peers' && k !== 'retention' && k !== 'destinations');
 
 export interface BenchOptions {
   engines: Engine[];
@@ -39,6 +41,14 @@ export interface BenchOptions {
   rawSerialRequests: number;
   /** Deliveries each store phase is measured over for the ceiling (ceiling.ts); 0: no ceiling. */
   storeDeliveries: number;
+  /** Retention: old finished deliveries filled in before the live phases, the seconds of steady load a phase, how often the store is sampled. */
+  retentionRows: number;
+  retentionSeconds: number;
+  retentionSampleMs: number;
+  /** Retention: off and on phases, alternated. */
+  retentionPairs: number;
+  /** Retention: events a day of the simulated week (0: no week). */
+  weekPerDay: number;
   /** Give up waiting (deliveries lost) when nothing arrives for this long. */
   stallMs: number;
   out: string;
@@ -49,8 +59,14 @@ export interface BenchOptions {
 
 export type BenchFlags = Partial<Omit<BenchOptions, 'quick'>> & { quick?: boolean };
 
-const FULL = { events: 20_000, rounds: 5, seconds: 10, serialEvents: 5_000, prefill: [10_000, 1_000_000], rawRequests: 30_000, rawSerialRequests: 5_000, storeDeliveries: 20_000 };
-const QUICK = { events: 2_000, rounds: 2, seconds: 3, serialEvents: 500, prefill: [], rawRequests: 5_000, rawSerialRequests: 1_000, storeDeliveries: 2_000 };
+const FULL = {
+  events: 20_000, rounds: 5, seconds: 10, serialEvents: 5_000, prefill: [10_000, 1_000_000], rawRequests: 30_000, rawSerialRequests: 5_000, storeDeliveries: 20_000,
+  retentionRows: 1_000_000, retentionSeconds: 25, retentionSampleMs: 5_000, retentionPairs: 6, weekPerDay: 100_000,
+};
+const QUICK = {
+  events: 2_000, rounds: 2, seconds: 3, serialEvents: 500, prefill: [], rawRequests: 5_000, rawSerialRequests: 1_000, storeDeliveries: 2_000,
+  retentionRows: 20_000, retentionSeconds: 5, retentionSampleMs: 1_000, retentionPairs: 2, weekPerDay: 4_000,
+};
 
 export function resolveOptions(flags: BenchFlags & Pick<BenchOptions, 'out'>): BenchOptions {
   const sized = flags.quick ? QUICK : FULL;

@@ -15,6 +15,17 @@ const TABLES = [
 
 export interface Template { events: string; deliveries: string; attempts: string }
 
+/**
+ * How the copies are dated and retried, when not as the template: every `…_at` column the
+ * template has set becomes `from + (n − first) × stepMs` (row n's time, so older rows have
+ * smaller numbers, as Relais' own ids do), and each `retries` entry gives every `every`-th
+ * delivery `extra` more attempts (copies of the template's, ids `att_R…`).
+ */
+export interface Shape {
+  at?: { from: number; stepMs: number };
+  retries?: { every: number; extra: number }[];
+}
+
 /** `evt_000…0042`: 26 digits, as long as Relais' ids and sorting before them (older). */
 function idOf(engine: Sql['engine'], prefix: string): string {
   return engine === 'sqlite' ? `'${prefix}_' || printf('%026d', s.n)` : `'${prefix}_' || lpad(s.n::text, 26, '0')`;
@@ -27,27 +38,42 @@ async function columns(sql: Sql, table: string): Promise<string[]> {
   return rows.map((r) => r.name);
 }
 
-async function copyStatement(sql: Sql, table: string, prefix: string, links: Record<string, string>): Promise<string> {
+async function copyStatement(sql: Sql, table: string, prefix: string, links: Record<string, string>, first: number, shape: Shape,
+  extra?: { every: number; k: number }): Promise<string> {
   const cols = await columns(sql, table);
+  const at = shape.at;
+  const n = sql.engine === 'sqlite' ? 's.n' : 's.n::bigint';
   const value = (col: string): string => {
+    if (col === 'id' && extra) {
+      return sql.engine === 'sqlite' ? `'att_R' || printf('%02d', ${extra.k}) || printf('%023d', s.n)` : `'att_R' || lpad('${extra.k}', 2, '0') || lpad(s.n::text, 23, '0')`;
+    }
     if (col === 'id') return idOf(sql.engine, prefix);
     if (links[col]) return idOf(sql.engine, links[col]);
     if (col === 'idempotency_key') return `'prefill-' || s.n`;
+    if (at && col.endsWith('_at')) return `CASE WHEN t.${col} IS NULL THEN NULL ELSE ${Math.round(at.from)} + (${n} - ${first}) * ${Math.round(at.stepMs)} END`;
     return `t.${col}`;
   };
   const select = `SELECT ${cols.map(value).join(', ')} FROM`;
+  const only = extra ? ` AND s.n % ${extra.every} = 0` : '';
   return sql.engine === 'sqlite'
-    ? `WITH RECURSIVE s(n) AS (SELECT $1 UNION ALL SELECT n + 1 FROM s WHERE n < $2) INSERT INTO ${table} (${cols.join(', ')}) ${select} s, ${table} t WHERE t.id = $3`
-    : `INSERT INTO ${table} (${cols.join(', ')}) ${select} generate_series($1::int, $2::int) AS s(n), ${table} t WHERE t.id = $3`;
+    ? `WITH RECURSIVE s(n) AS (SELECT $1 UNION ALL SELECT n + 1 FROM s WHERE n < $2) INSERT INTO ${table} (${cols.join(', ')}) ${select} s, ${table} t WHERE t.id = $3${only}`
+    : `INSERT INTO ${table} (${cols.join(', ')}) ${select} generate_series($1::int, $2::int) AS s(n), ${table} t WHERE t.id = $3${only}`;
 }
 
 /**
- * Adds `count` copies of the template rows, numbered from `first`. Calls onProgress after each
- * transaction with the number added so far.
+ * Adds `count` copies of the template rows, numbered from `first`, dated and retried as `shape`
+ * says (as the template, by default). Calls onProgress after each transaction with the number
+ * added so far.
  */
-export async function prefill(sql: Sql, template: Template, first: number, count: number, onProgress: (done: number) => void): Promise<void> {
+export async function prefill(sql: Sql, template: Template, first: number, count: number, onProgress: (done: number) => void, shape: Shape = {}): Promise<void> {
   const statements: { text: string; id: string }[] = [];
-  for (const t of TABLES) statements.push({ text: await copyStatement(sql, t.table, t.prefix, t.links), id: template[t.table] });
+  for (const t of TABLES) statements.push({ text: await copyStatement(sql, t.table, t.prefix, t.links, first, shape), id: template[t.table] });
+  let k = 0;
+  for (const r of shape.retries ?? []) {
+    for (let i = 0; i < r.extra; i++) {
+      statements.push({ text: await copyStatement(sql, 'attempts', 'att', { delivery_id: 'dlv' }, first, shape, { every: r.every, k: k++ }), id: template.attempts });
+    }
+  }
   for (let from = first; from < first + count; from += CHUNK) {
     const to = Math.min(first + count - 1, from + CHUNK - 1);
     await sql.run('BEGIN');
@@ -60,9 +86,16 @@ export async function prefill(sql: Sql, template: Template, first: number, count
     }
     onProgress(to - first + 1);
   }
-  // What the database would have done long since to rows this old: on PostgreSQL, autovacuum's
-  // statistics and visibility map, then a checkpoint; on SQLite, the WAL copied into the file.
-  // Otherwise the scenario would pay for writing out the fill in the background.
+  await settle(sql);
+}
+
+/**
+ * What the database would have done long since to rows this old: on PostgreSQL, autovacuum's
+ * statistics and visibility map (and dead rows' space made reusable), then a checkpoint; on
+ * SQLite, the WAL copied into the file. Otherwise the scenario would pay for writing out the
+ * fill in the background.
+ */
+export async function settle(sql: Sql): Promise<void> {
   if (sql.engine === 'postgres') {
     for (const t of TABLES) await sql.run(`VACUUM ANALYZE ${t.table}`);
     await sql.run('CHECKPOINT').catch(() => undefined); // needs pg_checkpoint or superuser: best effort

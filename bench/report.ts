@@ -14,6 +14,8 @@ import { deliveryCpuTable, type DeliveryCpu } from './delivery-cpu.ts';
 import type { RoundTrips } from './round-trips.ts';
 import { peerLines, peerTable, type PeerComparison } from './peers/compare.ts';
 import type { PeerRow } from './peers/rows.ts';
+import { retentionLines, type RetentionResult } from './retention.ts';
+import { destinationLines, type DestinationRow } from './destinations.ts';
 
 export interface Machine { cpu: string; cores: number; memory_gb: number; node: string; os: string; load_before: number[]; load_after?: number[] }
 
@@ -124,6 +126,10 @@ export interface Report {
   /** The peers (peers/), when measured, and Relais against each. */
   peers?: PeerRow[];
   peer_comparisons?: PeerComparison[];
+  /** Per engine: latency while pruning a backlog of old rows, the store's size over time and after a simulated week (retention.ts), when measured. */
+  retention?: RetentionResult[];
+  /** Per engine: the same batch load to HTTP and to each broker, with the broker's own CPU (destinations.ts), when measured. */
+  destinations?: DestinationRow[];
   targets: string[];
   /** Sessions that failed (their rows are missing). */
   errors: string[];
@@ -181,8 +187,10 @@ export function printReport(report: Report, out: NodeJS.WritableStream = process
     ...(report.round_trips ? ['', ...roundTripLines(report.round_trips)] : []),
     ...(report.peers?.length ? ['', 'peers (npm run bench -- --scenario peers): the same body, signed, to the same receiver, as many at once as Relais', peerTable(report.peers),
       ...peerLines(report.peer_comparisons ?? []).map((l) => `  ${l}`)] : []),
+    ...(report.retention?.length ? ['', 'retention (npm run bench -- --scenario retention):', ...report.retention.flatMap(retentionLines)] : []),
+    ...(report.destinations?.length ? ['', 'destinations (npm run bench -- --scenario destinations): the same batches to one webhook per destination', ...destinationLines(report.destinations)] : []),
     '',
-    'targets (issues 6, 16 and 17):',
+    'targets (issues 6, 16, 17 and 19):',
     ...report.targets.map((t) => `  ${t}`),
     ...(report.ok ? [] : ['', 'FAILED: deliveries lost or not recorded, or a session failed (see above and the JSON)']),
     '',

@@ -32,17 +32,17 @@ export interface PhaseCost {
   db_cpu_us: number | null;
 }
 
-const TENANT = 'cost';
+export const TENANT = 'cost';
 const match: Matcher = (webhooks, e) => webhooks.filter((w) => subscriptionMatches(w, e.type, e.data));
 const newDeliveryId = (): string => newId('dlv');
 const newLeaseId = (): string => newId('att');
 
-function event(n: number): NewEvent {
+export function event(n: number): NewEvent {
   return { id: newId('evt'), idempotencyKey: null, type: EVENT_TYPE, occurredAt: Date.now(), data: eventData(n), actor: null, resource: null, previous: null, changes: null };
 }
 
 /** A result as the dispatcher records it after a 204: the signed request (secret redacted) and the response. */
-function succeeded(c: ClaimedDelivery): Completion {
+export function succeeded(c: ClaimedDelivery): Completion {
   const at = Date.now();
   return {
     deliveryId: c.delivery.id, leaseId: c.leaseId, tenantId: TENANT, webhookId: c.delivery.webhookId, status: 'succeeded', dueAt: null,

@@ -11,6 +11,11 @@ interface ProfileNode { id: number; callFrame: CallFrame; children?: number[] }
 interface CpuProfile { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] }
 
 
+/** A file of the build (dist/, what `relais serve` runs) named as its source: `dist/api/app.js` → `src/api/app.ts`. */
+function asSource(relative: string): string {
+  return relative.startsWith('dist/') ? `src/${relative.slice(5).replace(/\.js$/, '.ts')}` : relative;
+}
+
 /** Where a frame's code lives: `src/dispatcher`, `kysely`, `node:internal`, `(garbage collector)`… */
 export function areaOf(frame: CallFrame): string {
   const { url, functionName } = frame;
@@ -19,14 +24,14 @@ export function areaOf(frame: CallFrame): string {
   if (pkg) return pkg[1]!;
   if (url.startsWith('node:')) return url.startsWith('node:internal') ? 'node:internal' : url;
   const path = url.startsWith('file://') ? fileURLToPath(url) : url;
-  if (path.startsWith(ROOT)) return path.slice(ROOT.length).split('/').slice(0, 2).join('/').replace(/\.ts$/, '');
+  if (path.startsWith(ROOT)) return asSource(path.slice(ROOT.length)).split('/').slice(0, 2).join('/').replace(/\.ts$/, '');
   return '(other)';
 }
 
-// Line numbers are the transpiled code's (tsx), not the source's: only an anonymous function
+// Line numbers are the compiled code's (dist/), not the source's: only an anonymous function
 // needs one to be told apart.
 const label = (f: CallFrame): string => {
-  const file = f.url.replace(/^file:\/\//, '').replace(ROOT, '').replace(/^.*node_modules\//, '');
+  const file = asSource(f.url.replace(/^file:\/\//, '').replace(ROOT, '')).replace(/^.*node_modules\//, '');
   return f.functionName ? `${f.functionName} ${file}` : `(anonymous) ${file}:${f.lineNumber + 1}`;
 };
 

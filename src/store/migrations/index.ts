@@ -16,6 +16,7 @@ import * as finishedDeliveries from './0013-finished-deliveries.ts';
 import * as attemptBodies from './0014-attempt-bodies.ts';
 import * as deliveryOrigin from './0015-delivery-origin.ts';
 import * as brokerCredentials from './0016-broker-credentials.ts';
+import * as retentionVacuum from './0017-retention-vacuum.ts';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
@@ -34,6 +35,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0014-attempt-bodies': attemptBodies,
   '0015-delivery-origin': deliveryOrigin,
   '0016-broker-credentials': brokerCredentials,
+  '0017-retention-vacuum': retentionVacuum,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -56,11 +56,12 @@ for (const engine of ENGINES) {
       const [first] = await waitFor('the first request', () => at('/again').length === 1 && at('/again'));
       const original = String(first!.headers['webhook-id']);
       await waitFor('it to succeed', async () => (await t.call<{ status: string }>('GET', `/v1/tenants/again/deliveries/${original}`)).body.status === 'succeeded');
-      const res = await t.call<{ id: string; event_id: string; status: string }>('POST', `/v1/tenants/again/deliveries/${original}/resend`);
+      const res = await t.call<{ id: string; message_id: string; event_id: string; status: string }>('POST', `/v1/tenants/again/deliveries/${original}/resend`);
       assert.equal(res.status, 202);
-      assert.notEqual(res.body.id, original);
+      assert.notEqual(res.body.id, original, 'a new delivery in the log');
+      assert.equal(res.body.message_id, original);
       const second = await waitFor('the resent request', () => at('/again')[1]);
-      assert.equal(second.headers['webhook-id'], res.body.id);
+      assert.equal(second.headers['webhook-id'], original, 'the first delivery\'s webhook-id: receivers de-duplicate on it');
       assert.equal(JSON.parse(second.body).data.n, 7);
       const both = (await t.call<{ data: { event_id: string }[] }>('GET', '/v1/tenants/again/deliveries')).body.data;
       assert.equal(both.length, 2);

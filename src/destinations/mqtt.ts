@@ -22,11 +22,11 @@ import { connect, ErrorWithReasonCode, type IClientOptions, type MqttClient } fr
 import type { Logger } from 'pino';
 import type { BrokerDestination } from '../core/destinations.ts';
 import type { ErrorKind } from '../core/model.ts';
+import { ABORTED_MESSAGE, classifySocketError, Deadline } from './deadline.ts';
 import { PublishError, type BrokerMessage, type PublishOptions, type Published, type Publisher } from './publisher.ts';
 
 type MqttDestination = Extract<BrokerDestination, { kind: 'mqtt' }>;
 
-const ABORTED_MESSAGE = 'aborted: Relais is shutting down';
 const RECONNECT_PERIOD_MS = 2_000;
 const CONNECT_TIMEOUT_MS = 10_000;
 /** A client unused this long is closed: a webhook deleted or pointed elsewhere leaves no connection behind. */
@@ -275,55 +275,8 @@ function publishError(err: unknown, label: string): PublishError {
   return new PublishError(...classify(err));
 }
 
-/** Node's socket and lookup errors, as the HTTP sender classifies them (dispatcher/sender.ts). */
-const KINDS_BY_CODE: Record<string, ErrorKind> = {
-  RELAIS_BLOCKED_TARGET: 'blocked',
-  ETIMEDOUT: 'timeout',
-  ECONNREFUSED: 'connection_refused',
-  ECONNRESET: 'connection_reset',
-  EPIPE: 'connection_reset',
-  ENOTFOUND: 'dns',
-  EAI_AGAIN: 'dns',
-  EAI_NODATA: 'dns',
-};
-
+/** Socket errors as every publisher reads them, and mqtt.js' own TLS refusal, which has no code. */
 function classify(err: unknown): [ErrorKind, string] {
-  const e = err as { code?: unknown; message?: string } | undefined;
-  const message = e?.message ?? String(err);
-  const code = typeof e?.code === 'string' ? e.code : undefined;
-  if (code && KINDS_BY_CODE[code]) return [KINDS_BY_CODE[code], message];
-  if (code && /CERT|SSL|TLS/.test(code)) return ['tls', message];
-  if (message === 'TLS not authorized') return ['tls', message]; // mqtt.js's own, without a code
-  return ['network', message];
-}
-
-/**
- * A publish's whole time, and the shutdown signal: race() rejects with a timeout naming the stage
- * it was at, or with the shutdown's abort, whichever comes first.
- */
-class Deadline {
-  private timer: NodeJS.Timeout | undefined;
-  private onAbort: (() => void) | undefined;
-  private readonly stop: Promise<never>;
-
-  constructor(timeoutMs: number, private readonly signal: AbortSignal | undefined, stage: () => string) {
-    this.stop = new Promise<never>((_, reject) => {
-      if (signal?.aborted) return reject(new PublishError('network', ABORTED_MESSAGE));
-      this.timer = setTimeout(() => reject(new PublishError('timeout', `timed out after ${timeoutMs} ms ${stage()}`)), timeoutMs);
-      if (signal) {
-        this.onAbort = () => reject(new PublishError('network', ABORTED_MESSAGE));
-        signal.addEventListener('abort', this.onAbort, { once: true });
-      }
-    });
-    this.stop.catch(() => {});
-  }
-
-  race<T>(work: Promise<T>): Promise<T> {
-    return Promise.race([work, this.stop]);
-  }
-
-  end(): void {
-    clearTimeout(this.timer);
-    if (this.onAbort) this.signal?.removeEventListener('abort', this.onAbort);
-  }
+  const [kind, message] = classifySocketError(err);
+  return kind === 'network' && message === 'TLS not authorized' ? ['tls', message] : [kind, message];
 }

@@ -21,12 +21,11 @@ import { isIP } from 'node:net';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { BrokerDestination } from '../core/destinations.ts';
-import type { ErrorKind } from '../core/model.ts';
+import { ABORTED_MESSAGE, classifySocketError, Deadline } from './deadline.ts';
 import { PublishError, type BrokerMessage, type PublishOptions, type Published, type Publisher } from './publisher.ts';
 
 type RedisDestination = Extract<BrokerDestination, { kind: 'redis' }>;
 
-const ABORTED_MESSAGE = 'aborted: Relais is shutting down';
 const RECONNECT_CAP_MS = 5_000;
 const CONNECT_TIMEOUT_MS = 10_000;
 /** A client unused this long is closed: a webhook deleted or pointed elsewhere leaves no connection behind. */
@@ -246,57 +245,6 @@ function publishError(err: unknown, label: string): PublishError {
   if (e?.name === 'MaxRetriesPerRequestError' || e?.message === 'Connection is closed.' || /^Stream isn't writeable/.test(e?.message ?? '')) {
     return new PublishError('connection_reset', `the connection to Redis at ${label} closed before XADD was answered`);
   }
-  return new PublishError(...classify(err));
+  return new PublishError(...classifySocketError(err));
 }
 
-/** Node's socket and lookup errors, as the HTTP sender classifies them (dispatcher/sender.ts). */
-const KINDS_BY_CODE: Record<string, ErrorKind> = {
-  RELAIS_BLOCKED_TARGET: 'blocked',
-  ETIMEDOUT: 'timeout',
-  ECONNREFUSED: 'connection_refused',
-  ECONNRESET: 'connection_reset',
-  EPIPE: 'connection_reset',
-  ENOTFOUND: 'dns',
-  EAI_AGAIN: 'dns',
-  EAI_NODATA: 'dns',
-};
-
-function classify(err: unknown): [ErrorKind, string] {
-  const e = err as { code?: unknown; message?: string } | undefined;
-  const message = e?.message ?? String(err);
-  const code = typeof e?.code === 'string' ? e.code : undefined;
-  if (code && KINDS_BY_CODE[code]) return [KINDS_BY_CODE[code], message];
-  if (code && /CERT|SSL|TLS/.test(code)) return ['tls', message];
-  return ['network', message];
-}
-
-/**
- * A publish's whole time, and the shutdown signal: race() rejects with a timeout naming the stage
- * it was at, or with the shutdown's abort, whichever comes first.
- */
-class Deadline {
-  private timer: NodeJS.Timeout | undefined;
-  private onAbort: (() => void) | undefined;
-  private readonly stop: Promise<never>;
-
-  constructor(timeoutMs: number, private readonly signal: AbortSignal | undefined, stage: () => string) {
-    this.stop = new Promise<never>((_, reject) => {
-      if (signal?.aborted) return reject(new PublishError('network', ABORTED_MESSAGE));
-      this.timer = setTimeout(() => reject(new PublishError('timeout', `timed out after ${timeoutMs} ms ${stage()}`)), timeoutMs);
-      if (signal) {
-        this.onAbort = () => reject(new PublishError('network', ABORTED_MESSAGE));
-        signal.addEventListener('abort', this.onAbort, { once: true });
-      }
-    });
-    this.stop.catch(() => {});
-  }
-
-  race<T>(work: Promise<T>): Promise<T> {
-    return Promise.race([work, this.stop]);
-  }
-
-  end(): void {
-    clearTimeout(this.timer);
-    if (this.onAbort) this.signal?.removeEventListener('abort', this.onAbort);
-  }
-}

@@ -12,11 +12,11 @@ import type { ChannelModel, ConfirmChannel, Message } from 'amqplib';
 import type { Logger } from 'pino';
 import type { BrokerDestination } from '../core/destinations.ts';
 import type { ErrorKind } from '../core/model.ts';
+import { ABORTED_MESSAGE, Deadline } from './deadline.ts';
 import { PublishError, type BrokerMessage, type Published, type PublishOptions, type Publisher } from './publisher.ts';
 
 type AmqpDestination = Extract<BrokerDestination, { kind: 'amqp' }>;
 
-const ABORTED = 'aborted: Relais is shutting down';
 /** How long close() waits for RabbitMQ's close-ok before dropping the socket. */
 const CLOSE_WAIT_MS = 5_000;
 
@@ -155,7 +155,7 @@ export function createAmqpPublisher(options: { log?: Logger | undefined } = {}):
       });
       if (shutDown) {
         await closeModel(model);
-        throw new PublishError('network', ABORTED);
+        throw new PublishError('network', ABORTED_MESSAGE);
       }
       return model;
     })();
@@ -273,20 +273,11 @@ export function createAmqpPublisher(options: { log?: Logger | undefined } = {}):
     async publish(destination: BrokerDestination, message: BrokerMessage, { timeoutMs, resolve, signal }: PublishOptions): Promise<Published> {
       if (destination.kind !== 'amqp') throw new PublishError('network', `not an AMQP destination: ${destination.kind}`);
       const d = destination;
-      if (shutDown || signal?.aborted) throw new PublishError('network', ABORTED);
+      if (shutDown || signal?.aborted) throw new PublishError('network', ABORTED_MESSAGE);
       let phase = `resolving ${d.host}`;
       let conn: Conn | undefined;
-      let timer: NodeJS.Timeout | undefined;
-      let onAbort: (() => void) | undefined;
       const started = performance.now();
-      const stop = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          const blocked = conn?.blocked ? ` (RabbitMQ is blocking publishers: ${conn.blocked})` : '';
-          reject(new PublishError('timeout', `timed out after ${timeoutMs} ms ${phase}${blocked}`));
-        }, timeoutMs);
-        onAbort = () => reject(new PublishError('network', ABORTED));
-        signal?.addEventListener('abort', onAbort, { once: true });
-      });
+      const deadline = new Deadline(timeoutMs, signal, () => `${phase}${conn?.blocked ? ` (RabbitMQ is blocking publishers: ${conn.blocked})` : ''}`);
       const run = async (): Promise<Published> => {
         let address: string;
         try {
@@ -307,10 +298,9 @@ export function createAmqpPublisher(options: { log?: Logger | undefined } = {}):
       const running = run();
       running.catch(() => undefined); // settled by the race below; a late failure is nobody's
       try {
-        return await Promise.race([running, stop]);
+        return await deadline.race(running);
       } finally {
-        clearTimeout(timer);
-        if (onAbort) signal?.removeEventListener('abort', onAbort);
+        deadline.end();
       }
     },
 

@@ -66,12 +66,10 @@ export function createBrokers(options: BrokersOptions) {
       }
       const abort = new AbortController();
       inFlight.add(abort);
-      let timer: NodeJS.Timeout | undefined;
       try {
         const publisher = await made; // a client library that fails to load is this attempt's failure, as any other
-        // The publisher's own deadline, backed up here: a publish never outlives its attempt.
-        const late = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new PublishError('timeout', `no confirmation within ${timeoutMs} ms`)), timeoutMs + 200); });
-        const { ack } = await Promise.race([publisher.publish(destination, brokerMessage(req), { timeoutMs, resolve, signal: abort.signal }), late]);
+        // Each publisher bounds its publish by timeoutMs and the abort (destinations/deadline.ts).
+        const { ack } = await publisher.publish(destination, brokerMessage(req), { timeoutMs, resolve, signal: abort.signal });
         return { response: { status: 200, headers: {}, body: ack, bodyTruncated: false }, error: null, durationMs: took() };
       } catch (err) {
         if (abort.signal.aborted) return { response: null, error: { kind: 'network', message: 'aborted: Relais is shutting down' }, durationMs: took(), interrupted: true };
@@ -79,7 +77,6 @@ export function createBrokers(options: BrokersOptions) {
         if (err instanceof BlockedTargetError) return { response: null, error: { kind: 'blocked', message: err.message }, durationMs: took() };
         return { response: null, error: options.classify(err), durationMs: took() };
       } finally {
-        clearTimeout(timer);
         inFlight.delete(abort);
       }
     },

@@ -23,13 +23,14 @@ import type { Logger } from 'pino';
 import type { BrokerDestination } from '../core/destinations.ts';
 import type { ErrorKind } from '../core/model.ts';
 import { ABORTED_MESSAGE, classifySocketError, Deadline } from './deadline.ts';
+import { IdlePool, withGrace, type Pooled } from './idle-pool.ts';
 import { PublishError, type BrokerMessage, type PublishOptions, type Published, type Publisher } from './publisher.ts';
 
 type MqttDestination = Extract<BrokerDestination, { kind: 'mqtt' }>;
 
 const RECONNECT_PERIOD_MS = 2_000;
 const CONNECT_TIMEOUT_MS = 10_000;
-/** A client unused this long is closed: a webhook deleted or pointed elsewhere leaves no connection behind. */
+/** A client unused this long is closed (idle-pool.ts). */
 const IDLE_MS = 5 * 60_000;
 const END_GRACE_MS = 1_000;
 
@@ -47,7 +48,7 @@ interface Waiter {
   reject: (err: unknown) => void;
 }
 
-interface Entry {
+interface Entry extends Pooled {
   client: MqttClient;
   /** `mqtts://10.0.0.5:8883 (broker.example.com)`: for messages and logs, no credentials. */
   label: string;
@@ -55,8 +56,6 @@ interface Entry {
   lastError: Error | undefined;
   /** Publishes waiting for the first connection. */
   waiters: Set<Waiter>;
-  busy: number;
-  lastUsed: number;
 }
 
 /** The broker refused the connection (CONNACK) or a message (PUBACK, PUBREC): its reason code and text. */
@@ -67,23 +66,8 @@ function refusal(err: ErrorWithReasonCode, what: string): PublishError {
 
 export function createMqttPublisher(options: MqttPublisherOptions = {}): MqttPublisher {
   const log = options.log;
-  const pool = new Map<string, Entry>();
+  const pool = new IdlePool<Entry>(IDLE_MS, (entry) => endClient(entry.client));
   let closed = false;
-  let sweeper: NodeJS.Timeout | undefined;
-
-  function sweep(): void {
-    const now = Date.now();
-    for (const [key, entry] of pool) {
-      if (entry.busy === 0 && now - entry.lastUsed >= IDLE_MS) {
-        pool.delete(key);
-        void endClient(entry.client);
-      }
-    }
-    if (pool.size === 0) {
-      clearInterval(sweeper);
-      sweeper = undefined;
-    }
-  }
 
   function entryFor(destination: MqttDestination, address: string): Entry {
     const key = JSON.stringify([
@@ -120,7 +104,7 @@ export function createMqttPublisher(options: MqttPublisherOptions = {}): MqttPub
       entry.waiters.clear();
     };
     const drop = (): void => {
-      if (pool.get(key) === entry) pool.delete(key);
+      pool.drop(key, entry);
       void endClient(client);
     };
     client.on('connect', () => {
@@ -156,8 +140,7 @@ export function createMqttPublisher(options: MqttPublisherOptions = {}): MqttPub
       }
     });
     client.on('end', () => settle(new Error(`the MQTT client for ${label} was closed`)));
-    pool.set(key, entry);
-    sweeper ??= setInterval(sweep, 60_000).unref();
+    pool.add(key, entry);
     return entry;
   }
 
@@ -187,8 +170,7 @@ export function createMqttPublisher(options: MqttPublisherOptions = {}): MqttPub
       const address = await deadline.race(options.resolve(destination.host));
       if (closed) throw new PublishError('network', ABORTED_MESSAGE);
       entry = entryFor(destination, address);
-      entry.busy++;
-      entry.lastUsed = Date.now();
+      pool.take(entry);
 
       stage = `connecting to the MQTT broker at ${entry.label}`;
       const wait = ready(entry);
@@ -224,20 +206,13 @@ export function createMqttPublisher(options: MqttPublisherOptions = {}): MqttPub
       throw publishError(err, entry?.label ?? destination.host);
     } finally {
       deadline.end();
-      if (entry) {
-        entry.busy--;
-        entry.lastUsed = Date.now();
-      }
+      if (entry) pool.release(entry);
     }
   }
 
   async function close(): Promise<void> {
     closed = true;
-    clearInterval(sweeper);
-    sweeper = undefined;
-    const entries = [...pool.values()];
-    pool.clear();
-    await Promise.all(entries.map((entry) => endClient(entry.client)));
+    await pool.closeAll();
   }
 
   return { publish, close, connections: () => pool.size };
@@ -253,14 +228,7 @@ function forget(client: MqttClient, callback: unknown): void {
 /** DISCONNECT when connected (in-flight acknowledgements are waited for, a moment), then stop in any case. */
 async function endClient(client: MqttClient): Promise<void> {
   if (client.connected) {
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      client.endAsync().catch(() => {}),
-      new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, END_GRACE_MS);
-      }),
-    ]);
-    clearTimeout(timer);
+    await withGrace(client.endAsync(), END_GRACE_MS);
   }
   if (!client.disconnected) await new Promise<void>((resolve) => client.end(true, () => resolve()));
 }

@@ -12,11 +12,11 @@ import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import type { BrokerDestination } from '../core/destinations.ts';
 import type { ErrorKind } from '../core/model.ts';
+import { ABORTED_MESSAGE, Deadline } from './deadline.ts';
 import { PublishError, type BrokerMessage, type Published, type PublishOptions, type Publisher } from './publisher.ts';
 
 type NatsDestination = Extract<BrokerDestination, { kind: 'nats' }>;
 
-const ABORTED = 'aborted: Relais is shutting down';
 /** Reconnects the library tries, this far apart, before it closes the connection for good. */
 const MAX_RECONNECT_ATTEMPTS = 10;
 const RECONNECT_WAIT_MS = 1_000;
@@ -160,7 +160,7 @@ export function createNatsPublisher(options: { log?: Logger | undefined } = {}):
       })().catch(() => undefined);
       if (shutDown) {
         await nc.close().catch(() => undefined);
-        throw new PublishError('network', ABORTED);
+        throw new PublishError('network', ABORTED_MESSAGE);
       }
       return { nc, js: jetstream(nc) };
     })();
@@ -180,21 +180,12 @@ export function createNatsPublisher(options: { log?: Logger | undefined } = {}):
     async publish(destination: BrokerDestination, message: BrokerMessage, { timeoutMs, resolve, signal }: PublishOptions): Promise<Published> {
       if (destination.kind !== 'nats') throw new PublishError('network', `not a NATS destination: ${destination.kind}`);
       const d = destination;
-      if (shutDown || signal?.aborted) throw new PublishError('network', ABORTED);
+      if (shutDown || signal?.aborted) throw new PublishError('network', ABORTED_MESSAGE);
       const started = performance.now();
       const remaining = (): number => Math.max(1, Math.round(timeoutMs - (performance.now() - started)));
       let phase = `resolving ${d.host}`;
       let conn: Conn | undefined;
-      let timer: NodeJS.Timeout | undefined;
-      let onAbort: (() => void) | undefined;
-      const stop = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          const down = conn?.down && !phase.startsWith('waiting for the connection') ? ' (the connection to NATS was lost; the library is reconnecting)' : '';
-          reject(new PublishError('timeout', `timed out after ${timeoutMs} ms ${phase}${down}`));
-        }, timeoutMs);
-        onAbort = () => reject(new PublishError('network', ABORTED));
-        signal?.addEventListener('abort', onAbort, { once: true });
-      });
+      const deadline = new Deadline(timeoutMs, signal, () => `${phase}${conn?.down && !phase.startsWith('waiting for the connection') ? ' (the connection to NATS was lost; the library is reconnecting)' : ''}`);
       const run = async (): Promise<Published> => {
         let address: string;
         try {
@@ -223,10 +214,9 @@ export function createNatsPublisher(options: { log?: Logger | undefined } = {}):
       const running = run();
       running.catch(() => undefined); // settled by the race below; a late failure is nobody's
       try {
-        return await Promise.race([running, stop]);
+        return await deadline.race(running);
       } finally {
-        clearTimeout(timer);
-        if (onAbort) signal?.removeEventListener('abort', onAbort);
+        deadline.end();
       }
     },
 

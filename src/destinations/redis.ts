@@ -22,13 +22,14 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { BrokerDestination } from '../core/destinations.ts';
 import { ABORTED_MESSAGE, classifySocketError, Deadline } from './deadline.ts';
+import { IdlePool, withGrace, type Pooled } from './idle-pool.ts';
 import { PublishError, type BrokerMessage, type PublishOptions, type Published, type Publisher } from './publisher.ts';
 
 type RedisDestination = Extract<BrokerDestination, { kind: 'redis' }>;
 
 const RECONNECT_CAP_MS = 5_000;
 const CONNECT_TIMEOUT_MS = 10_000;
-/** A client unused this long is closed: a webhook deleted or pointed elsewhere leaves no connection behind. */
+/** A client unused this long is closed (idle-pool.ts). */
 const IDLE_MS = 5 * 60_000;
 const QUIT_GRACE_MS = 1_000;
 
@@ -46,7 +47,7 @@ interface Waiter {
   reject: (err: unknown) => void;
 }
 
-interface Entry {
+interface Entry extends Pooled {
   client: Redis;
   /** `rediss://10.0.0.5:6380/2 (cache.example.com)`: for messages and logs, no credentials. */
   label: string;
@@ -54,29 +55,12 @@ interface Entry {
   lastError: Error | undefined;
   /** Publishes waiting for the connection (the first one, or a reconnection under way). */
   waiters: Set<Waiter>;
-  busy: number;
-  lastUsed: number;
 }
 
 export function createRedisPublisher(options: RedisPublisherOptions = {}): RedisPublisher {
   const log = options.log;
-  const pool = new Map<string, Entry>();
+  const pool = new IdlePool<Entry>(IDLE_MS, (entry) => closeClient(entry.client));
   let closed = false;
-  let sweeper: NodeJS.Timeout | undefined;
-
-  function sweep(): void {
-    const now = Date.now();
-    for (const [key, entry] of pool) {
-      if (entry.busy === 0 && now - entry.lastUsed >= IDLE_MS) {
-        pool.delete(key);
-        void closeClient(entry.client);
-      }
-    }
-    if (pool.size === 0) {
-      clearInterval(sweeper);
-      sweeper = undefined;
-    }
-  }
 
   function entryFor(destination: RedisDestination, address: string): Entry {
     const key = JSON.stringify([
@@ -123,7 +107,7 @@ export function createRedisPublisher(options: RedisPublisherOptions = {}): Redis
         // retried in the background (ioredis would go on, on database 0 after a failed SELECT):
         // the client is dropped, and the next publish tries afresh.
         log?.warn({ broker: label, err: err.message }, 'Redis refused the connection');
-        if (pool.get(key) === entry) pool.delete(key);
+        pool.drop(key, entry);
         client.disconnect();
       } else if (!entry.lastError) {
         log?.warn({ broker: label, err: err.message }, 'Redis connection error; reconnecting');
@@ -132,8 +116,7 @@ export function createRedisPublisher(options: RedisPublisherOptions = {}): Redis
       settle(err);
     });
     client.on('end', () => settle(new Error('Connection is closed.')));
-    pool.set(key, entry);
-    sweeper ??= setInterval(sweep, 60_000).unref();
+    pool.add(key, entry);
     return entry;
   }
 
@@ -174,8 +157,7 @@ export function createRedisPublisher(options: RedisPublisherOptions = {}): Redis
       const address = await deadline.race(options.resolve(destination.host));
       if (closed) throw new PublishError('network', ABORTED_MESSAGE);
       entry = entryFor(destination, address);
-      entry.busy++;
-      entry.lastUsed = Date.now();
+      pool.take(entry);
 
       stage = `connecting to Redis at ${entry.label}`;
       const wait = ready(entry);
@@ -202,20 +184,13 @@ export function createRedisPublisher(options: RedisPublisherOptions = {}): Redis
       throw publishError(err, entry?.label ?? destination.host);
     } finally {
       deadline.end();
-      if (entry) {
-        entry.busy--;
-        entry.lastUsed = Date.now();
-      }
+      if (entry) pool.release(entry);
     }
   }
 
   async function close(): Promise<void> {
     closed = true;
-    clearInterval(sweeper);
-    sweeper = undefined;
-    const entries = [...pool.values()];
-    pool.clear();
-    await Promise.all(entries.map((entry) => closeClient(entry.client)));
+    await pool.closeAll();
   }
 
   return { publish, close, connections: () => pool.size };
@@ -224,14 +199,7 @@ export function createRedisPublisher(options: RedisPublisherOptions = {}): Redis
 /** QUIT when connected (what is in flight is answered first), then stop reconnecting in any case. */
 async function closeClient(client: Redis): Promise<void> {
   if (client.status === 'ready') {
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      client.quit().catch(() => {}),
-      new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, QUIT_GRACE_MS);
-      }),
-    ]);
-    clearTimeout(timer);
+    await withGrace(client.quit(), QUIT_GRACE_MS);
   }
   client.disconnect();
 }

@@ -19,8 +19,10 @@ export interface ExactEventJson {
 export interface ExactJson {
   value: unknown;
   json(part: unknown): string;
-  /** Any JSON text written from parts of `value` (by another writer than `json`), markers replaced. */
-  restore(text: string): string;
+  /** Any JSON text written from parts of `value` (by another writer than `json`), markers replaced by the numbers' texts, or by what `write` makes of them. */
+  restore(text: string, write?: (number: string) => string): string;
+  /** The altered numbers' texts, by marker index (`"\u0000<index>"` in `value`). */
+  numbers: readonly string[];
 }
 
 const QUOTE = 0x22;
@@ -130,8 +132,12 @@ export function parseExact(text: string): ExactJson | undefined {
   }
   marked += text.slice(from);
   const value: unknown = JSON.parse(marked);
-  const restore = (json: string): string => json.replace(MARKER, (marker, k: string) => numbers[Number(k)] ?? marker);
-  return { value, json: (part) => restore(JSON.stringify(part ?? null)), restore };
+  const restore = (json: string, write = (number: string) => number): string =>
+    json.replace(MARKER, (marker, k: string) => {
+      const number = numbers[Number(k)];
+      return number === undefined ? marker : write(number);
+    });
+  return { value, json: (part) => restore(JSON.stringify(part ?? null)), restore, numbers };
 }
 
 /** The texts to store for one event of a parseExact body (`event` a part of its value); none for a null previous or changes (stored as null). */

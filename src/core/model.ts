@@ -50,6 +50,8 @@ export interface RelaisEvent {
   actor: Actor | null;
   resource: ResourceRef | null;
   previous: Json | null;
+  /** `previous` as stored, its numbers as the producer wrote them: audit's computed changes keep them. */
+  previousJson: string | null;
   changes: Json | null;
   /** `changes` as stored, its numbers as the producer wrote them: the audit body splices it in. */
   changesJson: string | null;

@@ -2,8 +2,8 @@
 // a pure function of the event; templates go through the sandboxed renderer.
 import { audit, resource, simple, standard, type RenderedBody } from '../core/formats/envelopes.ts';
 import { form } from '../core/formats/form.ts';
-import { pythonJson } from '../core/formats/python-json.ts';
-import { parseExact } from '../core/exact-numbers.ts';
+import { pythonJson, pythonNumber } from '../core/formats/python-json.ts';
+import { parseExact, type ExactJson } from '../core/exact-numbers.ts';
 import { isJsonContentType, templateContext } from '../core/formats/template-context.ts';
 import type { RelaisEvent, Webhook } from '../core/model.ts';
 import { TemplateError, type TemplateRenderer } from './renderer.ts';
@@ -14,13 +14,22 @@ export const DEFAULT_TEMPLATE_CONTENT_TYPE = 'application/json';
 
 /**
  * Frappe does not send a JSON template's text: it sends json.dumps(json.loads(text)), Python's
- * spacing and \uXXXX escapes. So does the `frappe` dialect, numbers kept as the template wrote
- * them. (JSON.parse puts integer-like keys first where Python keeps the written order.)
+ * spacing and \uXXXX escapes, and numbers as Python reads them (1e3 is 1000.0, 1.50 is 1.5, a
+ * big integer exact). So does the `frappe` dialect. (JSON.parse puts integer-like keys first
+ * where Python keeps the written order.)
  */
 function asFrappeSends(text: string, parsed: unknown): string {
   const exact = parseExact(text);
-  return exact ? exact.restore(pythonJson(exact.value)) : pythonJson(parsed);
+  return exact ? exact.restore(pythonJson(exact.value, { readNumbers: true }), pythonNumber) : pythonJson(parsed, { readNumbers: true });
 }
+
+/**
+ * Frappe's Jinja sees the document as Python's json reads it: 1248.0 a float, printed `1248.0`,
+ * and 12345678901234567890 an exact int. Such numbers go to the template as markers with their
+ * texts (render/jinja-values.mjs puts them back). Not for data holding an escaped NUL, which a
+ * marker could be mistaken for (ingest refuses them; a preview's data may not have been checked).
+ */
+const frappeNumbers = (dataJson: string): ExactJson | undefined => (dataJson.includes('\\u0000') ? undefined : parseExact(dataJson));
 
 export async function renderBody(webhook: Shape, event: RelaisEvent, templates: TemplateRenderer): Promise<RenderedBody> {
   switch (webhook.format) {
@@ -31,7 +40,8 @@ export async function renderBody(webhook: Shape, event: RelaisEvent, templates: 
     case 'form': return form(event, webhook.formFields ?? [], webhook.contentType);
     case 'template': {
       const contentType = webhook.contentType ?? DEFAULT_TEMPLATE_CONTENT_TYPE;
-      const body = await templates.render(webhook.template ?? '', templateContext(event), event.tenantId, webhook.templateDialect);
+      const exact = webhook.templateDialect === 'frappe' ? frappeNumbers(event.dataJson) : undefined;
+      const body = await templates.render(webhook.template ?? '', templateContext(event, exact?.value), event.tenantId, webhook.templateDialect, exact?.numbers);
       if (!isJsonContentType(contentType)) return { contentType, body };
       let parsed: unknown;
       try {

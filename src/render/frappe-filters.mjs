@@ -2,7 +2,7 @@
 // interpreter's values: json = frappe.as_json, len, int = cint, str = cstr, flt. And the small,
 // pure part of frappe.utils that Frappe's webhook templates reach as `utils` / `frappe.utils`.
 // Plain JavaScript: the render children run it without the TypeScript loader.
-import { pythonJson } from '../core/formats/python-json.mjs';
+import { PythonFloat, pythonFloat, pythonJson } from '../core/formats/python-json.mjs';
 import { FloatValue, FunctionValue, IntegerValue, ObjectValue, StringValue, UNDEFINED, splitKeywords } from './jinja-values.mjs';
 
 const PYTHON_TYPES = {
@@ -71,18 +71,6 @@ function rounded(num, precision) {
   return precision ? new FloatValue(r / multiplier) : new IntegerValue(r);
 }
 
-/** Python's repr() of a float: the shortest digits, in exponent form below 1e-4 and from 1e16. */
-function pythonFloat(x) {
-  if (Number.isNaN(x)) return 'nan';
-  if (!Number.isFinite(x)) return x > 0 ? 'inf' : '-inf';
-  if (x === 0) return Object.is(x, -0) ? '-0.0' : '0.0';
-  const [mantissa, exponent] = x.toExponential().split('e');
-  const e = Number(exponent);
-  if (e < -4 || e >= 16) return `${mantissa}e${e < 0 ? '-' : '+'}${String(Math.abs(e)).padStart(2, '0')}`;
-  const fixed = String(x); // JavaScript writes this range without an exponent too
-  return fixed.includes('.') ? fixed : `${fixed}.0`;
-}
-
 /** Python's repr() of a str: single quotes unless only double quotes avoid escaping. */
 function quote(s) {
   const q = s.includes("'") && !s.includes('"') ? '"' : "'";
@@ -106,7 +94,7 @@ function pythonRepr(value) {
   switch (value.type) {
     case 'NullValue': case 'UndefinedValue': return 'None';
     case 'BooleanValue': return value.value ? 'True' : 'False';
-    case 'IntegerValue': return intText(value.value);
+    case 'IntegerValue': return value.text ?? intText(value.value);
     case 'FloatValue': return pythonFloat(value.value);
     case 'StringValue': return quote(value.value);
     case 'ArrayValue': return `[${value.value.map(pythonRepr).join(', ')}]`;
@@ -146,6 +134,8 @@ function toData(value) {
       return Object.fromEntries([...value.value].map(([k, v]) => [k, toData(v)]));
     case 'FunctionValue': throw new TypeError('Object of type function is not JSON serializable');
     case 'NullValue': case 'UndefinedValue': return null; // the library's None holds undefined
+    case 'FloatValue': return new PythonFloat(value.value); // json.dumps writes 180.0, not 180
+    case 'IntegerValue': return value.text !== undefined && !Number.isSafeInteger(value.value) ? BigInt(value.text) : value.value;
     default: return value.value;
   }
 }

@@ -25,3 +25,44 @@ export function splitKeywords(args) {
   const last = args.at(-1);
   return last?.type === 'KeywordArgumentsValue' ? [args.slice(0, -1), last.value] : [args, new Map()];
 }
+
+/**
+ * An integer of the event's data written as the producer wrote it (Python's int is exact where a
+ * double is not: 12345678901234567890). Arithmetic sees the double; printing sees the text.
+ */
+export class ExactIntegerValue extends IntegerValue {
+  constructor(text) {
+    super(Number(text));
+    this.text = BigInt(text).toString(); // -0 is 0, as Python's int reads it
+  }
+
+  toString() {
+    return this.text;
+  }
+}
+
+const NUMBER_MARKER = /^\u0000(\d+)$/;
+
+/**
+ * Puts back, in a converted value, the numbers that core/exact-numbers.ts stood in for by marker
+ * strings: a text with a point or an exponent is a float (Python's json reads 1248.0 so), any
+ * other an exact integer. Replaces in place; returns the value or its replacement.
+ */
+export function restoreNumbers(value, numbers) {
+  switch (value.type) {
+    case 'StringValue': {
+      const k = NUMBER_MARKER.exec(value.value)?.[1];
+      const text = k === undefined ? undefined : numbers[Number(k)];
+      if (text === undefined) return value;
+      return /[.eE]/.test(text) ? new FloatValue(Number(text)) : new ExactIntegerValue(text);
+    }
+    case 'ArrayValue':
+      value.value.forEach((item, i) => { value.value[i] = restoreNumbers(item, numbers); });
+      return value;
+    case 'ObjectValue':
+      for (const [key, item] of value.value) value.value.set(key, restoreNumbers(item, numbers));
+      return value;
+    default:
+      return value;
+  }
+}

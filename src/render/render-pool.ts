@@ -26,6 +26,8 @@ export interface RenderRequest {
   maxBytes: number;
   /** How the template prints (template-engine.mjs); 'jinja' when absent. */
   dialect?: TemplateDialect;
+  /** The texts of the numbers the context holds as markers (core/exact-numbers.ts). */
+  numbers?: readonly string[];
 }
 export type RenderAnswer = { output: string } | { error: string };
 
@@ -138,7 +140,7 @@ export function createRenderPool({ script, maxChildren, timeoutMs, execArgv }: R
     // A child still loading gets BOOT_ALLOWANCE_MS more, restarted at `ready`: one that never
     // loads still has its render stopped.
     startTimer(child, task, child.ready ? timeoutMs : timeoutMs + BOOT_ALLOWANCE_MS);
-    child.process.send({ id: task.id, source: task.source, context: task.context, maxBytes: task.maxBytes, dialect: task.dialect });
+    child.process.send({ id: task.id, source: task.source, context: task.context, maxBytes: task.maxBytes, dialect: task.dialect, numbers: task.numbers });
   }
 
   function startTimer(child: Child, task: Task, ms: number): void {

@@ -43,6 +43,16 @@ describe('template renderer: Frappe\'s filters and dialect', () => {
     await assert.rejects(jinja('{{ doc.keys | json }}'), /not JSON serializable/);
   });
 
+  it('json and the frappe dialect write floats as Python does (3.0, 1e-05, 1e+16), and marked numbers as floats or exact ints', async () => {
+    assert.equal(await jinja('{{ [1.5 * 2, 0.00001, 100000000.0 * 100000000, 7] | json }}'), '[3.0, 1e-05, 1e+16, 7]');
+    assert.equal(await frappe('{{ 1.5 * 2 }} {{ 0.00001 }}'), '3.0 1e-05');
+    // The markers body.ts puts in the data for numbers JSON.parse alters (core/exact-numbers.ts).
+    const marked = { doc: { f: '\u00000', n: '\u00001', z: '\u00002', e: '\u00003' } };
+    const numbers = ['1250.0', '12345678901234567891', '-0', '1e3'];
+    assert.equal(await renderer.render('{{ doc.f }} {{ doc.n }} {{ doc.z }} {{ doc.e }} {{ doc | json }} {{ doc.f * 2 }}', marked, 't', 'frappe', numbers),
+      '1250.0 12345678901234567891 0 1000.0 {"e": 1000.0, "f": 1250.0, "n": 12345678901234567891, "z": 0} 2500.0');
+  });
+
   it('len: of a string (code points), a list, a dict; None has none', async () => {
     assert.equal(await jinja('{{ doc.customer | len }}|{{ "😀" | len }}|{{ doc.items | len }}|{{ doc.items[0] | len }}|{{ doc.nope | len }}'), '7|1|2|2|0');
     await assert.rejects(jinja('{{ doc.empty | len }}'), /object of type 'NoneType' has no len\(\)/);

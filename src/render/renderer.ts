@@ -46,12 +46,13 @@ export function createTemplateRenderer(limits: TemplateLimits = DEFAULT_TEMPLATE
   return {
     /**
      * `tenant`: whose template, so that the pool shares its children fairly between tenants;
-     * `dialect`: 'frappe' prints values as Frappe's Jinja does (render/template-engine.mjs).
+     * `dialect`: 'frappe' prints values as Frappe's Jinja does (render/template-engine.mjs);
+     * `numbers`: the texts of the numbers `context` holds as markers (core/exact-numbers.ts).
      */
-    async render(source: string, context: Record<string, unknown>, tenant: string, dialect: TemplateDialect = 'jinja'): Promise<string> {
+    async render(source: string, context: Record<string, unknown>, tenant: string, dialect: TemplateDialect = 'jinja', numbers?: readonly string[]): Promise<string> {
       let result: RenderAnswer;
       try {
-        result = await getPool().render({ tenant, source, context, maxBytes: limits.maxOutputBytes, dialect });
+        result = await getPool().render({ tenant, source, context, maxBytes: limits.maxOutputBytes, dialect, ...(numbers && { numbers }) });
       } catch (err) {
         if (!(err instanceof RenderStopped)) throw err;
         if (err.reason === 'died') throw new TemplateError(`the template used more than ${limits.maxHeapMb} MB and was stopped`);

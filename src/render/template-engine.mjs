@@ -11,7 +11,7 @@
 // what it does in time and heap, render-worker.mjs the size of what it returns.
 import { Environment, Interpreter, Template } from '@huggingface/jinja';
 import { FILTERS, frappeUtils, pythonStr } from './frappe-filters.mjs';
-import { ObjectValue, StringValue } from './jinja-values.mjs';
+import { ObjectValue, StringValue, restoreNumbers } from './jinja-values.mjs';
 
 /** Statement nodes: they print what their body printed, and the Null they evaluate to is not a printed None. */
 const STATEMENTS = new Set(['Program', 'If', 'For', 'Break', 'Continue', 'Set', 'Macro', 'Comment', 'FilterStatement', 'CallStatement']);
@@ -52,8 +52,12 @@ class RelaisInterpreter extends Interpreter {
   }
 }
 
-/** Renders `source` with `context` (plain data) in `dialect` ('jinja' or 'frappe'); throws what the template does wrong. */
-export function renderTemplate(source, context, dialect = 'jinja') {
+/**
+ * Renders `source` with `context` (plain data) in `dialect` ('jinja' or 'frappe'); throws what the
+ * template does wrong. `numbers`: the texts of the numbers that the context holds as markers
+ * (core/exact-numbers.ts), so that 1248.0 is a float and a big integer exact, as in Python.
+ */
+export function renderTemplate(source, context, dialect = 'jinja', numbers = []) {
   const program = new Template(source).parsed;
   const env = new Environment();
   for (const [name, value] of GLOBALS) env.setVariable(name, value);
@@ -62,6 +66,9 @@ export function renderTemplate(source, context, dialect = 'jinja') {
     env.setVariable('utils', utils);
     env.setVariable('frappe', new ObjectValue(new Map([['utils', utils]])));
   }
-  for (const [name, value] of Object.entries(context)) env.set(name, value);
+  for (const [name, value] of Object.entries(context)) {
+    const converted = env.set(name, value);
+    if (numbers.length > 0) env.variables.set(name, restoreNumbers(converted, numbers));
+  }
   return new RelaisInterpreter(env, dialect).run(program).value;
 }

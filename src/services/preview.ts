@@ -34,6 +34,7 @@ export function previewService(deps: ServiceDeps, eventTypes: EventTypeService) 
         id: 'evt_preview', tenantId, idempotencyKey: null, type: input.type, occurredAt: input.occurred_at ? Date.parse(input.occurred_at) : at,
         receivedAt: at, dataJson: JSON.stringify(input.data ?? null), actor: input.actor ?? null, resource: input.resource ?? null,
         previous: (input.previous ?? null) as Json | null, changes: (input.changes ?? null) as Json | null,
+        previousJson: input.previous === undefined || input.previous === null ? null : JSON.stringify(input.previous),
         changesJson: input.changes === undefined || input.changes === null ? null : JSON.stringify(input.changes), deliveriesCount: 0,
         orderingKey: input.ordering_key ?? null,
       };
@@ -43,7 +44,7 @@ export function previewService(deps: ServiceDeps, eventTypes: EventTypeService) 
     if (!type) throw errors.validation([{ field: eventType ? 'event_type' : 'event', message: 'give an event, or an event type whose example to use' }]);
     return {
       id: 'evt_preview', tenantId, idempotencyKey: null, type: type.name, occurredAt: at, receivedAt: at,
-      dataJson: JSON.stringify(type.example ?? {}), actor: null, resource: null, previous: null, changes: null, changesJson: null, deliveriesCount: 0,
+      dataJson: JSON.stringify(type.example ?? {}), actor: null, resource: null, previous: null, previousJson: null, changes: null, changesJson: null, deliveriesCount: 0,
       orderingKey: null,
     };
   }

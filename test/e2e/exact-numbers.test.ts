@@ -107,6 +107,32 @@ for (const engine of ENGINES) {
       assert.equal(json!.body, '{"n": 12345678901234567890, "amount": 1250.0, "s": "a b", "o": {"x": 1.10}}');
     });
 
+    it('computes audit changes on the numbers as written, and gives templates numbers (Frappe\'s as Python reads them)', async () => {
+      const { t } = suite;
+      assert.equal((await t.call('POST', '/v1/event-types', { name: 'stock.updated' })).status, 201);
+      const hook = async (path: string, extra: Record<string, unknown>): Promise<void> => {
+        const res = await t.call('POST', '/v1/tenants/acme/webhooks', { url: `${suite.receiver.url}${path}`, events: ['stock.updated'], ...extra });
+        assert.equal(res.status, 201, JSON.stringify(res.body));
+      };
+      await hook('/audit-computed', { format: 'audit' });
+      await hook('/tpl', { format: 'template', template: '{"twice": {{ data.f * 2 }}, "more": {{ (data.n > 1000) | tojson }}}' });
+      await hook('/frappe-tpl', {
+        format: 'template', template_dialect: 'frappe',
+        template: '{"total": {{ doc.f }}, "n": {{ doc.n }}, "items": {{ doc.items | json }}, "e": {{ doc.e }}, "whole": {{ doc.w }}, "none": "{{ doc.x }}"}',
+      });
+      const data = '{"f":1250.0,"n":12345678901234567891,"same":1000.0,"items":[{"rate":180.0,"qty":2}],"e":1e3,"w":7,"x":null}';
+      const previous = '{"f":1.50,"n":12345678901234567890,"same":1000.0,"items":[{"rate":180.0,"qty":2}],"e":1e3,"w":7,"x":null}';
+      assert.equal((await t.call('POST', '/v1/tenants/acme/events', `{"type":"stock.updated","data":${data},"previous":${previous}}`)).status, 202);
+      const [audited] = await waitFor('the audit request', () => at('/audit-computed').length === 1 && at('/audit-computed'));
+      // Parsed as doubles, the two n are one number and 1000.0 is 1000: the change to n would vanish.
+      assert.ok(audited!.body.endsWith(`"data":${data},"changes":{"f":{"from":1.50,"to":1250.0},"n":{"from":12345678901234567890,"to":12345678901234567891}}}`), audited!.body);
+      const [templated] = await waitFor('the template request', () => at('/tpl').length === 1 && at('/tpl'));
+      assert.equal(templated!.body, '{"twice": 2500, "more": true}');
+      // What Frappe sends for this document: json.dumps(json.loads(rendered)), floats as floats, ints exact.
+      const [frappe] = await waitFor('the Frappe template request', () => at('/frappe-tpl').length === 1 && at('/frappe-tpl'));
+      assert.equal(frappe!.body, '{"total": 1250.0, "n": 12345678901234567891, "items": [{"qty": 2, "rate": 180.0}], "e": 1000.0, "whole": 7, "none": "None"}');
+    });
+
     it('keeps idempotency and the event type\'s schema working on the numbers\' values', async () => {
       const { t } = suite;
       const repeat = await t.call<{ duplicate: boolean }>('POST', '/v1/tenants/acme/events', `{"type":"order.created","id":"exact-1","data":${D1}}`);

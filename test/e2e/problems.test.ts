@@ -52,6 +52,16 @@ for (const engine of ENGINES) {
       await expectProblem('POST', hooks, webhook({ headers: { 'webhook-signature': 'x' } }), 422, 'headers.webhook-signature');
       await expectProblem('POST', hooks, webhook({ headers: { 'X-Ok': 'line\r\nbreak' } }), 422, 'headers.X-Ok');
       await expectProblem('POST', hooks, webhook({ secret: 'nope' }), 422, 'secret');
+      // Issue 18's settings: each bound names its field.
+      await expectProblem('POST', hooks, webhook({ timeout: '500ms' }), 422, 'timeout');
+      await expectProblem('POST', hooks, webhook({ timeout: '31s' }), 422, 'timeout');
+      await expectProblem('POST', hooks, webhook({ signature_scheme: 'frappe', secret: '' }), 422, 'secret');
+      await expectProblem('POST', hooks, webhook({ signature_scheme: 'frappe', secret: 'x'.repeat(513) }), 422, 'secret');
+      assert.equal((await t.call('POST', hooks, webhook({ signature_scheme: 'frappe', secret: 'x'.repeat(512), timeout: '30s' }))).status, 201, 'the bounds themselves are accepted');
+      await expectProblem('POST', hooks, webhook({ headers: { Connection: 'close' } }), 422, 'headers.Connection');
+      await expectProblem('POST', hooks, webhook({ headers: { 'Transfer-Encoding': 'chunked' } }), 422, 'headers.Transfer-Encoding');
+      await expectProblem('POST', hooks, webhook({ headers: { Host: 'example.org' } }), 422, 'headers.Host');
+      await expectProblem('POST', hooks, webhook({ headers: { 'X-Frappe-Webhook-Signature': 'x' } }), 422, 'headers.X-Frappe-Webhook-Signature');
       await expectProblem('POST', hooks, webhook({ retry: { mode: 'custom' } }), 422, /^retry/);
       await expectProblem('POST', hooks, webhook({ retry: { mode: 'custom', schedule: ['0', 'soon'] } }), 422, 'retry.schedule[1]');
       await expectProblem('POST', hooks, webhook({ events: ['order.shipped'], filters: { weight: [1] } }), 422, 'filters.weight');

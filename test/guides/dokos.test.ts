@@ -32,8 +32,10 @@ for (const engine of ENGINES) {
       assert.deepEqual(guide.imported.webhooks.webhooks.created, ['HOOK-0001', 'HOOK-0002', 'HOOK-0003'].map((id) => `${TENANT}/${id}`));
       const kept = await guide.t.call<{ secret: string }>('GET', `/v1/tenants/${TENANT}/webhooks/HOOK-0001/secret`);
       assert.equal(kept.body.secret, SECRET);
-      const hook = await guide.t.call<{ signature_scheme: string; template_dialect: string; enabled: boolean }>('GET', `/v1/tenants/${TENANT}/webhooks/HOOK-0003`);
+      const hook = await guide.t.call<{ enabled: boolean; follow_redirects: boolean; timeout: string; content_type: string }>('GET', `/v1/tenants/${TENANT}/webhooks/HOOK-0003`);
       assert.equal(hook.body.enabled, false);
+      // As Frappe would send it once enabled: its form fields as a JSON object, redirects followed, 5 s.
+      assert.deepEqual([hook.body.content_type, hook.body.follow_redirects, hook.body.timeout], ['application/json', true, '5s']);
     });
 
     it('the Frappe receiver accepts the signed Jinja body and the form fields, and refuses a tampered body', async (t) => {

@@ -27,6 +27,20 @@ export function simple(event: RelaisEvent): RenderedBody {
   return { contentType: JSON_TYPE, body: `{"data":${event.dataJson},"event":${j(event.type)},"company_id":${j(companyId(event.tenantId))}}` };
 }
 
+/**
+ * `changes` from `previous` and the data, numbers as the producer wrote them: both states are
+ * parsed again together only when one holds a number JSON.parse would alter, and two such numbers
+ * are the same when their texts are (1000.0 to 1000.0 is no change, …890 to …891 is one).
+ */
+function computedChanges(event: RelaisEvent): string {
+  if (event.previousJson === null) return '{}';
+  const exact = parseExact(`[${event.previousJson},${event.dataJson}]`);
+  if (!exact) return j(diff(event.previous, JSON.parse(event.dataJson)));
+  const [previous, current] = exact.value as [unknown, unknown];
+  const sameText = (a: unknown, b: unknown): boolean => typeof a === 'string' && typeof b === 'string' && exact.json(a) === exact.json(b);
+  return exact.json(diff(previous, current, sameText));
+}
+
 /** `2022-03-29 07:50:42`, in UTC, as seed 003 writes times. */
 const auditTime = (ms: number): string => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
 
@@ -36,7 +50,7 @@ const auditTime = (ms: number): string => new Date(ms).toISOString().slice(0, 19
  * written), or computed from `previous`.
  */
 export function audit(event: RelaisEvent, exportKey: string | null): RenderedBody {
-  const changes = event.changesJson ?? j(event.previous === null ? {} : diff(event.previous, JSON.parse(event.dataJson)));
+  const changes = event.changesJson ?? computedChanges(event);
   const a = event.actor;
   return {
     contentType: JSON_TYPE,

@@ -6,7 +6,47 @@
 const escapeNonAscii = (json) =>
   json.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
+/** Python's repr() of a float: the shortest digits, in exponent form below 1e-4 and from 1e16. */
+export function pythonFloat(x) {
+  if (Number.isNaN(x)) return 'nan';
+  if (!Number.isFinite(x)) return x > 0 ? 'inf' : '-inf';
+  if (x === 0) return Object.is(x, -0) ? '-0.0' : '0.0';
+  const [mantissa, exponent] = x.toExponential().split('e');
+  const e = Number(exponent);
+  if (e < -4 || e >= 16) return `${mantissa}e${e < 0 ? '-' : '+'}${String(Math.abs(e)).padStart(2, '0')}`;
+  const fixed = String(x); // JavaScript writes this range without an exponent too
+  return fixed.includes('.') ? fixed : `${fixed}.0`;
+}
+
+/**
+ * A number that is a Python float: json.dumps writes `1248.0` where JavaScript has no float kind
+ * to tell 1248.0 from 1248 (a template's float values, render/frappe-filters.mjs).
+ */
+export class PythonFloat {
+  constructor(value) {
+    this.value = value;
+  }
+}
+
+/** json.dumps of a float: its repr, but NaN and Infinity as JavaScript's JSON extensions name them. */
+function floatJson(x) {
+  if (Number.isNaN(x)) return 'NaN';
+  if (!Number.isFinite(x)) return x > 0 ? 'Infinity' : '-Infinity';
+  return pythonFloat(x);
+}
+
+/** json.dumps(json.loads(text)) of a JSON number's text: a float when it has a point or an exponent, else an exact int. */
+export const pythonNumber = (text) => (/[.eE]/.test(text) ? floatJson(Number(text)) : BigInt(text).toString());
+
+/**
+ * `options.sortKeys`: as json.dumps(sort_keys=True); `options.readNumbers`: numbers as Python's
+ * json.loads would have read them, so that a number that is not whole is a float (0.00001 is
+ * written 1e-05), as json.dumps(json.loads(text)) writes it.
+ */
 export function pythonJson(value, options = {}) {
+  if (typeof value === 'bigint') return value.toString(); // an int too big for a double, exact
+  if (value instanceof PythonFloat) return floatJson(value.value);
+  if (options.readNumbers && typeof value === 'number' && !Number.isInteger(value)) return floatJson(value);
   if (value === null || typeof value !== 'object') return escapeNonAscii(JSON.stringify(value ?? null));
   if (Array.isArray(value)) return `[${value.map((v) => pythonJson(v, options)).join(', ')}]`;
   const entries = Object.entries(value).filter(([, v]) => v !== undefined);

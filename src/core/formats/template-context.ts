@@ -3,8 +3,8 @@
 import { companyId } from './envelopes.ts';
 import type { RelaisEvent } from '../model.ts';
 
-export function templateContext(event: RelaisEvent): Record<string, unknown> {
-  const data: unknown = JSON.parse(event.dataJson);
+/** `data`: the event's data already parsed (body.ts parses it exactly for the frappe dialect). */
+export function templateContext(event: RelaisEvent, data: unknown = JSON.parse(event.dataJson)): Record<string, unknown> {
   return {
     event: {
       id: event.id, type: event.type, occurred_at: new Date(event.occurredAt).toISOString(),

@@ -43,6 +43,7 @@ export function toEvent(r: Selectable<EventsTable>): RelaisEvent {
     actor: parse(r.actor),
     resource: parse(r.resource),
     previous: parse(r.previous),
+    previousJson: r.previous,
     changes: parse(r.changes),
     changesJson: r.changes,
     deliveriesCount: num(r.deliveries_count),

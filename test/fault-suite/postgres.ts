@@ -3,6 +3,7 @@
 // 20 s. Nothing accepted may be lost, no process may die, the API may only say 503 (with
 // Retry-After) while the database is away, and delivery must resume after it comes back.
 import { mkdirSync } from 'node:fs';
+import pg from 'pg';
 import { join } from 'node:path';
 import { AnswerLog, call, Phases, sendEvents } from './client.ts';
 import { createCluster, type Cluster } from './cluster.ts';
@@ -29,6 +30,29 @@ const DRAIN_TIMEOUT_MS = 180_000;
 const SEND_DEADLINE_MS = 240_000;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The deadlocks PostgreSQL detected over the whole run (its own count, pg_stat_database, on the
+ * suite's fresh cluster), read once the processes are gone: a backend publishes its counters when
+ * it ends, and otherwise only every 10 s or more. The store retries a deadlock, so none reaches
+ * the API's answers; this shows whether the lock order (kysely/store.ts) held. Printed, not a
+ * check: test/faults/lock-order.test.ts is the check.
+ */
+async function reportDeadlocks(s: Section, url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
+  try {
+    await sleep(1_000); // the SIGKILLed processes' backends notice their sockets closed
+    await client.connect();
+    const res = await client.query<{ n: string }>('SELECT deadlocks::text AS n FROM pg_stat_database WHERE datname = current_database()');
+    const n = Number(res.rows[0]?.n ?? NaN);
+    s.lines.push(`deadlocks (pg_stat_database, the whole run): ${n}`);
+    s.data.deadlocks = n;
+  } catch (err) {
+    s.lines.push(`deadlocks: could not be read (${(err as Error).message})`);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
 
 interface HealthzSample { atMsIntoStop: number; status: number | string; body: string }
 
@@ -153,6 +177,7 @@ export async function runPostgres(workDir: string, events: number): Promise<Sect
     return s;
   } finally {
     await Promise.all(members.map((m) => m.stop()));
+    await reportDeadlocks(s, cluster.url);
     await receiver.close();
     await cluster.stop().catch(() => {}); // the cleanup step stops it for sure
   }

@@ -11,6 +11,7 @@ import type { Database } from '../schema.ts';
 import type { Completion, Engine, FailureRecord } from '../store.ts';
 import { completionProblems, RowValueError } from '../row-limits.ts';
 import { byId, chunks, jsonOrNull, storedRequest } from './rows.ts';
+import { insertRows, runValues, type ValuesStatement } from './raw-values.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -94,6 +95,23 @@ interface Moved { id: string; webhook_id: string; ordering_key: string | null; s
 /** What the deliveries' UPDATE returns: on PostgreSQL whether the body is shared, on SQLite the body stored after a retry (see updateDeliveries). */
 type MovedRow = Moved & { body_shared?: number | string; stored_body?: string | null; tried?: number | string };
 
+/** The deliveries' UPDATE: the VALUES rows, then `now` (the last parameter); engine by engine, what RETURNING tells of the body (see updateDeliveries). */
+const updateDeliveriesStatement = (returnBody: string): ValuesStatement => ({
+  head: 'WITH v(d_id, d_lease, d_status, d_due, d_tried, d_at, d_code, d_body) AS (VALUES',
+  row: '(?, ?, ?, CAST(? AS bigint), CAST(? AS integer), CAST(? AS bigint), CAST(? AS integer), CAST(? AS text))',
+  tail: `)
+      UPDATE deliveries SET
+        status = v.d_status, due_at = v.d_due, lease_id = NULL, updated_at = CAST(? AS bigint),
+        attempts = attempts + v.d_tried,
+        last_attempt_at = CASE WHEN v.d_tried = 1 THEN v.d_at ELSE last_attempt_at END,
+        last_status_code = CASE WHEN v.d_tried = 0 THEN last_status_code WHEN v.d_code = 0 THEN NULL ELSE v.d_code END,
+        request_body = CASE WHEN request_body IS NULL AND v.d_body <> '' THEN v.d_body ELSE request_body END
+      FROM v WHERE deliveries.id = v.d_id AND deliveries.lease_id = v.d_lease
+      RETURNING deliveries.id, deliveries.webhook_id, deliveries.ordering_key, deliveries.status, ${returnBody}`,
+});
+const UPDATE_DELIVERIES_PG = updateDeliveriesStatement('CASE WHEN deliveries.request_body = v.d_body THEN 1 ELSE 0 END AS body_shared');
+const UPDATE_DELIVERIES_SQLITE = updateDeliveriesStatement('deliveries.attempts AS tried, CASE WHEN deliveries.attempts = 1 THEN NULL ELSE deliveries.request_body END AS stored_body');
+
 /**
  * Moves the deliveries on; returns those still leased by these completions (a lost lease means
  * another worker owns it now), and of those the ids whose attempt sent the body its delivery
@@ -109,23 +127,16 @@ async function updateDeliveries(trx: Db, completions: readonly Completion[], now
   const shared = new Set<string>();
   const bodies = new Map<string, string>();
   for (const c of completions) if (c.attempt) bodies.set(c.deliveryId, c.attempt.request.body);
-  const bodyShared = engine === 'postgres'
-    ? sql`CASE WHEN deliveries.request_body = v.d_body THEN 1 ELSE 0 END AS body_shared`
-    : sql`deliveries.attempts AS tried, CASE WHEN deliveries.attempts = 1 THEN NULL ELSE deliveries.request_body END AS stored_body`;
   // In id order, as every transaction takes delivery rows (kysely/store.ts).
   const ordered = [...completions].sort(byId((c) => c.deliveryId));
   for (const part of chunks(ordered)) {
-    const values = sql.join(part.map((c) => sql`(${c.deliveryId}, ${c.leaseId}, ${c.status}, ${bigint(c.dueAt)}, ${integer(c.attempt ? 1 : 0)}, ${bigint(c.attempt?.startedAt ?? null)}, ${integer(c.attempt?.response?.status ?? 0)}, ${text(c.attempt?.request.body ?? null)})`));
-    const result = await sql<MovedRow>`
-      WITH v(d_id, d_lease, d_status, d_due, d_tried, d_at, d_code, d_body) AS (VALUES ${values})
-      UPDATE deliveries SET
-        status = v.d_status, due_at = v.d_due, lease_id = NULL, updated_at = ${bigint(now)},
-        attempts = attempts + v.d_tried,
-        last_attempt_at = CASE WHEN v.d_tried = 1 THEN v.d_at ELSE last_attempt_at END,
-        last_status_code = CASE WHEN v.d_tried = 0 THEN last_status_code WHEN v.d_code = 0 THEN NULL ELSE v.d_code END,
-        request_body = CASE WHEN request_body IS NULL AND v.d_body <> '' THEN v.d_body ELSE request_body END
-      FROM v WHERE deliveries.id = v.d_id AND deliveries.lease_id = v.d_lease
-      RETURNING deliveries.id, deliveries.webhook_id, deliveries.ordering_key, deliveries.status, ${bodyShared}`.execute(trx);
+    const params: unknown[] = [];
+    for (const c of part) {
+      const a = c.attempt;
+      params.push(c.deliveryId, c.leaseId, c.status, c.dueAt, a ? 1 : 0, a?.startedAt ?? null, a?.response?.status ?? 0, a?.request.body ?? null);
+    }
+    params.push(now);
+    const result = await runValues<MovedRow>(trx, engine, engine === 'postgres' ? UPDATE_DELIVERIES_PG : UPDATE_DELIVERIES_SQLITE, part.length, params);
     for (const r of result.rows) {
       moved.push({ id: r.id, webhook_id: r.webhook_id, ordering_key: r.ordering_key, status: r.status });
       const body = bodies.get(r.id);
@@ -157,8 +168,10 @@ export async function unblockNext(trx: Db, ended: readonly { webhook_id: string;
   }
 }
 
+const ATTEMPT_COLUMNS = ['id', 'delivery_id', 'tenant_id', 'webhook_id', 'started_at', 'duration_ms', 'request', 'response', 'error_kind', 'error_message', 'succeeded'] as const;
+
 /** Inserts the attempts of the deliveries `updated`; those of `shared` without their body, which their delivery stores. */
-async function insertAttempts(trx: Db, completions: readonly Completion[], updated: Set<string>, shared: Set<string>): Promise<void> {
+async function insertAttempts(trx: Db, completions: readonly Completion[], updated: Set<string>, shared: Set<string>, engine: Engine): Promise<void> {
   const rows = completions.flatMap((c) => {
     const a = c.attempt;
     if (!a || !updated.has(c.deliveryId)) return [];
@@ -167,7 +180,7 @@ async function insertAttempts(trx: Db, completions: readonly Completion[], updat
       request: storedRequest(a.request, shared.has(c.deliveryId)), response: jsonOrNull(a.response), error_kind: a.errorKind, error_message: a.errorMessage, succeeded: a.succeeded ? 1 : 0,
     }];
   });
-  for (const part of chunks(rows)) await trx.insertInto('attempts').values(part).execute();
+  for (const part of chunks(rows)) await insertRows(trx, engine, 'attempts', ATTEMPT_COLUMNS, part);
 }
 
 /**
@@ -184,7 +197,7 @@ export async function recordCompletions(db: Kysely<Database>, completions: reado
   return db.transaction().execute(async (trx) => {
     const records = await updateFailureRecords(trx, talliesByWebhook(completions), lockRows, now);
     const { moved, shared } = await updateDeliveries(trx, completions, now, engine);
-    await insertAttempts(trx, completions, new Set(moved.map((m) => m.id)), shared);
+    await insertAttempts(trx, completions, new Set(moved.map((m) => m.id)), shared, engine);
     const ended = moved.flatMap((m) => (m.ordering_key !== null && ENDED.has(m.status) ? [{ webhook_id: m.webhook_id, ordering_key: m.ordering_key }] : []));
     if (ended.length > 0) await unblockNext(trx, ended, now);
     return records;

@@ -2,11 +2,12 @@
 // time: when its next attempt is due, or when its worker's lease runs out. Claiming takes due
 // rows in due order and pushes their due time to the lease's end, so a worker that dies holding
 // them simply lets them fall due again: at-least-once, nothing lost.
-import { sql, type Kysely, type RawBuilder } from 'kysely';
-import type { Database } from '../schema.ts';
+import { sql, type Kysely, type RawBuilder, type Selectable } from 'kysely';
+import type { Database, EventsTable } from '../schema.ts';
 import type { ClaimedDelivery, Engine, Store } from '../store.ts';
 import { byId, chunks, DELIVERY_COLUMNS, readAttempts, toDelivery, toEvent, type DeliveryRow } from './rows.ts';
 import { bigint, recordCompletions, text } from './completions.ts';
+import { selectByIds } from './raw-values.ts';
 import { readWebhook, webhookRowsWithTenantKey } from './webhooks.ts';
 import type { SecretBox } from './secrets.ts';
 
@@ -64,7 +65,7 @@ export function deliveryQueries({ db, queue, box, claimLock, lockRows, engine }:
     const eventIds = [...new Set(deliveries.map((d) => d.eventId))];
     const webhookIds = [...new Set(deliveries.map((d) => d.webhookId))];
     const [events, webhooks] = await Promise.all([
-      queue.selectFrom('events').selectAll().where('id', 'in', eventIds).execute(),
+      selectByIds<Selectable<EventsTable>>(queue, engine, 'events', eventIds).then((r) => r.rows),
       webhookRowsWithTenantKey(queue).where('id', 'in', webhookIds).execute(),
     ]);
     const eventById = new Map(events.map((r) => [r.id, toEvent(r)]));

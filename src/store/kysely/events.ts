@@ -4,13 +4,19 @@
 import { sql, type Insertable, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { RelaisEvent, Webhook } from '../../core/model.ts';
 import type { Database, EventsTable, WebhooksTable } from '../schema.ts';
-import type { ClaimedDelivery, IdMaker, IngestLease, IngestResult, Matcher, NewEvent, ReceivedEvent, Store } from '../store.ts';
+import type { ClaimedDelivery, Engine, IdMaker, IngestLease, IngestResult, Matcher, NewEvent, ReceivedEvent, Store } from '../store.ts';
+import { insertRows } from './raw-values.ts';
 import { byId, chunks, json, jsonOrNull, toDelivery, toEvent, toWebhook, type DeliveryRow, type WebhookRow } from './rows.ts';
 import type { SecretBox } from './secrets.ts';
 import { readWebhook, webhookRowsWithTenantKey } from './webhooks.ts';
 
 // Rows per multi-row INSERT: well under SQLite's and PostgreSQL's bound-parameter limits.
 const INSERT_CHUNK = 500;
+/** The columns ingest writes (the rest keep their defaults), in the order of their statements' VALUES. */
+const EVENT_COLUMNS = ['id', 'tenant_id', 'idempotency_key', 'type', 'occurred_at', 'received_at', 'data', 'actor', 'resource', 'previous', 'changes',
+  'deliveries_count', 'ordering_key'] as const satisfies readonly (keyof Insertable<EventsTable>)[];
+const NEW_DELIVERY_COLUMNS = ['id', 'tenant_id', 'event_id', 'event_type', 'webhook_id', 'status', 'attempts', 'due_at', 'lease_id', 'last_attempt_at',
+  'last_status_code', 'parked_for', 'created_at', 'updated_at', 'ordering_key', 'blocked'] as const satisfies readonly (keyof DeliveryRow)[];
 /** Deliveries one statement stores at most (postgres/ingest-statement.ts): its two JSON arrays stay a few MB. */
 const ONE_STATEMENT_MAX = 5_000;
 
@@ -157,7 +163,8 @@ async function answer(db: Kysely<Database>, tenantId: string, events: readonly N
 export type IngestStatement = (db: Kysely<Database>, events: Insertable<EventsTable>[], deliveries: DeliveryRow[]) =>
   Promise<{ inserted: Selectable<EventsTable>[]; othersWoken: boolean }>;
 
-export function eventQueries(db: Kysely<Database>, box: SecretBox, lockRows: boolean, inOneStatement?: IngestStatement): Store['events'] {
+export function eventQueries(db: Kysely<Database>, box: SecretBox, engine: Engine, inOneStatement?: IngestStatement): Store['events'] {
+  const lockRows = engine === 'postgres';
   const queries: Store['events'] = {
     async ingest(tenantId, events, match, newDeliveryId, now) {
       return (await queries.ingestLeasing(tenantId, events, match, newDeliveryId, now, NO_LEASE)).results;
@@ -190,15 +197,14 @@ export function eventQueries(db: Kysely<Database>, box: SecretBox, lockRows: boo
         const planned = plan(tenantId, events, webhooks, match, now);
         const inserted = new Map<string, Selectable<EventsTable>>();
         for (const part of chunks(planned, INSERT_CHUNK)) {
-          const rows = await trx.insertInto('events').values(part.map((f) => f.row))
-            .onConflict((oc) => oc.columns(['tenant_id', 'idempotency_key']).doNothing())
-            .returningAll().execute();
+          const { rows } = await insertRows<Selectable<EventsTable>, Insertable<EventsTable>>(trx, engine, 'events', EVENT_COLUMNS, part.map((f) => f.row),
+            'ON CONFLICT (tenant_id, idempotency_key) DO NOTHING RETURNING *');
           for (const r of rows) inserted.set(r.id, r);
         }
         const deliveries = deliveriesOf(tenantId, planned.filter((f) => inserted.has(f.event.id)), newDeliveryId, now);
         await blockBehindKeys(trx, deliveries, lockRows);
         const leased = leaseFirst(deliveries, lease);
-        for (const part of chunks(deliveries, INSERT_CHUNK)) await trx.insertInto('deliveries').values(part).execute();
+        for (const part of chunks(deliveries, INSERT_CHUNK)) await insertRows(trx, engine, 'deliveries', NEW_DELIVERY_COLUMNS, part);
         const results = await answer(trx, tenantId, events, inserted);
         return { results, leased: leasedDeliveries(leased, results, webhookRows, box, lease.leaseId) };
       });

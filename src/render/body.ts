@@ -2,7 +2,7 @@
 // a pure function of the event; templates go through the sandboxed renderer.
 import { audit, resource, simple, standard, type RenderedBody } from '../core/formats/envelopes.ts';
 import { form } from '../core/formats/form.ts';
-import { pythonJson, pythonNumber } from '../core/formats/python-json.ts';
+import { pythonJson, pythonNumber, pythonRedump } from '../core/formats/python-json.ts';
 import { parseExact, type ExactJson } from '../core/exact-numbers.ts';
 import { isJsonContentType, templateContext } from '../core/formats/template-context.ts';
 import type { RelaisEvent, Webhook } from '../core/model.ts';
@@ -14,11 +14,13 @@ export const DEFAULT_TEMPLATE_CONTENT_TYPE = 'application/json';
 
 /**
  * Frappe does not send a JSON template's text: it sends json.dumps(json.loads(text)), Python's
- * spacing and \uXXXX escapes, and numbers as Python reads them (1e3 is 1000.0, 1.50 is 1.5, a
- * big integer exact). So does the `frappe` dialect. (JSON.parse puts integer-like keys first
- * where Python keeps the written order.)
+ * spacing and \uXXXX escapes, keys in their written order, and numbers as Python reads them (1e3
+ * is 1000.0, 1.50 is 1.5, a big integer exact). So does the `frappe` dialect. An object that
+ * repeats a key is written from the parsed value (JSON.parse puts integer-like keys first there).
  */
 function asFrappeSends(text: string, parsed: unknown): string {
+  const redumped = pythonRedump(text);
+  if (redumped !== undefined) return redumped;
   const exact = parseExact(text);
   return exact ? exact.restore(pythonJson(exact.value, { readNumbers: true }), pythonNumber) : pythonJson(parsed, { readNumbers: true });
 }

@@ -56,12 +56,12 @@ for (const engine of ENGINES) {
       assert.equal(draft.body.request.body, EXPECTED.replace('"None"', '""'));
     });
 
-    it('sends a JSON template as Frappe does, json.dumps of what it rendered: Python\'s spacing and escapes, numbers as Python reads them', async () => {
-      const compact = '{"name":"{{ doc.name }}","note":"été","total":1250.0,"big":12345678901234567890,"e":1e3,"d":1.50,"s":0.00001,"z":-0,"nz":-0.0,"lines":[1,2]}';
+    it('sends a JSON template as Frappe does, json.dumps of what it rendered: Python\'s spacing and escapes, keys in their order, numbers as Python reads them', async () => {
+      const compact = '{"name":"{{ doc.name }}","10":"ten","note":"été","total":1250.0,"big":12345678901234567890,"e":1e3,"d":1.50,"s":0.00001,"z":-0,"nz":-0.0,"lines":[1,2]}';
       const frappe = await suite.t.call<{ request: { body: string } }>('POST', `${base}/preview`, {
         webhook: { url: 'https://example.com/h', events: ['sales_order.on_update'], format: 'template', template_dialect: 'frappe', template: compact },
       });
-      assert.equal(frappe.body.request.body, '{"name": "SO-2024-0001", "note": "\\u00e9t\\u00e9", "total": 1250.0, "big": 12345678901234567890, "e": 1000.0, "d": 1.5, "s": 1e-05, "z": 0, "nz": -0.0, "lines": [1, 2]}');
+      assert.equal(frappe.body.request.body, '{"name": "SO-2024-0001", "10": "ten", "note": "\\u00e9t\\u00e9", "total": 1250.0, "big": 12345678901234567890, "e": 1000.0, "d": 1.5, "s": 1e-05, "z": 0, "nz": -0.0, "lines": [1, 2]}');
       const jinja = await suite.t.call<{ request: { body: string } }>('POST', `${base}/preview`, {
         webhook: { url: 'https://example.com/h', events: ['sales_order.on_update'], format: 'template', template: compact },
       });

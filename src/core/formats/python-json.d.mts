@@ -11,3 +11,4 @@ export declare class PythonFloat {
   constructor(value: number);
   value: number;
 }
+export declare function pythonRedump(text: string): string | undefined;

@@ -53,3 +53,64 @@ export function pythonJson(value, options = {}) {
   if (options.sortKeys) entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return `{${entries.map(([k, v]) => `${escapeNonAscii(JSON.stringify(k))}: ${pythonJson(v, options)}`).join(', ')}}`;
 }
+
+const WHITESPACE = /[ \t\n\r]/;
+const NUMBER_CHAR = /[-+.\deE]/;
+
+/**
+ * json.dumps(json.loads(text)) for a valid JSON text, written token by token so that keys keep
+ * their written order (JSON.parse puts integer-like keys first; Python's dict keeps the order):
+ * strings as json.dumps escapes them, numbers as Python reads them, ", " and ": " between items.
+ * Undefined when an object repeats a key (Python keeps the first place and the last value): the
+ * caller then writes from the parsed value.
+ */
+export function pythonRedump(text) {
+  let out = '';
+  const keys = []; // per open object, the keys seen; null for an array
+  let expectKey = false;
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i];
+    if (WHITESPACE.test(c)) { i++; continue; }
+    if (c === '"') {
+      let end = i + 1;
+      while (text[end] !== '"') end += text[end] === '\\' ? 2 : 1;
+      const value = JSON.parse(text.slice(i, end + 1));
+      if (expectKey) {
+        const seen = keys.at(-1);
+        if (seen.has(value)) return undefined;
+        seen.add(value);
+        expectKey = false;
+      }
+      out += escapeNonAscii(JSON.stringify(value));
+      i = end + 1;
+    } else if (c === '{' || c === '[') {
+      keys.push(c === '{' ? new Set() : null);
+      expectKey = c === '{';
+      out += c;
+      i++;
+    } else if (c === '}' || c === ']') {
+      keys.pop();
+      expectKey = false;
+      out += c;
+      i++;
+    } else if (c === ',') {
+      expectKey = keys.at(-1) instanceof Set;
+      out += ', ';
+      i++;
+    } else if (c === ':') {
+      out += ': ';
+      i++;
+    } else if (c === '-' || (c >= '0' && c <= '9')) {
+      let end = i + 1;
+      while (end < text.length && NUMBER_CHAR.test(text[end])) end++;
+      out += pythonNumber(text.slice(i, end));
+      i = end;
+    } else {
+      const word = text.startsWith('true', i) ? 'true' : text.startsWith('false', i) ? 'false' : 'null';
+      out += word;
+      i += word.length;
+    }
+  }
+  return out;
+}

@@ -45,7 +45,7 @@ export function event(n: number): NewEvent {
 export function succeeded(c: ClaimedDelivery): Completion {
   const at = Date.now();
   return {
-    deliveryId: c.delivery.id, leaseId: c.leaseId, tenantId: TENANT, webhookId: c.delivery.webhookId, status: 'succeeded', dueAt: null,
+    deliveryId: c.delivery.id, leaseId: c.leaseId, tenantId: TENANT, webhookId: c.delivery.webhookId, keyed: c.delivery.orderingKey !== null, status: 'succeeded', dueAt: null,
     attempt: {
       id: newId('att', at), startedAt: at, durationMs: 1, succeeded: true, errorKind: null, errorMessage: null,
       request: {

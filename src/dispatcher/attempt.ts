@@ -9,10 +9,10 @@ import { newId } from '../ids.ts';
 import type { ClaimedDelivery, Completion } from '../store/store.ts';
 import type { SendOutcome } from './sender.ts';
 
-type Base = Pick<Completion, 'deliveryId' | 'leaseId' | 'tenantId' | 'webhookId'>;
+type Base = Pick<Completion, 'deliveryId' | 'leaseId' | 'tenantId' | 'webhookId' | 'keyed'>;
 
 const baseOf = ({ delivery, leaseId }: ClaimedDelivery): Base =>
-  ({ deliveryId: delivery.id, leaseId, tenantId: delivery.tenantId, webhookId: delivery.webhookId });
+  ({ deliveryId: delivery.id, leaseId, tenantId: delivery.tenantId, webhookId: delivery.webhookId, keyed: delivery.orderingKey !== null });
 
 /** Nothing to send: the webhook was deleted (cancelled), or disabled (held until it is enabled again). */
 export function unsent(claimed: ClaimedDelivery): Completion {

@@ -46,7 +46,7 @@ function failedCompletion(c: Completion, reason: string, at: number): Completion
     errorMessage: `could not record this attempt's result: ${reason}`.replaceAll('\0', '\\0').slice(0, MAX_REASON_CHARS),
     succeeded: false,
   };
-  return { deliveryId: c.deliveryId, leaseId: c.leaseId, tenantId: c.tenantId, webhookId: c.webhookId, status: 'failed', dueAt: null, attempt };
+  return { deliveryId: c.deliveryId, leaseId: c.leaseId, tenantId: c.tenantId, webhookId: c.webhookId, keyed: c.keyed, status: 'failed', dueAt: null, attempt };
 }
 
 export function completionWriter(store: Store, now: () => number, log: Logger, onRecords: (records: FailureRecord[]) => void) {

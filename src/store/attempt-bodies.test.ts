@@ -22,8 +22,12 @@ const event = (type: string): NewEvent => ({
 const lease = () => newId('lse');
 const BODY = JSON.stringify({ type: 'order.paid', data: { id: 'ord_1', note: 'a "quoted" note, é, \u2028', lines: Array.from({ length: 20 }, (_, i) => ({ sku: `sku-${i}`, qty: i })) } });
 
-for (const engineName of ENGINES) {
-  describe(`attempt bodies: ${engineName}`, () => {
+// Completions whose deliveries have no ordering key (keyed: false, as the dispatcher marks them)
+// are recorded in one statement on PostgreSQL, others in a transaction: both must store the same.
+const RECORDINGS = [{ keyed: undefined, how: 'in a transaction' }, { keyed: false, how: 'keyed false (one statement on PostgreSQL)' }] as const;
+
+for (const engineName of ENGINES) for (const { keyed, how } of RECORDINGS) {
+  describe(`attempt bodies: ${engineName}, ${how}`, () => {
     let fixture: EngineFixture;
     let store: Store;
     let hook: Webhook;
@@ -62,7 +66,7 @@ for (const engineName of ENGINES) {
     async function attempt(claimed: ClaimedDelivery, req: AttemptRequest, status: DeliveryStatus, at: number): Promise<ClaimedDelivery> {
       const ok = status === 'succeeded';
       await store.deliveries.complete([{
-        deliveryId: claimed.delivery.id, leaseId: claimed.leaseId, tenantId: 'acme', webhookId: hook.id, status, dueAt: status === 'pending' ? at : null,
+        deliveryId: claimed.delivery.id, leaseId: claimed.leaseId, tenantId: 'acme', webhookId: hook.id, keyed, status, dueAt: status === 'pending' ? at : null,
         attempt: { id: newId('att'), startedAt: at, durationMs: 2, request: req, response: { status: ok ? 200 : 500, headers: {}, body: '', bodyTruncated: false }, errorKind: null, errorMessage: null, succeeded: ok },
       }], at);
       if (status !== 'pending') return claimed;
@@ -126,7 +130,7 @@ for (const engineName of ENGINES) {
       const other = BODY.replace('ord_1', 'ord_2');
       const at = t0 + 31;
       const completion = (c: ClaimedDelivery, req: AttemptRequest) => ({
-        deliveryId: c.delivery.id, leaseId: c.leaseId, tenantId: 'acme', webhookId: hook.id, status: 'succeeded' as const, dueAt: null,
+        deliveryId: c.delivery.id, leaseId: c.leaseId, tenantId: 'acme', webhookId: hook.id, keyed, status: 'succeeded' as const, dueAt: null,
         attempt: { id: newId('att'), startedAt: at, durationMs: 1, request: req, response: null, errorKind: null, errorMessage: null, succeeded: true },
       });
       await store.deliveries.complete([completion(a, request(other, 1)), completion(retried, request(BODY, 1))], at);

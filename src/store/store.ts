@@ -137,6 +137,11 @@ export interface Completion {
   attempt: AttemptRecord | null; // null when nothing was sent (webhook gone or disabled)
   status: DeliveryStatus;
   dueAt: number | null;
+  /**
+   * false: the delivery has no ordering key, so its end releases no other (PostgreSQL may then
+   * record it in one statement: kysely/completions.ts); absent: not known, recorded as if it had.
+   */
+  keyed?: boolean;
 }
 
 /** A webhook's failure record after a batch of attempts was recorded. */

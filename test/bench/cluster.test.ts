@@ -31,7 +31,7 @@ describe('npm run bench on a PostgreSQL cluster, smoke runs', () => {
     assert.ok(t.delivery.round_trips > t.ingest.round_trips, 'a delivery costs its ingest and then some');
     assert.ok(t.ingest_concurrent.round_trips < t.ingest.round_trips, 'group commit shares transactions');
     assert.ok(t.ingest_statements.some((s) => /insert into "?events"? /i.test(s)), t.ingest_statements.join('\n'));
-    assert.ok(t.delivery_statements.some((s) => /^insert into "?attempts"? /i.test(s)), t.delivery_statements.join('\n'));
+    assert.ok(t.delivery_statements.some((s) => /insert into "?attempts"? /i.test(s)), t.delivery_statements.join('\n'));
     assert.equal(t.met, t.ingest.round_trips <= 2);
     assert.match(output, /postgres round trips per single-event ingest: [\d.]+ one at a time/);
   });

@@ -65,13 +65,18 @@ describe('lock order on PostgreSQL: ingest beside the result writers', () => {
     // shuffled. Mostly successes, some failures (which update the webhook's failure record): a
     // webhook's record goes from failing to clean and back, so which rows a result batch must
     // write (completions.ts skips a clean record's successes) changes from one batch to the next.
-    const work = async (store: Store): Promise<void> => {
+    // Half the workers mark their deliveries as having no ordering key (keyed: false), as the
+    // dispatcher does, so PostgreSQL records their batches of successes in one statement; the
+    // others' go through the transaction: both ways run side by side, as they do in a cluster.
+    const work = async (store: Store, keyed: false | undefined): Promise<void> => {
       while (Date.now() < until) {
         const claimed = await store.deliveries.claim(20, 60_000, Date.now(), () => newId('att'));
+        // The one-statement workers send mostly batches of successes only, which it takes.
+        const allOk = keyed === false && Math.random() < 0.7;
         const completions: Completion[] = claimed.sort(() => Math.random() - 0.5).map((c) => {
-          const ok = Math.random() < 0.9;
+          const ok = allOk || Math.random() < 0.9;
           return {
-          deliveryId: c.delivery.id, leaseId: c.leaseId, tenantId: c.delivery.tenantId, webhookId: c.delivery.webhookId, status: ok ? 'succeeded' : 'pending', dueAt: ok ? null : Date.now(),
+          deliveryId: c.delivery.id, leaseId: c.leaseId, tenantId: c.delivery.tenantId, webhookId: c.delivery.webhookId, keyed, status: ok ? 'succeeded' : 'pending', dueAt: ok ? null : Date.now(),
           attempt: {
             id: newId('att'), startedAt: Date.now(), durationMs: 1, succeeded: ok, response: { status: ok ? 200 : 500, headers: {}, body: '', bodyTruncated: false }, errorKind: null, errorMessage: null,
             request: { method: 'POST', url: 'http://127.0.0.1:9/hook', headers: {}, body: '{}' },
@@ -82,7 +87,7 @@ describe('lock order on PostgreSQL: ingest beside the result writers', () => {
         completed += completions.length;
       }
     };
-    await Promise.all([ingest(), ingest(), ingest(), ...workers.map(work)]);
+    await Promise.all([ingest(), ingest(), ingest(), ...workers.map((w, i) => work(w, i % 2 === 0 ? false : undefined))]);
     const after = await deadlocks(fixture.databaseUrl!);
     t.diagnostic(`${ingested} events ingested (×4 deliveries), ${completed} results recorded, ${after - before} deadlocks`);
     assert.ok(completed > 500, `the workers recorded results (${completed})`);

@@ -11,13 +11,12 @@ import type { Database } from '../schema.ts';
 import type { Completion, Engine, FailureRecord } from '../store.ts';
 import { completionProblems, RowValueError } from '../row-limits.ts';
 import { byId, chunks, jsonOrNull, storedRequest } from './rows.ts';
-import { insertRows, runValues, type ValuesStatement } from './raw-values.ts';
+import { insertRows, runText, runValues, type Segment, type ValuesStatement } from './raw-values.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
 // Parameters in VALUES have no declared type: PostgreSQL would read them as text.
 export const bigint = (v: number | null): RawBuilder<number | null> => sql`CAST(${v} AS bigint)`;
-const integer = (v: number): RawBuilder<number> => sql`CAST(${v} AS integer)`;
 export const text = (v: string | null): RawBuilder<string | null> => sql`CAST(${v} AS text)`;
 
 
@@ -45,6 +44,27 @@ function talliesByWebhook(completions: readonly Completion[]): WebhookTally[] {
  */
 export const LAST_SUCCESS_GRAIN_MS = 1_000;
 
+/** The tallies as a VALUES list `w` (w_id, w_success, w_failures, w_first): its head and rows, for a statement to go on from. */
+const tallyList = (rows: number): Segment[] => ['WITH w(w_id, w_success, w_failures, w_first) AS (VALUES', { row: '(?, CAST(? AS bigint), CAST(? AS integer), CAST(? AS bigint))', rows }, ')'];
+const tallyParams = (tallies: readonly WebhookTally[]): unknown[] => tallies.flatMap((o) => [o.webhookId, o.lastSuccessAt, o.failuresAfter, o.firstFailureAfter]);
+
+/** Whether a tally `w` changes its webhook's record (see updateFailureRecords); the `?` is now − LAST_SUCCESS_GRAIN_MS. */
+const RECORD_CHANGES = `NOT (w.w_success IS NOT NULL AND w.w_failures = 0 AND webhooks.consecutive_failures = 0
+  AND webhooks.failing_since IS NULL AND webhooks.last_success_at IS NOT NULL AND webhooks.last_success_at >= CAST(? AS bigint))`;
+/** Locks the webhooks whose record changes, in id order (see updateFailureRecords). */
+const LOCK_CHANGED_RECORDS = `FROM webhooks JOIN w ON webhooks.id = w.w_id WHERE ${RECORD_CHANGES} ORDER BY webhooks.id FOR NO KEY UPDATE OF webhooks`;
+const RECORD_SET = `consecutive_failures = CASE WHEN w.w_success IS NULL THEN consecutive_failures + w.w_failures ELSE w.w_failures END,
+  failing_since = CASE WHEN w.w_success IS NULL THEN COALESCE(failing_since, w.w_first) ELSE w.w_first END,
+  last_success_at = COALESCE(w.w_success, last_success_at)`;
+const RECORD_RETURNING = 'webhooks.id, webhooks.tenant_id, webhooks.enabled, webhooks.auto_disable, webhooks.consecutive_failures, webhooks.failing_since';
+
+interface RecordRow { id: string; tenant_id: string; enabled: number | boolean; auto_disable: number | boolean; consecutive_failures: number | string; failing_since: number | string | null }
+
+const toRecord = (row: RecordRow): FailureRecord => ({
+  tenantId: row.tenant_id, webhookId: row.id, enabled: Boolean(Number(row.enabled)), autoDisable: Boolean(Number(row.auto_disable)),
+  consecutiveFailures: Number(row.consecutive_failures), failingSince: row.failing_since === null ? null : Number(row.failing_since),
+});
+
 /**
  * Updates the webhooks' failure records that change and returns them. A clean success on a clean
  * record within LAST_SUCCESS_GRAIN_MS of the last one stored is no change: the webhook's row is
@@ -55,37 +75,23 @@ export const LAST_SUCCESS_GRAIN_MS = 1_000;
  * foreign-key checks (FOR KEY SHARE on the same webhooks) free to go on, where FOR UPDATE made
  * ingest and the workers wait on each other, and deadlock.
  */
-async function updateFailureRecords(trx: Db, tallies: WebhookTally[], lockRows: boolean, now: number): Promise<FailureRecord[]> {
+async function updateFailureRecords(trx: Db, tallies: WebhookTally[], lockRows: boolean, now: number, engine: Engine): Promise<FailureRecord[]> {
   const records: FailureRecord[] = [];
   for (const part of chunks(tallies)) {
-    const values = sql`WITH v(w_id, w_success, w_failures, w_first) AS (VALUES ${sql.join(part.map((o) =>
-      sql`(${o.webhookId}, ${bigint(o.lastSuccessAt)}, ${integer(o.failuresAfter)}, ${bigint(o.firstFailureAfter)})`))})`;
-    const changes = sql`NOT (v.w_success IS NOT NULL AND v.w_failures = 0 AND webhooks.consecutive_failures = 0
-      AND webhooks.failing_since IS NULL AND webhooks.last_success_at IS NOT NULL AND webhooks.last_success_at >= ${bigint(now - LAST_SUCCESS_GRAIN_MS)})`;
+    const values = tallyParams(part);
+    const threshold = now - LAST_SUCCESS_GRAIN_MS;
     // PostgreSQL: the UPDATE touches exactly the rows locked, not those its own later look would
     // find changing (a record another worker just wrote): a row locked there, out of id order,
     // deadlocked with the workers. A clean success left out so is no loss: the next one writes it.
-    let only = sql`TRUE`;
+    let only: { where: string; params: unknown[] } = { where: RECORD_CHANGES, params: [threshold] };
     if (lockRows) {
-      const locked = await sql<{ id: string }>`${values}
-        SELECT webhooks.id FROM webhooks JOIN v ON webhooks.id = v.w_id WHERE ${changes}
-        ORDER BY webhooks.id FOR NO KEY UPDATE OF webhooks`.execute(trx);
+      const locked = await runText<{ id: string }>(trx, engine, [...tallyList(part.length), `SELECT webhooks.id ${LOCK_CHANGED_RECORDS}`], [...values, threshold]);
       if (locked.rows.length === 0) continue;
-      only = sql`webhooks.id IN (${sql.join(locked.rows.map((r) => r.id))})`;
+      only = { where: 'webhooks.id = ANY(CAST(? AS text[]))', params: [locked.rows.map((r) => r.id)] };
     }
-    const result = await sql<{ id: string; tenant_id: string; enabled: number | boolean; auto_disable: number | boolean; consecutive_failures: number; failing_since: number | null }>`${values}
-      UPDATE webhooks SET
-        consecutive_failures = CASE WHEN v.w_success IS NULL THEN consecutive_failures + v.w_failures ELSE v.w_failures END,
-        failing_since = CASE WHEN v.w_success IS NULL THEN COALESCE(failing_since, v.w_first) ELSE v.w_first END,
-        last_success_at = COALESCE(v.w_success, last_success_at)
-      FROM v WHERE webhooks.id = v.w_id AND ${lockRows ? only : changes}
-      RETURNING id, tenant_id, enabled, auto_disable, consecutive_failures, failing_since`.execute(trx);
-    for (const row of result.rows) {
-      records.push({
-        tenantId: row.tenant_id, webhookId: row.id, enabled: Boolean(Number(row.enabled)), autoDisable: Boolean(Number(row.auto_disable)),
-        consecutiveFailures: Number(row.consecutive_failures), failingSince: row.failing_since === null ? null : Number(row.failing_since),
-      });
-    }
+    const result = await runText<RecordRow>(trx, engine, [...tallyList(part.length), `UPDATE webhooks SET ${RECORD_SET} FROM w WHERE webhooks.id = w.w_id AND ${only.where} RETURNING ${RECORD_RETURNING}`],
+      [...values, ...only.params]);
+    for (const row of result.rows) records.push(toRecord(row));
   }
   return records.sort((a, b) => (a.webhookId < b.webhookId ? -1 : 1));
 }
@@ -95,21 +101,30 @@ interface Moved { id: string; webhook_id: string; ordering_key: string | null; s
 /** What the deliveries' UPDATE returns: on PostgreSQL whether the body is shared, on SQLite the body stored after a retry (see updateDeliveries). */
 type MovedRow = Moved & { body_shared?: number | string; stored_body?: string | null; tried?: number | string };
 
+/** The completions as a VALUES list `v`, one row each (deliveryParams). */
+const DELIVERY_ROW = '(?, ?, ?, CAST(? AS bigint), CAST(? AS integer), CAST(? AS bigint), CAST(? AS integer), CAST(? AS text))';
+const deliveryParams = (c: Completion): unknown[] => {
+  const a = c.attempt;
+  return [c.deliveryId, c.leaseId, c.status, c.dueAt, a ? 1 : 0, a?.startedAt ?? null, a?.response?.status ?? 0, a?.request.body ?? null];
+};
+/** What a completion `v` does to its delivery, if its lease still holds; the `?` is now. */
+const MOVE_DELIVERIES = `UPDATE deliveries SET
+    status = v.d_status, due_at = v.d_due, lease_id = NULL, updated_at = CAST(? AS bigint),
+    attempts = attempts + v.d_tried,
+    last_attempt_at = CASE WHEN v.d_tried = 1 THEN v.d_at ELSE last_attempt_at END,
+    last_status_code = CASE WHEN v.d_tried = 0 THEN last_status_code WHEN v.d_code = 0 THEN NULL ELSE v.d_code END,
+    request_body = CASE WHEN request_body IS NULL AND v.d_body <> '' THEN v.d_body ELSE request_body END
+  FROM v WHERE deliveries.id = v.d_id AND deliveries.lease_id = v.d_lease`;
+/** On PostgreSQL, whether an attempt sent the body its delivery stores (see updateDeliveries). */
+const BODY_SHARED_PG = 'CASE WHEN deliveries.request_body = v.d_body THEN 1 ELSE 0 END AS body_shared';
+
 /** The deliveries' UPDATE: the VALUES rows, then `now` (the last parameter); engine by engine, what RETURNING tells of the body (see updateDeliveries). */
 const updateDeliveriesStatement = (returnBody: string): ValuesStatement => ({
   head: 'WITH v(d_id, d_lease, d_status, d_due, d_tried, d_at, d_code, d_body) AS (VALUES',
-  row: '(?, ?, ?, CAST(? AS bigint), CAST(? AS integer), CAST(? AS bigint), CAST(? AS integer), CAST(? AS text))',
-  tail: `)
-      UPDATE deliveries SET
-        status = v.d_status, due_at = v.d_due, lease_id = NULL, updated_at = CAST(? AS bigint),
-        attempts = attempts + v.d_tried,
-        last_attempt_at = CASE WHEN v.d_tried = 1 THEN v.d_at ELSE last_attempt_at END,
-        last_status_code = CASE WHEN v.d_tried = 0 THEN last_status_code WHEN v.d_code = 0 THEN NULL ELSE v.d_code END,
-        request_body = CASE WHEN request_body IS NULL AND v.d_body <> '' THEN v.d_body ELSE request_body END
-      FROM v WHERE deliveries.id = v.d_id AND deliveries.lease_id = v.d_lease
-      RETURNING deliveries.id, deliveries.webhook_id, deliveries.ordering_key, deliveries.status, ${returnBody}`,
+  row: DELIVERY_ROW,
+  tail: `) ${MOVE_DELIVERIES} RETURNING deliveries.id, deliveries.webhook_id, deliveries.ordering_key, deliveries.status, ${returnBody}`,
 });
-const UPDATE_DELIVERIES_PG = updateDeliveriesStatement('CASE WHEN deliveries.request_body = v.d_body THEN 1 ELSE 0 END AS body_shared');
+const UPDATE_DELIVERIES_PG = updateDeliveriesStatement(BODY_SHARED_PG);
 const UPDATE_DELIVERIES_SQLITE = updateDeliveriesStatement('deliveries.attempts AS tried, CASE WHEN deliveries.attempts = 1 THEN NULL ELSE deliveries.request_body END AS stored_body');
 
 /**
@@ -130,11 +145,7 @@ async function updateDeliveries(trx: Db, completions: readonly Completion[], now
   // In id order, as every transaction takes delivery rows (kysely/store.ts).
   const ordered = [...completions].sort(byId((c) => c.deliveryId));
   for (const part of chunks(ordered)) {
-    const params: unknown[] = [];
-    for (const c of part) {
-      const a = c.attempt;
-      params.push(c.deliveryId, c.leaseId, c.status, c.dueAt, a ? 1 : 0, a?.startedAt ?? null, a?.response?.status ?? 0, a?.request.body ?? null);
-    }
+    const params = part.flatMap(deliveryParams);
     params.push(now);
     const result = await runValues<MovedRow>(trx, engine, engine === 'postgres' ? UPDATE_DELIVERIES_PG : UPDATE_DELIVERIES_SQLITE, part.length, params);
     for (const r of result.rows) {
@@ -183,6 +194,63 @@ async function insertAttempts(trx: Db, completions: readonly Completion[], updat
   for (const part of chunks(rows)) await insertRows(trx, engine, 'attempts', ATTEMPT_COLUMNS, part);
 }
 
+/** Rows of completions one statement records at most on PostgreSQL (recordInOneStatement): well under its 65,535 parameters. */
+const ONE_STATEMENT_MAX = 1_000;
+
+/**
+ * PostgreSQL, for a batch of successes of deliveries with no ordering key (a healthy webhook's
+ * usual batch): everything the transaction below does, in one autocommitted statement, so one
+ * round trip where the transaction took five (begin, the records' lock, the deliveries, the
+ * attempts, commit).
+ * - The records: a success only refreshes a record that is not clean, or whose last success is
+ *   older than the grain. One statement has one snapshot, so its UPDATE would follow the update
+ *   chains of rows other writers changed since, and waiting there deadlocked (lock-order.test.ts
+ *   saw it): the rows are locked SKIP LOCKED instead, so this statement never waits on a webhook
+ *   row. A record another writer holds right now is left to the next success, as the grain
+ *   leaves a fresh one (LAST_SUCCESS_GRAIN_MS). Failures, which must be counted, take the
+ *   transaction.
+ * - The deliveries are this writer's own (their lease), locked after the records: the query
+ *   reads the records' UPDATE first; the deliveries' UPDATE, read only by the attempts' INSERT,
+ *   runs at its end, as PostgreSQL runs the data-modifying CTEs that the query does not read.
+ * - An attempt's request is stored without its body when its delivery stores the same one (as
+ *   storedRequest writes it), else with it, added here: the body is sent once either way.
+ */
+async function recordInOneStatement(db: Db, completions: readonly Completion[], now: number): Promise<FailureRecord[]> {
+  const tallies = talliesByWebhook(completions);
+  const ordered = [...completions].sort(byId((c) => c.deliveryId));
+  const attempted = ordered.filter((c) => c.attempt);
+  const empty = (columns: string): string => `(SELECT ${columns} WHERE false)`;
+  const segments: Segment[] = [
+    ...(tallies.length ? tallyList(tallies.length) : [`WITH w(w_id, w_success, w_failures, w_first) AS ${empty('NULL::text, NULL::bigint, NULL::integer, NULL::bigint')}`]),
+    ', v(d_id, d_lease, d_status, d_due, d_tried, d_at, d_code, d_body) AS (VALUES', { row: DELIVERY_ROW, rows: ordered.length }, ')',
+    ', a(a_id, a_delivery, a_tenant, a_webhook, a_started, a_duration, a_request, a_response, a_kind, a_message, a_succeeded) AS',
+    ...(attempted.length
+      ? ['(VALUES', { row: '(?, ?, ?, ?, CAST(? AS bigint), CAST(? AS integer), CAST(? AS text), CAST(? AS text), CAST(? AS text), CAST(? AS text), CAST(? AS integer))', rows: attempted.length }, ')']
+      : [empty('NULL::text, NULL::text, NULL::text, NULL::text, NULL::bigint, NULL::integer, NULL::text, NULL::text, NULL::text, NULL::text, NULL::integer')]),
+    `, locked AS (SELECT webhooks.id ${LOCK_CHANGED_RECORDS} SKIP LOCKED)
+    , records AS (UPDATE webhooks SET ${RECORD_SET} FROM w WHERE webhooks.id = w.w_id AND webhooks.id IN (SELECT id FROM locked) RETURNING ${RECORD_RETURNING})
+    , moved AS (${MOVE_DELIVERIES} RETURNING deliveries.id, v.d_body, ${BODY_SHARED_PG})
+    , logged AS (INSERT INTO attempts (id, delivery_id, tenant_id, webhook_id, started_at, duration_ms, request, response, error_kind, error_message, succeeded)
+        SELECT a.a_id, a.a_delivery, a.a_tenant, a.a_webhook, a.a_started, a.a_duration,
+          CASE WHEN moved.body_shared = 1 THEN a.a_request ELSE left(a.a_request, -1) || ',"body":' || to_json(COALESCE(moved.d_body, ''))::text || '}' END,
+          a.a_response, a.a_kind, a.a_message, a.a_succeeded
+        FROM a JOIN moved ON moved.id = a.a_delivery)
+    SELECT * FROM records`,
+  ];
+  const params = [
+    ...tallyParams(tallies),
+    ...ordered.flatMap(deliveryParams),
+    ...attempted.flatMap((c) => {
+      const a = c.attempt!;
+      return [a.id, c.deliveryId, c.tenantId, c.webhookId, a.startedAt, a.durationMs, storedRequest(a.request, true), jsonOrNull(a.response), a.errorKind, a.errorMessage, a.succeeded ? 1 : 0];
+    }),
+    now - LAST_SUCCESS_GRAIN_MS, // the records' lock
+    now, // the deliveries' updated_at
+  ];
+  const result = await runText<RecordRow>(db, 'postgres', segments, params);
+  return result.rows.map(toRecord).sort((a, b) => (a.webhookId < b.webhookId ? -1 : 1));
+}
+
 /**
  * Records attempts and moves deliveries on, in one transaction; returns the touched webhooks' failure
  * records. A completion with a value the store cannot hold is refused (RowValueError) before the
@@ -194,8 +262,11 @@ export async function recordCompletions(db: Kysely<Database>, completions: reado
     const problems = completionProblems(c);
     if (problems.length) throw new RowValueError(problems.map((p) => ({ ...p, field: `${c.deliveryId}.${p.field}` })));
   }
+  if (engine === 'postgres' && completions.length <= ONE_STATEMENT_MAX && completions.every((c) => c.keyed === false && c.attempt?.succeeded)) {
+    return recordInOneStatement(db, completions, now);
+  }
   return db.transaction().execute(async (trx) => {
-    const records = await updateFailureRecords(trx, talliesByWebhook(completions), lockRows, now);
+    const records = await updateFailureRecords(trx, talliesByWebhook(completions), lockRows, now, engine);
     const { moved, shared } = await updateDeliveries(trx, completions, now, engine);
     await insertAttempts(trx, completions, new Set(moved.map((m) => m.id)), shared, engine);
     const ended = moved.flatMap((m) => (m.ordering_key !== null && ENDED.has(m.status) ? [{ webhook_id: m.webhook_id, ordering_key: m.ordering_key }] : []));

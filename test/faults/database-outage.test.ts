@@ -67,9 +67,15 @@ describe('PostgreSQL ending every session mid-transaction (as a restart does)', 
     })();
     const statuses = new Map<number, number>();
     const problems: Problem[] = [];
-    const keys = Array.from({ length: 400 }, (_, i) => `evt-${i}`);
-    const streams = Array.from({ length: 8 }, async (_, s) => {
-      for (let i = s; i < keys.length; i += 8) await sendUntilAccepted(t, tenant, type, keys[i]!, statuses, problems);
+    // At least 400 events, and more (at most 4,000) until the killer has ended enough sessions
+    // that the faults fell while Relais was at work, however fast this machine ingests.
+    const keys: string[] = [];
+    const streams = Array.from({ length: 8 }, async () => {
+      while (keys.length < 400 || (terminated <= 25 && keys.length < 4_000)) {
+        const key = `evt-${keys.length}`;
+        keys.push(key);
+        await sendUntilAccepted(t, tenant, type, key, statuses, problems);
+      }
     });
     await Promise.all(streams);
     sending = false;

@@ -181,16 +181,18 @@ export async function unblockNext(trx: Db, ended: readonly { webhook_id: string;
 
 const ATTEMPT_COLUMNS = ['id', 'delivery_id', 'tenant_id', 'webhook_id', 'started_at', 'duration_ms', 'request', 'response', 'error_kind', 'error_message', 'succeeded'] as const;
 
+/** A completion's attempt as its row (the completion has one); without its body when `shared`, which its delivery stores. */
+function attemptRow(c: Completion, shared: boolean): Record<(typeof ATTEMPT_COLUMNS)[number], unknown> {
+  const a = c.attempt!;
+  return {
+    id: a.id, delivery_id: c.deliveryId, tenant_id: c.tenantId, webhook_id: c.webhookId, started_at: a.startedAt, duration_ms: a.durationMs,
+    request: storedRequest(a.request, shared), response: jsonOrNull(a.response), error_kind: a.errorKind, error_message: a.errorMessage, succeeded: a.succeeded ? 1 : 0,
+  };
+}
+
 /** Inserts the attempts of the deliveries `updated`; those of `shared` without their body, which their delivery stores. */
 async function insertAttempts(trx: Db, completions: readonly Completion[], updated: Set<string>, shared: Set<string>, engine: Engine): Promise<void> {
-  const rows = completions.flatMap((c) => {
-    const a = c.attempt;
-    if (!a || !updated.has(c.deliveryId)) return [];
-    return [{
-      id: a.id, delivery_id: c.deliveryId, tenant_id: c.tenantId, webhook_id: c.webhookId, started_at: a.startedAt, duration_ms: a.durationMs,
-      request: storedRequest(a.request, shared.has(c.deliveryId)), response: jsonOrNull(a.response), error_kind: a.errorKind, error_message: a.errorMessage, succeeded: a.succeeded ? 1 : 0,
-    }];
-  });
+  const rows = completions.flatMap((c) => (c.attempt && updated.has(c.deliveryId) ? [attemptRow(c, shared.has(c.deliveryId))] : []));
   for (const part of chunks(rows)) await insertRows(trx, engine, 'attempts', ATTEMPT_COLUMNS, part);
 }
 
@@ -230,7 +232,7 @@ async function recordInOneStatement(db: Db, completions: readonly Completion[], 
     `, locked AS (SELECT webhooks.id ${LOCK_CHANGED_RECORDS} SKIP LOCKED)
     , records AS (UPDATE webhooks SET ${RECORD_SET} FROM w WHERE webhooks.id = w.w_id AND webhooks.id IN (SELECT id FROM locked) RETURNING ${RECORD_RETURNING})
     , moved AS (${MOVE_DELIVERIES} RETURNING deliveries.id, v.d_body, ${BODY_SHARED_PG})
-    , logged AS (INSERT INTO attempts (id, delivery_id, tenant_id, webhook_id, started_at, duration_ms, request, response, error_kind, error_message, succeeded)
+    , logged AS (INSERT INTO attempts (${ATTEMPT_COLUMNS.join(', ')})
         SELECT a.a_id, a.a_delivery, a.a_tenant, a.a_webhook, a.a_started, a.a_duration,
           CASE WHEN moved.body_shared = 1 THEN a.a_request ELSE left(a.a_request, -1) || ',"body":' || to_json(COALESCE(moved.d_body, ''))::text || '}' END,
           a.a_response, a.a_kind, a.a_message, a.a_succeeded
@@ -241,8 +243,8 @@ async function recordInOneStatement(db: Db, completions: readonly Completion[], 
     ...tallyParams(tallies),
     ...ordered.flatMap(deliveryParams),
     ...attempted.flatMap((c) => {
-      const a = c.attempt!;
-      return [a.id, c.deliveryId, c.tenantId, c.webhookId, a.startedAt, a.durationMs, storedRequest(a.request, true), jsonOrNull(a.response), a.errorKind, a.errorMessage, a.succeeded ? 1 : 0];
+      const row = attemptRow(c, true); // its body is added in SQL when its delivery stores another
+      return ATTEMPT_COLUMNS.map((column) => row[column]);
     }),
     now - LAST_SUCCESS_GRAIN_MS, // the records' lock
     now, // the deliveries' updated_at

@@ -6,17 +6,12 @@ import type { RelaisEvent, Webhook } from '../../core/model.ts';
 import type { Database, EventsTable, WebhooksTable } from '../schema.ts';
 import type { ClaimedDelivery, Engine, IdMaker, IngestLease, IngestResult, Matcher, NewEvent, ReceivedEvent, Store } from '../store.ts';
 import { insertRows } from './raw-values.ts';
-import { byId, chunks, json, jsonOrNull, toDelivery, toEvent, toWebhook, type DeliveryRow, type WebhookRow } from './rows.ts';
+import { byId, chunks, json, jsonOrNull, NEW_DELIVERY_COLUMNS, NEW_EVENT_COLUMNS, toDelivery, toEvent, toWebhook, type DeliveryRow, type WebhookRow } from './rows.ts';
 import type { SecretBox } from './secrets.ts';
 import { readWebhook, webhookRowsWithTenantKey } from './webhooks.ts';
 
 // Rows per multi-row INSERT: well under SQLite's and PostgreSQL's bound-parameter limits.
 const INSERT_CHUNK = 500;
-/** The columns ingest writes (the rest keep their defaults), in the order of their statements' VALUES. */
-const EVENT_COLUMNS = ['id', 'tenant_id', 'idempotency_key', 'type', 'occurred_at', 'received_at', 'data', 'actor', 'resource', 'previous', 'changes',
-  'deliveries_count', 'ordering_key'] as const satisfies readonly (keyof Insertable<EventsTable>)[];
-const NEW_DELIVERY_COLUMNS = ['id', 'tenant_id', 'event_id', 'event_type', 'webhook_id', 'status', 'attempts', 'due_at', 'lease_id', 'last_attempt_at',
-  'last_status_code', 'parked_for', 'created_at', 'updated_at', 'ordering_key', 'blocked'] as const satisfies readonly (keyof DeliveryRow)[];
 /** Deliveries one statement stores at most (postgres/ingest-statement.ts): its two JSON arrays stay a few MB. */
 const ONE_STATEMENT_MAX = 5_000;
 
@@ -197,7 +192,7 @@ export function eventQueries(db: Kysely<Database>, box: SecretBox, engine: Engin
         const planned = plan(tenantId, events, webhooks, match, now);
         const inserted = new Map<string, Selectable<EventsTable>>();
         for (const part of chunks(planned, INSERT_CHUNK)) {
-          const { rows } = await insertRows<Selectable<EventsTable>, Insertable<EventsTable>>(trx, engine, 'events', EVENT_COLUMNS, part.map((f) => f.row),
+          const { rows } = await insertRows<Selectable<EventsTable>, Insertable<EventsTable>>(trx, engine, 'events', NEW_EVENT_COLUMNS, part.map((f) => f.row),
             'ON CONFLICT (tenant_id, idempotency_key) DO NOTHING RETURNING *');
           for (const r of rows) inserted.set(r.id, r);
         }

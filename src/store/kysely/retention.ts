@@ -14,10 +14,10 @@
 // results) for the disk's flushes. Nothing is lost that matters: a crash can only undo the last
 // prunes of the last ~0.6 s (3 × wal_writer_delay), never half a transaction, and the rows they
 // deleted are still old and finished after the restart — the next pass deletes them again.
-import { PostgresAdapter, sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { idFloor } from '../../ids.ts';
 import type { Database } from '../schema.ts';
-import type { PruneCounts } from '../store.ts';
+import type { Engine, PruneCounts } from '../store.ts';
 import type { ClaimLock } from './deliveries.ts';
 
 /** Finished deliveries, spelled as deliveries_finished's own predicate (migration 0013): literals, for SQLite to use it. */
@@ -26,8 +26,8 @@ const FINISHED = sql<boolean>`status IN ('succeeded', 'failed', 'cancelled')`;
 /** How many old events, past the sweep's cursor, one call reads to find those no delivery refers to: a bound on its cost, whatever the table holds. */
 export const SWEEP_WINDOW_FACTOR = 2;
 
-export function pruneQuery(db: Kysely<Database>, rowLock: ClaimLock): (before: number, limit: number) => Promise<PruneCounts> {
-  const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+export function pruneQuery(db: Kysely<Database>, rowLock: ClaimLock, engine: Engine): (before: number, limit: number) => Promise<PruneCounts> {
+  const postgres = engine === 'postgres';
   /** The prune's commits on PostgreSQL: not waiting for the WAL flush (see the top of the file). This transaction only. */
   const asyncCommit = async (trx: Transaction<Database>): Promise<void> => {
     if (postgres) await sql`SET LOCAL synchronous_commit = off`.execute(trx);

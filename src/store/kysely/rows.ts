@@ -1,5 +1,5 @@
 // Row ⇄ domain mapping, shared by both engines.
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { Insertable, Kysely, Selectable, Transaction } from 'kysely';
 import type { Attempt, AttemptRequest, Delivery, DeliveryOrigin, DeliveryStatus, ErrorKind, EventType, HttpMethod, PayloadFormat, RelaisEvent, SignatureScheme, TemplateDialect, Tenant, Webhook, WebhookOrdering } from '../../core/model.ts';
 import type { AttemptsTable, Database, DeliveriesTable, EventTypesTable, EventsTable, TenantsTable, WebhooksTable } from '../schema.ts';
 
@@ -109,6 +109,12 @@ export type DeliveryRow = Omit<Selectable<DeliveriesTable>, 'request_body' | 'or
  */
 export const DELIVERY_COLUMNS = ['id', 'tenant_id', 'event_id', 'event_type', 'webhook_id', 'status', 'attempts', 'due_at', 'lease_id', 'last_attempt_at',
   'last_status_code', 'parked_for', 'ordering_key', 'blocked', 'origin', 'message_id', 'created_at', 'updated_at'] as const satisfies readonly (keyof DeliveryRow)[];
+
+/** The columns ingest writes, both ways (kysely/events.ts, postgres/ingest-statement.ts); the rest keep their defaults. */
+export const NEW_EVENT_COLUMNS = ['id', 'tenant_id', 'idempotency_key', 'type', 'occurred_at', 'received_at', 'data', 'actor', 'resource', 'previous', 'changes',
+  'deliveries_count', 'ordering_key'] as const satisfies readonly (keyof Insertable<EventsTable>)[];
+export const NEW_DELIVERY_COLUMNS = ['id', 'tenant_id', 'event_id', 'event_type', 'webhook_id', 'status', 'attempts', 'due_at', 'lease_id', 'last_attempt_at',
+  'last_status_code', 'parked_for', 'created_at', 'updated_at', 'ordering_key', 'blocked'] as const satisfies readonly (keyof DeliveryRow)[];
 
 export function toDelivery(r: DeliveryRow): Delivery {
   return {

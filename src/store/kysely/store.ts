@@ -67,7 +67,7 @@ export function kyselyStore({ engine, db, claimLock, box, dueSignal = localOnly,
     async ping() {
       await sql`SELECT 1`.execute(db);
     },
-    prune: pruneQuery(db, claimLock),
+    prune: pruneQuery(db, claimLock, engine),
     settings: settingsQueries(db),
     tenants: tenantQueries(db),
     tokens: tokenQueries(db),

@@ -6,13 +6,12 @@
 // text is the same for any batch (prepared once) and no batch meets the bound-parameter limit.
 // Used when no delivery needs a lock of its own (kysely/events.ts decides): a held delivery or one
 // with an ordering key takes the transaction.
-import { sql, type Insertable, type Selectable } from 'kysely';
-import type { DeliveriesTable, EventsTable } from '../schema.ts';
+import { sql, type Selectable } from 'kysely';
+import type { EventsTable } from '../schema.ts';
 import type { IngestStatement } from '../kysely/events.ts';
+import { NEW_DELIVERY_COLUMNS, NEW_EVENT_COLUMNS } from '../kysely/rows.ts';
 import { CHANNEL } from './due-signal.ts';
 
-const EVENT_COLUMNS = ['id', 'tenant_id', 'idempotency_key', 'type', 'occurred_at', 'received_at', 'data', 'actor', 'resource', 'previous', 'changes', 'deliveries_count', 'ordering_key'] as const satisfies readonly (keyof Insertable<EventsTable>)[];
-const DELIVERY_COLUMNS = ['id', 'tenant_id', 'event_id', 'event_type', 'webhook_id', 'status', 'attempts', 'due_at', 'lease_id', 'last_attempt_at', 'last_status_code', 'parked_for', 'created_at', 'updated_at', 'ordering_key', 'blocked'] as const satisfies readonly (keyof Selectable<DeliveriesTable>)[];
 
 const columns = (names: readonly string[]) => sql.join(names.map((n) => sql.ref(n)));
 
@@ -27,13 +26,13 @@ export function ingestStatement(self: string): IngestStatement {
   return async (db, events, deliveries) => {
     const { rows } = await sql<Selectable<EventsTable> & { woken: number }>`
       WITH ev AS (
-        INSERT INTO events (${columns(EVENT_COLUMNS)})
-        SELECT ${columns(EVENT_COLUMNS)} FROM json_populate_recordset(NULL::events, ${JSON.stringify(events, wellFormed)}::json)
+        INSERT INTO events (${columns(NEW_EVENT_COLUMNS)})
+        SELECT ${columns(NEW_EVENT_COLUMNS)} FROM json_populate_recordset(NULL::events, ${JSON.stringify(events, wellFormed)}::json)
         ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
         RETURNING *
       ), d AS (
-        INSERT INTO deliveries (${columns(DELIVERY_COLUMNS)})
-        SELECT ${columns(DELIVERY_COLUMNS)} FROM json_populate_recordset(NULL::deliveries, ${JSON.stringify(deliveries, wellFormed)}::json)
+        INSERT INTO deliveries (${columns(NEW_DELIVERY_COLUMNS)})
+        SELECT ${columns(NEW_DELIVERY_COLUMNS)} FROM json_populate_recordset(NULL::deliveries, ${JSON.stringify(deliveries, wellFormed)}::json)
         WHERE event_id IN (SELECT id FROM ev)
         RETURNING status
       ), woken AS (

@@ -26,7 +26,7 @@ export interface Ceiling {
   /** The raw limit's client and receiver CPU per request. */
   http_us: number;
   /** Each phase's CPU per delivery, this process's and (PostgreSQL) the server's. */
-  store_us: Record<PhaseKey, number>;
+  store_us: Record<Exclude<PhaseKey, 'floor'>, number>;
   /** A delivery from a backlog (the batch scenario): ingested 500 a transaction, claimed, sent, recorded. */
   backlog: Bound;
   /** A delivery handed to the dispatcher at ingest: no claim. */
@@ -46,7 +46,7 @@ export function ceilingOf(engine: Engine, phases: readonly PhaseCost[], raw: Pic
     if (!p) throw new Error(`ceiling: no ${key} phase measured on ${engine}`);
     return oneDecimal(p.cpu_us + (p.db_cpu_us ?? 0));
   };
-  const store_us = Object.fromEntries((['ingest', 'claim', 'results', 'ingest_single', 'ingest_leased'] as const).map((k) => [k, costOf(k)])) as Record<PhaseKey, number>;
+  const store_us = Object.fromEntries((['ingest', 'claim', 'results', 'ingest_single', 'ingest_leased'] as const).map((k) => [k, costOf(k)])) as Ceiling['store_us'];
   const http_us = oneDecimal(raw.client_cpu_ms_per_1000 + raw.receiver_cpu_ms_per_1000); // ms per 1,000 = µs per request
   const bound = (cpu_us: number): Bound => {
     const per_s = Math.round((cores * 1e6) / cpu_us);

@@ -18,9 +18,13 @@ import { thousands } from './progress.ts';
 import { textTable } from './text-table.ts';
 import { connect, type Connection, type Engine, type Probe } from './stores.ts';
 import { newWebhook } from '../test/helpers/webhooks.ts';
+import { floorClaimAndRecord } from './store-floor.ts';
 
-/** The phases, by what each measures: a batch's ingest, a claim, a result, one event a transaction, ingest leased (no claim). */
-export type PhaseKey = 'ingest' | 'claim' | 'results' | 'ingest_single' | 'ingest_leased';
+/**
+ * The phases, by what each measures: a batch's ingest, a claim, a result, one event a transaction,
+ * ingest leased (no claim); and on SQLite, when asked, the floor under claim and results (store-floor.ts).
+ */
+export type PhaseKey = 'ingest' | 'claim' | 'results' | 'ingest_single' | 'ingest_leased' | 'floor';
 
 export interface PhaseCost {
   engine: Engine;
@@ -89,8 +93,8 @@ function expect(what: string, got: number, wanted: number): void {
   if (got !== wanted) throw new Error(`bench:store: ${what}: ${got}, not ${wanted}`);
 }
 
-/** Every phase on one engine, on a fresh store. */
-export async function storeCost(engine: Engine, deliveries: number): Promise<PhaseCost[]> {
+/** Every phase on one engine, on a fresh store; `floor`: the floor's row too, on SQLite. */
+export async function storeCost(engine: Engine, deliveries: number, { floor = false } = {}): Promise<PhaseCost[]> {
   const fixture = await makeEngine(engine);
   const store = openStore({ ...fixture, encryptionKey: 'bench-store-cost' });
   let server: Connection | undefined;
@@ -131,8 +135,16 @@ export async function storeCost(engine: Engine, deliveries: number): Promise<Pha
     expect('deliveries leased at ingest', leased.length, deliveries);
     expect('deliveries left to claim after a leasing ingest', (await claimAll(store, 100)).length, 0);
     await completeAll(store, leased, 100);
+    let floored = 0;
+    if (floor && engine === 'sqlite') {
+      await ingest(deliveries, 500);
+      rows.push(await measure(engine, server, 'floor', 'floor: claim by reading, results by row (no lease)', deliveries, async () => {
+        floored = await floorClaimAndRecord(fixture, store);
+      }));
+      expect('deliveries the floor recorded', floored, deliveries);
+    }
     expect('deliveries recorded as succeeded', (await store.deliveries.list(TENANT, { status: 'succeeded', limit: 10_000_000 })).data.length,
-      deliveries * 2 + few + Math.min(deliveries, 2_000));
+      deliveries * 2 + few + Math.min(deliveries, 2_000) + floored);
     expect('live deliveries left', (await store.deliveries.nextDueAt()) === undefined ? 0 : 1, 0);
     return rows;
   } finally {
@@ -161,7 +173,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     process.exit(2);
   }
   const rows: PhaseCost[] = [];
-  for (const engine of engines) rows.push(...(await storeCost(engine, deliveries)));
+  for (const engine of engines) rows.push(...(await storeCost(engine, deliveries, { floor: true })));
   console.log(textTable(COLUMNS, rows));
   console.log('\nper delivery; wall: in-process time of the calls; CPU: this process (store code and, on SQLite, the database); DB CPU: the PostgreSQL server');
 }

@@ -22,4 +22,10 @@ describe('npm run bench:store, smoke run', () => {
       }
     });
   }
+
+  it('measures the floor on sqlite, recording every delivery it claims by reading', async () => {
+    const rows = await storeCost('sqlite', 40, { floor: true });
+    const floor = rows.find((r) => r.key === 'floor');
+    assert.deepEqual(floor && [floor.phase, floor.deliveries], ['floor: claim by reading, results by row (no lease)', 40]);
+  });
 });

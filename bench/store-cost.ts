@@ -18,11 +18,11 @@ import { thousands } from './progress.ts';
 import { textTable } from './text-table.ts';
 import { connect, type Connection, type Engine, type Probe } from './stores.ts';
 import { newWebhook } from '../test/helpers/webhooks.ts';
-import { floorClaimAndRecord } from './store-floor.ts';
+import { FLOOR_PHASE, openFloor } from './store-floor.ts';
 
 /**
  * The phases, by what each measures: a batch's ingest, a claim, a result, one event a transaction,
- * ingest leased (no claim); and on SQLite, when asked, the floor under claim and results (store-floor.ts).
+ * ingest leased (no claim); and, when asked, the floor under claim and results (store-floor.ts).
  */
 export type PhaseKey = 'ingest' | 'claim' | 'results' | 'ingest_single' | 'ingest_leased' | 'floor';
 
@@ -93,7 +93,7 @@ function expect(what: string, got: number, wanted: number): void {
   if (got !== wanted) throw new Error(`bench:store: ${what}: ${got}, not ${wanted}`);
 }
 
-/** Every phase on one engine, on a fresh store; `floor`: the floor's row too, on SQLite. */
+/** Every phase on one engine, on a fresh store; `floor`: the floor's row too. */
 export async function storeCost(engine: Engine, deliveries: number, { floor = false } = {}): Promise<PhaseCost[]> {
   const fixture = await makeEngine(engine);
   const store = openStore({ ...fixture, encryptionKey: 'bench-store-cost' });
@@ -136,15 +136,22 @@ export async function storeCost(engine: Engine, deliveries: number, { floor = fa
     expect('deliveries left to claim after a leasing ingest', (await claimAll(store, 100)).length, 0);
     await completeAll(store, leased, 100);
     let floored = 0;
-    if (floor && engine === 'sqlite') {
+    if (floor) {
       await ingest(deliveries, 500);
-      rows.push(await measure(engine, server, 'floor', 'floor: claim by reading, results by row (no lease)', deliveries, async () => {
-        floored = await floorClaimAndRecord(fixture, store);
-      }));
+      const [webhook] = await store.webhooks.list(TENANT);
+      const floorOf = await openFloor(fixture);
+      try {
+        rows.push(await measure(engine, server, 'floor', FLOOR_PHASE[engine], deliveries, async () => {
+          floored = await floorOf.run(webhook);
+        }));
+      } finally {
+        await floorOf.close();
+      }
       expect('deliveries the floor recorded', floored, deliveries);
     }
+    // On PostgreSQL the floor's deliveries are in its own tables (q_deliveries).
     expect('deliveries recorded as succeeded', (await store.deliveries.list(TENANT, { status: 'succeeded', limit: 10_000_000 })).data.length,
-      deliveries * 2 + few + Math.min(deliveries, 2_000) + floored);
+      deliveries * 2 + few + Math.min(deliveries, 2_000) + (engine === 'sqlite' ? floored : 0));
     expect('live deliveries left', (await store.deliveries.nextDueAt()) === undefined ? 0 : 1, 0);
     return rows;
   } finally {

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { storeCost } from '../../bench/store-cost.ts';
+import { FLOOR_PHASE } from '../../bench/store-floor.ts';
 import { ENGINES } from '../helpers/engines.ts';
 
 describe('npm run bench:store, smoke run', () => {
@@ -23,9 +24,11 @@ describe('npm run bench:store, smoke run', () => {
     });
   }
 
-  it('measures the floor on sqlite, recording every delivery it claims by reading', async () => {
-    const rows = await storeCost('sqlite', 40, { floor: true });
-    const floor = rows.find((r) => r.key === 'floor');
-    assert.deepEqual(floor && [floor.phase, floor.deliveries], ['floor: claim by reading, results by row (no lease)', 40]);
-  });
+  for (const engine of ENGINES) {
+    it(`measures the floor on ${engine}, recording every delivery it claims`, async () => {
+      const rows = await storeCost(engine, 40, { floor: true });
+      const floor = rows.find((r) => r.key === 'floor');
+      assert.deepEqual(floor && [floor.phase, floor.deliveries], [FLOOR_PHASE[engine], 40]);
+    });
+  }
 });

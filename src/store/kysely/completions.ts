@@ -196,12 +196,18 @@ async function insertAttempts(trx: Db, completions: readonly Completion[], updat
   for (const part of chunks(rows)) await insertRows(trx, engine, 'attempts', ATTEMPT_COLUMNS, part);
 }
 
-/** Rows of completions one statement records at most on PostgreSQL (recordInOneStatement): well under its 65,535 parameters. */
-const ONE_STATEMENT_MAX = 1_000;
+/**
+ * Completions one statement records at most on PostgreSQL (recordInOneStatement). It saves four
+ * round trips a batch, which is what a small batch costs most; but the server spends more on each
+ * row of it than on the transaction's, so a larger batch costs less CPU in the transaction
+ * (docs/benchmark.md, "the results writer by batch size"): at 10 rows the one statement was
+ * 3–10% cheaper, at 20 rows 8–29%; at 30 the transaction was 25% cheaper, at 64 and 100, 22–30%.
+ */
+const ONE_STATEMENT_MAX = 20;
 
 /**
- * PostgreSQL, for a batch of successes of deliveries with no ordering key (a healthy webhook's
- * usual batch): everything the transaction below does, in one autocommitted statement, so one
+ * PostgreSQL, for a small batch of successes of deliveries with no ordering key (a healthy
+ * webhook's usual batch at a steady rate): everything the transaction below does, in one autocommitted statement, so one
  * round trip where the transaction took five (begin, the records' lock, the deliveries, the
  * attempts, commit).
  * - The records: a success only refreshes a record that is not clean, or whose last success is

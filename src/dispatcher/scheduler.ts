@@ -3,8 +3,9 @@
 //
 // Modes (setMode): `stopped` → start() → `running` → stop() → `stopping` → `stopped`.
 // While running, one pump at a time claims due deliveries in batches (as many as there are free
-// slots, up to BATCH_MAX), and each claimed delivery is sent concurrently; a finished send frees
-// its slot and refills the slots when enough are free. When a claim comes back short, the pump
+// slots, up to BATCH_MAX; while sends are in flight, not fewer than refillAt unless that has been
+// waited for CLAIM_WAIT_MAX_MS), and each claimed delivery is sent concurrently; a finished send
+// frees its slot and refills the slots when enough are free. When a claim comes back short, the pump
 // sleeps until the next due time the store reports (at most the poll interval, for work queued by
 // other processes) or until wake() — called in-process on ingest, and on PostgreSQL by another
 // process's NOTIFY — whichever comes first.
@@ -52,6 +53,14 @@ import { createClusterLimits } from './cluster-limits.ts';
 
 const BATCH_MAX = 100;
 /**
+ * While sends are in flight and no tenant is stepped over, a claim waits until it can take
+ * refillAt, but not longer than this: a claim costs about the same whatever it takes (on
+ * PostgreSQL, 32 a claim cost 168 µs a delivery and 128 cost 84: docs/benchmark.md), and under a
+ * backlog the slots free up within it. A new delivery waits at most this long for its claim while
+ * every slot is busy with slow receivers.
+ */
+const CLAIM_WAIT_MAX_MS = 20;
+/**
  * How long a delivery waits in memory, leased, for its tenant's turn or its webhook's gate before
  * it goes back to the store (or into its webhook's lane). Its lease is renewed meanwhile
  * (lease-keeper.ts): this bounds what a worker holds, not how long the lease lasts.
@@ -87,6 +96,7 @@ export function createScheduler({ store, sender, templates, config, log, disable
   let timerAt: number | undefined; // when the armed timer fires
   let soonest: number | undefined; // earliest due time this process set while a pump was running
   let backlog = false; // the last claim came back full: there may be more due right now
+  let claimWaitSince: number | undefined; // since when a claim too small to be worth it has waited for room
   let claimFailures = 0; // in a row: the pause before the next claim grows with them
   const inFlight = new Set<string>(); // delivery ids
   let outstanding = 0; // credits published and not yet back: unspent, or spent on deliveries on their way here
@@ -128,7 +138,7 @@ export function createScheduler({ store, sender, templates, config, log, disable
     }
   });
   const deliverer = createDeliverer({ store, sender, templates, record: writer.write, retryScheduleMs: config.retryScheduleMs, log, now, random, counters });
-  const refillAt = Math.max(1, Math.floor(config.concurrency / 4));
+  const refillAt = Math.max(1, Math.floor(config.concurrency / 2));
   let idle: (() => void) | undefined; // resolves stop()'s wait when the last send ends
 
   /**
@@ -220,6 +230,19 @@ export function createScheduler({ store, sender, templates, config, log, disable
           return;
         }
         const skip = shares.skipped();
+        if (room < refillAt && inFlight.size > 0 && skip.length === 0) {
+          // A small claim: wait for more room (CLAIM_WAIT_MAX_MS). A finishing send wakes us
+          // once refillAt are free (backlog), the timer when the wait is over.
+          const at = now();
+          claimWaitSince ??= at;
+          const left = claimWaitSince + CLAIM_WAIT_MAX_MS - at;
+          if (left > 0) {
+            backlog = true;
+            if (timerAt === undefined || at + left < timerAt) arm(left);
+            return;
+          }
+        }
+        claimWaitSince = undefined;
         if (dry && skip.length > 0 && now() < dry.until && dry.skip.every((t) => skip.includes(t))) {
           // Stepping over the same tenants (or more) found nothing last time, and nothing has
           // arrived since: do not read their backlog again for nothing.

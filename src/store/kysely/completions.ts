@@ -200,7 +200,7 @@ async function insertAttempts(trx: Db, completions: readonly Completion[], updat
  * Completions one statement records at most on PostgreSQL (recordInOneStatement). It saves four
  * round trips a batch, which is what a small batch costs most; but the server spends more on each
  * row of it than on the transaction's, so a larger batch costs less CPU in the transaction
- * (docs/benchmark.md, "the results writer by batch size"): at 10 rows the one statement was
+ * (docs/benchmark.md, "results and claims by batch size"): at 10 rows the one statement was
  * 3–10% cheaper, at 20 rows 8–29%; at 30 the transaction was 25% cheaper, at 64 and 100, 22–30%.
  */
 const ONE_STATEMENT_MAX = 20;

@@ -54,10 +54,10 @@ import { createClusterLimits } from './cluster-limits.ts';
 const BATCH_MAX = 100;
 /**
  * While sends are in flight and no tenant is stepped over, a claim waits until it can take
- * refillAt, but not longer than this: a claim costs about the same whatever it takes (on
- * PostgreSQL, 32 a claim cost 168 µs a delivery and 128 cost 84: docs/benchmark.md), and under a
- * backlog the slots free up within it. A new delivery waits at most this long for its claim while
- * every slot is busy with slow receivers.
+ * refillAt, but not longer than this: most of a claim's cost is the same however many rows it
+ * takes (on PostgreSQL, 32 a claim cost 168 µs a delivery and 128 cost 84: docs/benchmark.md),
+ * and under a backlog the slots free up within it. A new delivery waits at most this long for its
+ * claim while every slot is busy with slow receivers.
  */
 const CLAIM_WAIT_MAX_MS = 20;
 /**

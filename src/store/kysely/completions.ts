@@ -207,9 +207,9 @@ const ONE_STATEMENT_MAX = 20;
 
 /**
  * PostgreSQL, for a small batch of successes of deliveries with no ordering key (a healthy
- * webhook's usual batch at a steady rate): everything the transaction below does, in one autocommitted statement, so one
- * round trip where the transaction took five (begin, the records' lock, the deliveries, the
- * attempts, commit).
+ * webhook's usual batch at a steady rate): everything the transaction below does, in one
+ * autocommitted statement, so one round trip where the transaction took five (begin, the
+ * records' lock, the deliveries, the attempts, commit).
  * - The records: a success only refreshes a record that is not clean, or whose last success is
  *   older than the grain. One statement has one snapshot, so its UPDATE would follow the update
  *   chains of rows other writers changed since, and waiting there deadlocked (lock-order.test.ts

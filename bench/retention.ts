@@ -41,7 +41,7 @@ import type { Receiver } from './receiver-client.ts';
 import { startRelais } from './relais-child.ts';
 import { runScenario, type Row, type Session } from './scenarios.ts';
 import { round } from './stats.ts';
-import { event, succeeded, TENANT as WEEK_TENANT } from './store-cost.ts';
+import { event, succeeded, TENANT as WEEK_TENANT } from './store-rows.ts';
 import { connect, makeStore, type Connection, type Engine } from './stores.ts';
 
 const DAY = 86_400_000;

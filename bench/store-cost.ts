@@ -9,15 +9,16 @@ import { parseArgs } from 'node:util';
 import { newId } from '../src/ids.ts';
 import { subscriptionMatches } from '../src/core/matching.ts';
 import { openStore } from '../src/store/open.ts';
-import type { ClaimedDelivery, Completion, Matcher, NewEvent, Store } from '../src/store/store.ts';
+import type { ClaimedDelivery, Matcher, Store } from '../src/store/store.ts';
 import { makeEngine } from '../test/helpers/engines.ts';
-import { eventData, EVENT_TYPE } from './api.ts';
+import { EVENT_TYPE } from './api.ts';
 import { serverCpuSince } from './cpu.ts';
 import { ENGINES } from './options.ts';
 import { thousands } from './progress.ts';
 import { textTable } from './text-table.ts';
 import { connect, type Connection, type Engine, type Probe } from './stores.ts';
 import { newWebhook } from '../test/helpers/webhooks.ts';
+import { event, succeeded, TENANT } from './store-rows.ts';
 import { FLOOR_PHASE, openFloor } from './store-floor.ts';
 
 /**
@@ -36,31 +37,9 @@ export interface PhaseCost {
   db_cpu_us: number | null;
 }
 
-export const TENANT = 'cost';
 const match: Matcher = (webhooks, e) => webhooks.filter((w) => subscriptionMatches(w, e.type, e.data));
 const newDeliveryId = (): string => newId('dlv');
 const newLeaseId = (): string => newId('att');
-
-export function event(n: number): NewEvent {
-  return { id: newId('evt'), idempotencyKey: null, type: EVENT_TYPE, occurredAt: Date.now(), data: eventData(n), actor: null, resource: null, previous: null, changes: null };
-}
-
-/** A result as the dispatcher records it after a 204: the signed request (secret redacted) and the response. */
-export function succeeded(c: ClaimedDelivery): Completion {
-  const at = Date.now();
-  return {
-    deliveryId: c.delivery.id, leaseId: c.leaseId, tenantId: TENANT, webhookId: c.delivery.webhookId, keyed: c.delivery.orderingKey !== null, status: 'succeeded', dueAt: null,
-    attempt: {
-      id: newId('att', at), startedAt: at, durationMs: 1, succeeded: true, errorKind: null, errorMessage: null,
-      request: {
-        method: 'POST', url: c.webhook?.url ?? '',
-        headers: { 'content-type': 'application/json', 'user-agent': 'Relais/0.1', 'webhook-id': c.delivery.id, 'webhook-timestamp': String(Math.floor(at / 1000)), 'webhook-signature': 'v1,[redacted]' },
-        body: `{"type":"${EVENT_TYPE}","timestamp":"${new Date(at).toISOString()}","data":${c.event.dataJson}}`,
-      },
-      response: { status: 204, headers: { date: new Date(at).toUTCString(), connection: 'keep-alive', 'keep-alive': 'timeout=5' }, body: '', bodyTruncated: false },
-    },
-  };
-}
 
 async function measure(engine: Engine, server: Probe | undefined, key: PhaseKey, phase: string, deliveries: number, body: () => Promise<void>): Promise<PhaseCost> {
   const db = await server?.serverCpu();

@@ -21,7 +21,7 @@ import { newId } from '../src/ids.ts';
 import type { Webhook } from '../src/core/model.ts';
 import type { ClaimedDelivery, Engine } from '../src/store/store.ts';
 import type { EngineFixture } from '../test/helpers/engines.ts';
-import { succeeded, TENANT } from './store-cost.ts';
+import { succeeded, TENANT } from './store-rows.ts';
 
 const BATCH = 100;
 const LEASE_MS = 600_000;

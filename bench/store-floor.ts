@@ -19,7 +19,8 @@ import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import { newId } from '../src/ids.ts';
 import type { Webhook } from '../src/core/model.ts';
-import type { ClaimedDelivery, Engine } from '../src/store/store.ts';
+import type { Engine } from '../src/store/store.ts';
+import { ATTEMPT_COLUMNS } from '../src/store/kysely/completions.ts';
 import type { EngineFixture } from '../test/helpers/engines.ts';
 import { succeeded, TENANT } from './store-rows.ts';
 
@@ -30,8 +31,7 @@ interface Due { id: string; webhook_id: string; data: string }
 
 /** A 204's completion for `row`, as the real results phase records it (store-cost.ts). */
 function completionOf(row: Due, leaseId: string, webhook: Webhook | undefined) {
-  const claimed = { delivery: { id: row.id, webhookId: row.webhook_id, orderingKey: null }, leaseId, event: { dataJson: row.data }, webhook };
-  const c = succeeded(claimed as unknown as ClaimedDelivery);
+  const c = succeeded({ delivery: { id: row.id, webhookId: row.webhook_id, orderingKey: null }, leaseId, event: { dataJson: row.data }, webhook });
   return { ...c, attempt: c.attempt! };
 }
 
@@ -54,6 +54,9 @@ export interface Floor {
 export async function openFloor(fixture: EngineFixture): Promise<Floor> {
   if (!fixture.databaseUrl) {
     const db = new BetterSqlite3(fixture.sqlitePath);
+    db.pragma('journal_mode = WAL'); // as the store opens it (sqlite/engine.ts)
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
     return { run: async (webhook) => sqliteFloor(db, webhook), close: async () => { db.close(); } };
   }
   await prepareNarrowTables(fixture.databaseUrl);
@@ -87,9 +90,6 @@ async function prepareNarrowTables(url: string): Promise<void> {
 }
 
 function sqliteFloor(db: BetterSqlite3.Database, webhook: Webhook | undefined): number {
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('foreign_keys = ON');
   // The queue index's own predicate and order, as the real claim reads it (kysely/deliveries.ts).
   const due = db.prepare<[number, number], Due>(`
     SELECT d.id, d.webhook_id, e.data FROM deliveries d JOIN events e ON e.id = d.event_id
@@ -97,9 +97,7 @@ function sqliteFloor(db: BetterSqlite3.Database, webhook: Webhook | undefined): 
   const move = db.prepare(`
     UPDATE deliveries SET status = 'succeeded', attempts = attempts + 1, due_at = NULL, lease_id = NULL,
       last_attempt_at = ?, last_status_code = 204, updated_at = ?, request_body = ? WHERE id = ?`);
-  const log = db.prepare(`
-    INSERT INTO attempts (id, delivery_id, tenant_id, webhook_id, started_at, duration_ms, request, response, error_kind, error_message, succeeded)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, 1)`);
+  const log = db.prepare(`INSERT INTO attempts (${ATTEMPT_COLUMNS.join(', ')}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, 1)`);
   const record = db.transaction((rows: Due[], at: number) => {
     for (const r of rows) {
       const { attempt } = completionOf(r, '', webhook);
@@ -137,7 +135,7 @@ async function postgresFloor(c: pg.Client, webhook: Webhook | undefined): Promis
         gone AS (DELETE FROM q_queue q USING v WHERE q.delivery_id = v.id AND q.lease_id = $5 RETURNING q.delivery_id),
         moved AS (UPDATE q_deliveries d SET status = 'succeeded', attempts = d.attempts + 1, last_attempt_at = $6, last_status_code = 204, updated_at = $6
           FROM gone WHERE d.id = gone.delivery_id RETURNING d.id)
-      INSERT INTO q_attempts (id, delivery_id, tenant_id, webhook_id, started_at, duration_ms, request, response, error_kind, error_message, succeeded)
+      INSERT INTO q_attempts (${ATTEMPT_COLUMNS.join(', ')})
       SELECT v.attempt_id, v.id, $7, $8, $6, 1, v.request, v.response, NULL, NULL, 1 FROM v JOIN moved ON moved.id = v.id`,
     [done.map((d) => d.deliveryId), done.map((d) => d.attempt.id), done.map((d) => JSON.stringify(d.attempt.request)),
       done.map((d) => JSON.stringify(d.attempt.response)), leaseId, at, TENANT, webhook?.id ?? null]);

@@ -2,6 +2,7 @@
 // records it. Shared by bench:store's phases (store-cost.ts), its floors (store-floor.ts) and the
 // retention scenario's week (retention.ts).
 import { newId } from '../src/ids.ts';
+import type { Delivery, RelaisEvent, Webhook } from '../src/core/model.ts';
 import type { ClaimedDelivery, Completion, NewEvent } from '../src/store/store.ts';
 import { eventData, EVENT_TYPE } from './api.ts';
 
@@ -12,8 +13,16 @@ export function event(n: number): NewEvent {
   return { id: newId('evt'), idempotencyKey: null, type: EVENT_TYPE, occurredAt: Date.now(), data: eventData(n), actor: null, resource: null, previous: null, changes: null };
 }
 
+/** What a result is made of: a claimed delivery, or a row read past the store (store-floor.ts). */
+export interface Sent {
+  delivery: Pick<Delivery, 'id' | 'webhookId' | 'orderingKey'>;
+  leaseId: ClaimedDelivery['leaseId'];
+  event: Pick<RelaisEvent, 'dataJson'>;
+  webhook?: Pick<Webhook, 'url'> | undefined;
+}
+
 /** A result as the dispatcher records it after a 204: the signed request (secret redacted) and the response. */
-export function succeeded(c: ClaimedDelivery): Completion {
+export function succeeded(c: Sent): Completion {
   const at = Date.now();
   return {
     deliveryId: c.delivery.id, leaseId: c.leaseId, tenantId: TENANT, webhookId: c.delivery.webhookId, keyed: c.delivery.orderingKey !== null, status: 'succeeded', dueAt: null,

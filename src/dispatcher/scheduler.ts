@@ -216,7 +216,12 @@ export function createScheduler({ store, sender, templates, config, log, disable
   function noteDue(at: number): void {
     if (mode !== 'running') return;
     if (pumping) soonest = Math.min(soonest ?? at, at);
-    else if (timerAt === undefined || at < timerAt) arm(Math.max(0, at - now()));
+    else armBy(at);
+  }
+
+  /** Makes sure the timer fires by `at`, leaving an earlier one as it is. */
+  function armBy(at: number): void {
+    if (timerAt === undefined || at < timerAt) arm(Math.max(0, at - now()));
   }
 
   async function pump(): Promise<void> {
@@ -233,12 +238,11 @@ export function createScheduler({ store, sender, templates, config, log, disable
         if (room < refillAt && inFlight.size > 0 && skip.length === 0) {
           // A small claim: wait for more room (CLAIM_WAIT_MAX_MS). A finishing send wakes us
           // once refillAt are free (backlog), the timer when the wait is over.
-          const at = now();
-          claimWaitSince ??= at;
-          const left = claimWaitSince + CLAIM_WAIT_MAX_MS - at;
-          if (left > 0) {
+          claimWaitSince ??= now();
+          const until = claimWaitSince + CLAIM_WAIT_MAX_MS;
+          if (until > now()) {
             backlog = true;
-            if (timerAt === undefined || at + left < timerAt) arm(left);
+            armBy(until);
             return;
           }
         }

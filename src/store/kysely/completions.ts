@@ -179,7 +179,8 @@ export async function unblockNext(trx: Db, ended: readonly { webhook_id: string;
   }
 }
 
-const ATTEMPT_COLUMNS = ['id', 'delivery_id', 'tenant_id', 'webhook_id', 'started_at', 'duration_ms', 'request', 'response', 'error_kind', 'error_message', 'succeeded'] as const;
+/** An attempt row's columns, in the order the writers list them. */
+export const ATTEMPT_COLUMNS = ['id', 'delivery_id', 'tenant_id', 'webhook_id', 'started_at', 'duration_ms', 'request', 'response', 'error_kind', 'error_message', 'succeeded'] as const;
 
 /** A completion's attempt as its row (the completion has one); without its body when `shared`, which its delivery stores. */
 function attemptRow(c: Completion, shared: boolean): Record<(typeof ATTEMPT_COLUMNS)[number], unknown> {

@@ -1,7 +1,9 @@
 // Recording a batch of completions (what came of each attempt) in a constant number of statements, whatever the batch's
-// size: one UPDATE … FROM (VALUES …) for the webhooks' failure records, one for the deliveries,
-// one multi-row INSERT for the attempts. Per-row statements cost a round trip each on
-// PostgreSQL and a statement each on SQLite; the dispatcher records thousands a second.
+// size: one UPDATE … FROM a row list for the webhooks' failure records, one for the deliveries,
+// one multi-row INSERT for the attempts (a row list is VALUES on SQLite, one JSON parameter on
+// PostgreSQL: raw-values.ts rowList). Per-row statements cost a round trip each on PostgreSQL
+// and a statement each on SQLite; the dispatcher records thousands a second. On PostgreSQL a
+// batch of successes with no ordering key takes all three in one statement (recordInOneStatement).
 // A request body is stored once per delivery (migration 0014): the deliveries' UPDATE writes it
 // to deliveries.request_body with the first attempt that sends one and tells, per delivery,
 // whether this attempt's body is the one stored; the attempt row then keeps its request without
@@ -11,7 +13,7 @@ import type { Database } from '../schema.ts';
 import type { Completion, Engine, FailureRecord } from '../store.ts';
 import { completionProblems, RowValueError } from '../row-limits.ts';
 import { byId, chunks, jsonOrNull, storedRequest } from './rows.ts';
-import { insertRows, runText, runValues, type Segment, type ValuesStatement } from './raw-values.ts';
+import { insertRows, rowList, runText, type ListColumn, type Segment } from './raw-values.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -44,9 +46,10 @@ function talliesByWebhook(completions: readonly Completion[]): WebhookTally[] {
  */
 export const LAST_SUCCESS_GRAIN_MS = 1_000;
 
-/** The tallies as a VALUES list `w` (w_id, w_success, w_failures, w_first): its head and rows, for a statement to go on from. */
-const tallyList = (rows: number): Segment[] => ['WITH w(w_id, w_success, w_failures, w_first) AS (VALUES', { row: '(?, CAST(? AS bigint), CAST(? AS integer), CAST(? AS bigint))', rows }, ')'];
-const tallyParams = (tallies: readonly WebhookTally[]): unknown[] => tallies.flatMap((o) => [o.webhookId, o.lastSuccessAt, o.failuresAfter, o.firstFailureAfter]);
+/** The tallies as the row list `w` (w_id, w_success, w_failures, w_first), for a WITH clause. */
+const TALLY_COLUMNS: readonly ListColumn[] = [['w_id', 'text'], ['w_success', 'bigint'], ['w_failures', 'integer'], ['w_first', 'bigint']];
+const tallyList = (engine: Engine, tallies: readonly WebhookTally[]) =>
+  rowList(engine, 'w', TALLY_COLUMNS, tallies.map((o) => [o.webhookId, o.lastSuccessAt, o.failuresAfter, o.firstFailureAfter]));
 
 /** Whether a tally `w` changes its webhook's record (see updateFailureRecords); the `?` is now − LAST_SUCCESS_GRAIN_MS. */
 const RECORD_CHANGES = `NOT (w.w_success IS NOT NULL AND w.w_failures = 0 AND webhooks.consecutive_failures = 0
@@ -78,19 +81,19 @@ const toRecord = (row: RecordRow): FailureRecord => ({
 async function updateFailureRecords(trx: Db, tallies: WebhookTally[], lockRows: boolean, now: number, engine: Engine): Promise<FailureRecord[]> {
   const records: FailureRecord[] = [];
   for (const part of chunks(tallies)) {
-    const values = tallyParams(part);
+    const w = tallyList(engine, part);
     const threshold = now - LAST_SUCCESS_GRAIN_MS;
     // PostgreSQL: the UPDATE touches exactly the rows locked, not those its own later look would
     // find changing (a record another worker just wrote): a row locked there, out of id order,
     // deadlocked with the workers. A clean success left out so is no loss: the next one writes it.
     let only: { where: string; params: unknown[] } = { where: RECORD_CHANGES, params: [threshold] };
     if (lockRows) {
-      const locked = await runText<{ id: string }>(trx, engine, [...tallyList(part.length), `SELECT webhooks.id ${LOCK_CHANGED_RECORDS}`], [...values, threshold]);
+      const locked = await runText<{ id: string }>(trx, engine, ['WITH', ...w.segments, `SELECT webhooks.id ${LOCK_CHANGED_RECORDS}`], [...w.params, threshold]);
       if (locked.rows.length === 0) continue;
       only = { where: 'webhooks.id = ANY(CAST(? AS text[]))', params: [locked.rows.map((r) => r.id)] };
     }
-    const result = await runText<RecordRow>(trx, engine, [...tallyList(part.length), `UPDATE webhooks SET ${RECORD_SET} FROM w WHERE webhooks.id = w.w_id AND ${only.where} RETURNING ${RECORD_RETURNING}`],
-      [...values, ...only.params]);
+    const result = await runText<RecordRow>(trx, engine, ['WITH', ...w.segments, `UPDATE webhooks SET ${RECORD_SET} FROM w WHERE webhooks.id = w.w_id AND ${only.where} RETURNING ${RECORD_RETURNING}`],
+      [...w.params, ...only.params]);
     for (const row of result.rows) records.push(toRecord(row));
   }
   return records.sort((a, b) => (a.webhookId < b.webhookId ? -1 : 1));
@@ -101,9 +104,10 @@ interface Moved { id: string; webhook_id: string; ordering_key: string | null; s
 /** What the deliveries' UPDATE returns: on PostgreSQL whether the body is shared, on SQLite the body stored after a retry (see updateDeliveries). */
 type MovedRow = Moved & { body_shared?: number | string; stored_body?: string | null; tried?: number | string };
 
-/** The completions as a VALUES list `v`, one row each (deliveryParams). */
-const DELIVERY_ROW = '(?, ?, ?, CAST(? AS bigint), CAST(? AS integer), CAST(? AS bigint), CAST(? AS integer), CAST(? AS text))';
-const deliveryParams = (c: Completion): unknown[] => {
+/** The completions as the row list `v`, one row each (deliveryRow). */
+const DELIVERY_LIST: readonly ListColumn[] = [['d_id', 'text'], ['d_lease', 'text'], ['d_status', 'text'], ['d_due', 'bigint'], ['d_tried', 'integer'],
+  ['d_at', 'bigint'], ['d_code', 'integer'], ['d_body', 'text']];
+const deliveryRow = (c: Completion): unknown[] => {
   const a = c.attempt;
   return [c.deliveryId, c.leaseId, c.status, c.dueAt, a ? 1 : 0, a?.startedAt ?? null, a?.response?.status ?? 0, a?.request.body ?? null];
 };
@@ -118,14 +122,13 @@ const MOVE_DELIVERIES = `UPDATE deliveries SET
 /** On PostgreSQL, whether an attempt sent the body its delivery stores (see updateDeliveries). */
 const BODY_SHARED_PG = 'CASE WHEN deliveries.request_body = v.d_body THEN 1 ELSE 0 END AS body_shared';
 
-/** The deliveries' UPDATE: the VALUES rows, then `now` (the last parameter); engine by engine, what RETURNING tells of the body (see updateDeliveries). */
-const updateDeliveriesStatement = (returnBody: string): ValuesStatement => ({
-  head: 'WITH v(d_id, d_lease, d_status, d_due, d_tried, d_at, d_code, d_body) AS (VALUES',
-  row: DELIVERY_ROW,
-  tail: `) ${MOVE_DELIVERIES} RETURNING deliveries.id, deliveries.webhook_id, deliveries.ordering_key, deliveries.status, ${returnBody}`,
-});
-const UPDATE_DELIVERIES_PG = updateDeliveriesStatement(BODY_SHARED_PG);
-const UPDATE_DELIVERIES_SQLITE = updateDeliveriesStatement('deliveries.attempts AS tried, CASE WHEN deliveries.attempts = 1 THEN NULL ELSE deliveries.request_body END AS stored_body');
+/** The deliveries' UPDATE after the row list `v`, then `now` (the last parameter): engine by engine, what RETURNING tells of the body (see updateDeliveries). */
+const updateDeliveriesTail = (returnBody: string): string =>
+  `${MOVE_DELIVERIES} RETURNING deliveries.id, deliveries.webhook_id, deliveries.ordering_key, deliveries.status, ${returnBody}`;
+const UPDATE_DELIVERIES: Record<Engine, string> = {
+  postgres: updateDeliveriesTail(BODY_SHARED_PG),
+  sqlite: updateDeliveriesTail('deliveries.attempts AS tried, CASE WHEN deliveries.attempts = 1 THEN NULL ELSE deliveries.request_body END AS stored_body'),
+};
 
 /**
  * Moves the deliveries on; returns those still leased by these completions (a lost lease means
@@ -145,9 +148,8 @@ async function updateDeliveries(trx: Db, completions: readonly Completion[], now
   // In id order, as every transaction takes delivery rows (kysely/store.ts).
   const ordered = [...completions].sort(byId((c) => c.deliveryId));
   for (const part of chunks(ordered)) {
-    const params = part.flatMap(deliveryParams);
-    params.push(now);
-    const result = await runValues<MovedRow>(trx, engine, engine === 'postgres' ? UPDATE_DELIVERIES_PG : UPDATE_DELIVERIES_SQLITE, part.length, params);
+    const v = rowList(engine, 'v', DELIVERY_LIST, part.map(deliveryRow));
+    const result = await runText<MovedRow>(trx, engine, ['WITH', ...v.segments, UPDATE_DELIVERIES[engine]], [...v.params, now]);
     for (const r of result.rows) {
       moved.push({ id: r.id, webhook_id: r.webhook_id, ordering_key: r.ordering_key, status: r.status });
       const body = bodies.get(r.id);
@@ -182,8 +184,17 @@ export async function unblockNext(trx: Db, ended: readonly { webhook_id: string;
 /** An attempt row's columns, in the order the writers list them. */
 export const ATTEMPT_COLUMNS = ['id', 'delivery_id', 'tenant_id', 'webhook_id', 'started_at', 'duration_ms', 'request', 'response', 'error_kind', 'error_message', 'succeeded'] as const;
 
+type AttemptColumn = (typeof ATTEMPT_COLUMNS)[number];
+const ATTEMPT_TYPES: Record<AttemptColumn, ListColumn[1]> = {
+  id: 'text', delivery_id: 'text', tenant_id: 'text', webhook_id: 'text', started_at: 'bigint', duration_ms: 'integer',
+  request: 'text', response: 'text', error_kind: 'text', error_message: 'text', succeeded: 'integer',
+};
+/** Attempts as a row list (rowList), its columns named as the table's. */
+const ATTEMPT_LIST: readonly ListColumn[] = ATTEMPT_COLUMNS.map((column) => [column, ATTEMPT_TYPES[column]] as const);
+const attemptValues = (row: Record<AttemptColumn, unknown>): unknown[] => ATTEMPT_COLUMNS.map((column) => row[column]);
+
 /** A completion's attempt as its row (the completion has one); without its body when `shared`, which its delivery stores. */
-function attemptRow(c: Completion, shared: boolean): Record<(typeof ATTEMPT_COLUMNS)[number], unknown> {
+function attemptRow(c: Completion, shared: boolean): Record<AttemptColumn, unknown> {
   const a = c.attempt!;
   return {
     id: a.id, delivery_id: c.deliveryId, tenant_id: c.tenantId, webhook_id: c.webhookId, started_at: a.startedAt, duration_ms: a.durationMs,
@@ -194,17 +205,25 @@ function attemptRow(c: Completion, shared: boolean): Record<(typeof ATTEMPT_COLU
 /** Inserts the attempts of the deliveries `updated`; those of `shared` without their body, which their delivery stores. */
 async function insertAttempts(trx: Db, completions: readonly Completion[], updated: Set<string>, shared: Set<string>, engine: Engine): Promise<void> {
   const rows = completions.flatMap((c) => (c.attempt && updated.has(c.deliveryId) ? [attemptRow(c, shared.has(c.deliveryId))] : []));
-  for (const part of chunks(rows)) await insertRows(trx, engine, 'attempts', ATTEMPT_COLUMNS, part);
+  for (const part of chunks(rows)) {
+    if (engine === 'sqlite') {
+      await insertRows(trx, engine, 'attempts', ATTEMPT_COLUMNS, part);
+      continue;
+    }
+    const a = rowList(engine, 'a', ATTEMPT_LIST, part.map(attemptValues));
+    await runText(trx, engine, ['WITH', ...a.segments, `INSERT INTO attempts (${ATTEMPT_COLUMNS.join(', ')}) SELECT * FROM a`], a.params);
+  }
 }
 
 /**
- * Completions one statement records at most on PostgreSQL (recordInOneStatement). It saves four
- * round trips a batch, which is what a small batch costs most; but the server spends more on each
- * row of it than on the transaction's, so a larger batch costs less CPU in the transaction
- * (docs/benchmark.md, "results and claims by batch size"): at 10 rows the one statement was
- * 3–10% cheaper, at 20 rows 8–29%; at 30 the transaction was 25% cheaper, at 64 and 100, 22–30%.
+ * Completions one statement records at most on PostgreSQL (recordInOneStatement), as many as a
+ * chunk of the transaction's statements. It saves four round trips a batch. While its rows went
+ * as VALUES, the server spent more planning it than the transaction's statements as batches grew
+ * (1,906 parameters at 100 rows), and it took batches of at most 20; as JSON (rowList) its text
+ * is the same for any batch, and at 100 rows it costs a third less than the transaction,
+ * Relais and server together (docs/benchmark.md, "Issue 17, fifth look").
  */
-const ONE_STATEMENT_MAX = 20;
+const ONE_STATEMENT_MAX = 1_000;
 
 /**
  * PostgreSQL, for a small batch of successes of deliveries with no ordering key (a healthy
@@ -228,31 +247,23 @@ async function recordInOneStatement(db: Db, completions: readonly Completion[], 
   const tallies = talliesByWebhook(completions);
   const ordered = [...completions].sort(byId((c) => c.deliveryId));
   const attempted = ordered.filter((c) => c.attempt);
-  const empty = (columns: string): string => `(SELECT ${columns} WHERE false)`;
-  const segments: Segment[] = [
-    ...(tallies.length ? tallyList(tallies.length) : [`WITH w(w_id, w_success, w_failures, w_first) AS ${empty('NULL::text, NULL::bigint, NULL::integer, NULL::bigint')}`]),
-    ', v(d_id, d_lease, d_status, d_due, d_tried, d_at, d_code, d_body) AS (VALUES', { row: DELIVERY_ROW, rows: ordered.length }, ')',
-    ', a(a_id, a_delivery, a_tenant, a_webhook, a_started, a_duration, a_request, a_response, a_kind, a_message, a_succeeded) AS',
-    ...(attempted.length
-      ? ['(VALUES', { row: '(?, ?, ?, ?, CAST(? AS bigint), CAST(? AS integer), CAST(? AS text), CAST(? AS text), CAST(? AS text), CAST(? AS text), CAST(? AS integer))', rows: attempted.length }, ')']
-      : [empty('NULL::text, NULL::text, NULL::text, NULL::text, NULL::bigint, NULL::integer, NULL::text, NULL::text, NULL::text, NULL::text, NULL::integer')]),
+  const w = tallyList('postgres', tallies);
+  const v = rowList('postgres', 'v', DELIVERY_LIST, ordered.map(deliveryRow));
+  // Each body is added in SQL when its delivery stores another.
+  const a = rowList('postgres', 'a', ATTEMPT_LIST, attempted.map((c) => attemptValues(attemptRow(c, true))));
+  const segments: Segment[] = ['WITH', ...w.segments, ',', ...v.segments, ',', ...a.segments,
     `, locked AS (SELECT webhooks.id ${LOCK_CHANGED_RECORDS} SKIP LOCKED)
     , records AS (UPDATE webhooks SET ${RECORD_SET} FROM w WHERE webhooks.id = w.w_id AND webhooks.id IN (SELECT id FROM locked) RETURNING ${RECORD_RETURNING})
     , moved AS (${MOVE_DELIVERIES} RETURNING deliveries.id, v.d_body, ${BODY_SHARED_PG})
     , logged AS (INSERT INTO attempts (${ATTEMPT_COLUMNS.join(', ')})
-        SELECT a.a_id, a.a_delivery, a.a_tenant, a.a_webhook, a.a_started, a.a_duration,
-          CASE WHEN moved.body_shared = 1 THEN a.a_request ELSE left(a.a_request, -1) || ',"body":' || to_json(COALESCE(moved.d_body, ''))::text || '}' END,
-          a.a_response, a.a_kind, a.a_message, a.a_succeeded
-        FROM a JOIN moved ON moved.id = a.a_delivery)
+        SELECT a.id, a.delivery_id, a.tenant_id, a.webhook_id, a.started_at, a.duration_ms,
+          CASE WHEN moved.body_shared = 1 THEN a.request ELSE left(a.request, -1) || ',"body":' || to_json(COALESCE(moved.d_body, ''))::text || '}' END,
+          a.response, a.error_kind, a.error_message, a.succeeded
+        FROM a JOIN moved ON moved.id = a.delivery_id)
     SELECT * FROM records`,
   ];
   const params = [
-    ...tallyParams(tallies),
-    ...ordered.flatMap(deliveryParams),
-    ...attempted.flatMap((c) => {
-      const row = attemptRow(c, true); // its body is added in SQL when its delivery stores another
-      return ATTEMPT_COLUMNS.map((column) => row[column]);
-    }),
+    ...w.params, ...v.params, ...a.params,
     now - LAST_SUCCESS_GRAIN_MS, // the records' lock
     now, // the deliveries' updated_at
   ];

@@ -46,6 +46,36 @@ export function runValues<R>(db: Db, engine: Engine, statement: ValuesStatement,
   return runText<R>(db, engine, [statement.head, { row: statement.row, rows }, statement.tail], params);
 }
 
+/** A column of a row list: its name, and its SQL type as CAST takes it. */
+export type ListColumn = readonly [name: string, type: 'text' | 'bigint' | 'integer'];
+
+/**
+ * `name(columns…) AS (…)`: rows a statement reads as a relation, for a WITH clause. On SQLite a
+ * VALUES list, a parameter a value. On PostgreSQL one JSON array of the rows, read back by
+ * json_to_recordset: the same text and one parameter whatever the number of rows, where a VALUES
+ * list of a hundred rows (a thousand parameters or more) cost the server more to parse and plan
+ * than to run (docs/benchmark.md, "Issue 17, fifth look"). JSON rather than one array a column:
+ * node-postgres writes arrays in JavaScript, four times slower than JSON.stringify. A lone
+ * surrogate becomes U+FFFD, as node-postgres makes it of a text parameter (PostgreSQL's JSON
+ * refuses its escape). `rows`: each row's values, in column order.
+ */
+export function rowList(engine: Engine, name: string, columns: readonly ListColumn[], rows: readonly (readonly unknown[])[]): { segments: Segment[]; params: unknown[] } {
+  const head = `${name}(${columns.map(([column]) => column).join(', ')}) AS (`;
+  if (engine === 'postgres') {
+    const objects = rows.map((row) => {
+      const o: Record<string, unknown> = {};
+      columns.forEach(([column], i) => {
+        const value = row[i];
+        o[column] = typeof value === 'string' ? value.toWellFormed() : value ?? null;
+      });
+      return o;
+    });
+    const record = columns.map(([column, type]) => `${column} ${type}`).join(', ');
+    return { segments: [`${head}SELECT * FROM json_to_recordset(CAST(? AS json)) AS r(${record}))`], params: [JSON.stringify(objects)] };
+  }
+  return { segments: [`${head}VALUES`, { row: `(${columns.map(([, type]) => `CAST(? AS ${type})`).join(', ')})`, rows: rows.length }, ')'], params: rows.flat() };
+}
+
 /**
  * Inserts `rows` into `table`, each with the `columns` named (in that order; a column a row lacks
  * goes as NULL); `tail` follows the VALUES (ON CONFLICT, RETURNING).
@@ -57,7 +87,8 @@ export function insertRows<R, T extends object>(db: Db, engine: Engine, table: s
   return runValues<R>(db, engine, statement, rows.length, params);
 }
 
-/** `SELECT * FROM table WHERE id IN (…ids)`. */
+/** `SELECT * FROM table WHERE id IN (…ids)`; on PostgreSQL `id = ANY(array)`, one parameter (see rowList). */
 export function selectByIds<R>(db: Db, engine: Engine, table: string, ids: readonly string[]): Promise<QueryResult<R>> {
+  if (engine === 'postgres') return runText<R>(db, engine, [`SELECT * FROM ${table} WHERE id = ANY(CAST(? AS text[]))`], [ids]);
   return runValues<R>(db, engine, { head: `SELECT * FROM ${table} WHERE id IN (`, row: '?', tail: ')' }, ids.length, ids);
 }

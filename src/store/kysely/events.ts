@@ -5,7 +5,7 @@ import { sql, type Insertable, type Kysely, type Selectable, type Transaction } 
 import type { RelaisEvent, Webhook } from '../../core/model.ts';
 import type { Database, EventsTable, WebhooksTable } from '../schema.ts';
 import type { ClaimedDelivery, Engine, IdMaker, IngestLease, IngestResult, Matcher, NewEvent, ReceivedEvent, Store } from '../store.ts';
-import { insertRows } from './raw-values.ts';
+import { inList, insertRows } from './raw-values.ts';
 import { byId, chunks, json, jsonOrNull, NEW_DELIVERY_COLUMNS, NEW_EVENT_COLUMNS, toDelivery, toEvent, toWebhook, type DeliveryRow, type WebhookRow } from './rows.ts';
 import type { SecretBox } from './secrets.ts';
 import { readWebhook, webhookRowsWithTenantKey } from './webhooks.ts';
@@ -42,11 +42,11 @@ async function targetWebhooks(trx: Transaction<Database>, tenantId: string, lock
   return { webhooks: rows.map((r) => toWebhook(r, '')), rows: new Map(rows.map((r) => [r.id, r])) };
 }
 
-async function eventsByKey(trx: Kysely<Database>, tenantId: string, keys: readonly string[]): Promise<Map<string, RelaisEvent>> {
+async function eventsByKey(trx: Kysely<Database>, engine: Engine, tenantId: string, keys: readonly string[]): Promise<Map<string, RelaisEvent>> {
   const found = new Map<string, RelaisEvent>();
   for (const part of chunks(keys, INSERT_CHUNK)) {
     const rows = await trx.selectFrom('events').selectAll()
-      .where('tenant_id', '=', tenantId).where('idempotency_key', 'in', part).execute();
+      .where('tenant_id', '=', tenantId).where(inList(engine, 'idempotency_key', part)).execute();
     for (const r of rows) found.set(r.idempotency_key!, toEvent(r));
   }
   return found;
@@ -138,12 +138,12 @@ function leaseFirst(deliveries: DeliveryRow[], lease: IngestLease): DeliveryRow[
 }
 
 /** Answers in the order asked; a repeated key answers with the event stored under it (read back here). */
-async function answer(db: Kysely<Database>, tenantId: string, events: readonly NewEvent[], inserted: Map<string, Selectable<EventsTable>>): Promise<IngestResult[]> {
+async function answer(db: Kysely<Database>, engine: Engine, tenantId: string, events: readonly NewEvent[], inserted: Map<string, Selectable<EventsTable>>): Promise<IngestResult[]> {
   const byKey = new Map<string, RelaisEvent>();
   for (const r of inserted.values()) if (r.idempotency_key !== null) byKey.set(r.idempotency_key, toEvent(r));
   // Not inserted, and not a key repeated in this batch: stored before, or by an ingest that committed first.
   const lost = [...new Set(events.filter((e) => !inserted.has(e.id) && !byKey.has(e.idempotencyKey!)).map((e) => e.idempotencyKey!))];
-  if (lost.length) for (const [key, event] of await eventsByKey(db, tenantId, lost)) byKey.set(key, event);
+  if (lost.length) for (const [key, event] of await eventsByKey(db, engine, tenantId, lost)) byKey.set(key, event);
   return events.map((e): IngestResult => {
     const row = inserted.get(e.id);
     return row ? { event: toEvent(row), created: true } : { event: byKey.get(e.idempotencyKey!)!, created: false };
@@ -179,7 +179,7 @@ export function eventQueries(db: Kysely<Database>, box: SecretBox, engine: Engin
           const leased = leaseFirst(deliveries, lease);
           const { inserted, othersWoken } = await inOneStatement(db, planned.map((p) => p.row), deliveries);
           const stored = new Map(inserted.map((r) => [r.id, r]));
-          const results = await answer(db, tenantId, events, stored);
+          const results = await answer(db, engine, tenantId, events, stored);
           // A delivery of an event not inserted (its key was stored already) was not stored either.
           const leasedStored = leased.filter((d) => stored.has(d.event_id));
           return { results, leased: leasedDeliveries(leasedStored, results, new Map(rows.map((r) => [r.id, r])), box, lease.leaseId), othersWoken };
@@ -200,12 +200,12 @@ export function eventQueries(db: Kysely<Database>, box: SecretBox, engine: Engin
         await blockBehindKeys(trx, deliveries, lockRows);
         const leased = leaseFirst(deliveries, lease);
         for (const part of chunks(deliveries, INSERT_CHUNK)) await insertRows(trx, engine, 'deliveries', NEW_DELIVERY_COLUMNS, part);
-        const results = await answer(trx, tenantId, events, inserted);
+        const results = await answer(trx, engine, tenantId, events, inserted);
         return { results, leased: leasedDeliveries(leased, results, webhookRows, box, lease.leaseId) };
       });
       return { ...stored, othersWoken: false };
     },
-    byKeys: (tenantId, keys) => eventsByKey(db, tenantId, keys),
+    byKeys: (tenantId, keys) => eventsByKey(db, engine, tenantId, keys),
     async received(tenantId, { since, until, after }, limit) {
       // The index's range starts at the cursor's millisecond, not at `since`: a page reads its own rows.
       let query = db.selectFrom('events').select(['id', 'type', 'received_at', 'resource'])

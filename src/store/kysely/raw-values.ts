@@ -2,7 +2,7 @@
 // builder and compiler spend several µs a delivery turning hundreds of values into nodes and back
 // into text, where the text is a pattern that only the row counts change. The text is made once
 // per engine and shape, and run as a CompiledQuery with its parameters flat.
-import { CompiledQuery, type Kysely, type QueryResult, type Transaction } from 'kysely';
+import { CompiledQuery, sql, type Kysely, type QueryResult, type RawBuilder, type Transaction } from 'kysely';
 import type { Database } from '../schema.ts';
 import type { Engine } from '../store.ts';
 
@@ -87,8 +87,18 @@ export function insertRows<R, T extends object>(db: Db, engine: Engine, table: s
   return runValues<R>(db, engine, statement, rows.length, params);
 }
 
-/** `SELECT * FROM table WHERE id IN (…ids)`; on PostgreSQL `id = ANY(array)`, one parameter (see rowList). */
+/** PostgreSQL: `IN` a JSON array of texts, one parameter (jsonTexts), as inList writes it too. */
+const IN_JSON = 'IN (SELECT json_array_elements_text(CAST(? AS json)))';
+const jsonTexts = (values: readonly string[]): string => JSON.stringify(values.map((v) => v.toWellFormed()));
+
+/** `column IN (…values)`: on PostgreSQL one JSON parameter whatever their number (see rowList), on SQLite a parameter a value. */
+export function inList(engine: Engine, column: string, values: readonly string[]): RawBuilder<boolean> {
+  if (engine === 'postgres') return sql<boolean>`${sql.ref(column)} IN (SELECT json_array_elements_text(CAST(${jsonTexts(values)} AS json)))`;
+  return sql<boolean>`${sql.ref(column)} IN (${sql.join(values)})`;
+}
+
+/** `SELECT * FROM table WHERE id IN (…ids)`, as inList writes it. */
 export function selectByIds<R>(db: Db, engine: Engine, table: string, ids: readonly string[]): Promise<QueryResult<R>> {
-  if (engine === 'postgres') return runText<R>(db, engine, [`SELECT * FROM ${table} WHERE id = ANY(CAST(? AS text[]))`], [ids]);
+  if (engine === 'postgres') return runText<R>(db, engine, [`SELECT * FROM ${table} WHERE id ${IN_JSON}`], [jsonTexts(ids)]);
   return runValues<R>(db, engine, { head: `SELECT * FROM ${table} WHERE id IN (`, row: '?', tail: ')' }, ids.length, ids);
 }

@@ -14,11 +14,25 @@ import { subscriptionMatches } from '../../core/matching.ts';
 import { newId } from '../../ids.ts';
 import { makeEngine, type EngineFixture } from '../../../test/helpers/engines.ts';
 import { secretBox } from '../kysely/secrets.ts';
-import type { Matcher, NewEvent, Store } from '../store.ts';
+import type { Completion, Matcher, NewEvent, Store } from '../store.ts';
 import { postgresStore, QUEUE_OPTIONS } from './engine.ts';
 import { newWebhook } from '../../../test/helpers/webhooks.ts';
 
 const GROWING = /(Seq Scan|Bitmap Heap Scan) on (events|deliveries|attempts|webhooks)\b/;
+/**
+ * An index scan of a growing table with no condition reads all of it too: one planned for a hash
+ * join, when the rows a statement brings as JSON (raw-values.ts rowList) were estimated at 100.
+ */
+function wholeIndexScans(plan: string): string[] {
+  const lines = plan.split('\n');
+  return lines.flatMap((line, i) => {
+    if (!/Index (Only )?Scan( Backward)? using \w+ on (events|deliveries|attempts|webhooks)\b/.test(line)) return [];
+    const depth = line.search(/\S/);
+    const details = [];
+    for (let j = i + 1; j < lines.length && (lines[j]!.search(/\S/) > depth && !/->/.test(lines[j]!)); j++) details.push(lines[j]!);
+    return details.some((d) => /Index Cond:/.test(d)) ? [] : [line.trim()];
+  });
+}
 /** The log's indexes: a queue statement that reads one reads history, which only grows. */
 const HISTORY = /using (deliveries_webhook|deliveries_tenant|deliveries_event|attempts_\w+) /;
 const NOT_QUERIES = /^\s*(begin|commit|rollback|listen|notify|select pg_notify)\b/i;
@@ -53,6 +67,12 @@ describe('PostgreSQL queue query plans', () => {
       attempt: { id: newId('att'), startedAt: now, durationMs: 3, succeeded: false, response: null, errorKind: 'connection_refused', errorMessage: 'refused', request: { method: 'POST', url: webhook.url, headers: {}, body: '{}' } },
     }], now);
     await store.deliveries.release([{ deliveryId: second!.delivery.id, leaseId: second!.leaseId, dueAt: now + 500 }], now);
+    // A batch of successes: one statement (kysely/completions.ts recordInOneStatement).
+    const sent = (await store.deliveries.claim(64, 30_000, now, () => newId('att'))).map((c): Completion => ({
+      deliveryId: c.delivery.id, leaseId: c.leaseId, tenantId: 'acme', webhookId: webhook.id, keyed: false, status: 'succeeded', dueAt: null,
+      attempt: { id: newId('att'), startedAt: now, durationMs: 3, succeeded: true, response: { status: 204, headers: {}, body: '', bodyTruncated: false }, errorKind: null, errorMessage: null, request: { method: 'POST', url: webhook.url, headers: {}, body: '{"n":1}' } },
+    }));
+    await store.deliveries.complete(sent, now);
     await store.deliveries.nextDueAt();
     // Tenants at their share are stepped over, in the queue index still (tenant-shares.ts).
     await store.deliveries.nextDueAt(['globex', 'initech']);
@@ -75,7 +95,7 @@ describe('PostgreSQL queue query plans', () => {
         const { rows } = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${q.sql}`, [...q.parameters]);
         const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
         checked++;
-        if (GROWING.test(plan) || HISTORY.test(plan) || (/ORDER BY due_at/.test(q.sql) && /Sort/.test(plan))) bad.push(`${plan}\n    in: ${q.sql.replace(/\s+/g, ' ').slice(0, 300)}`);
+        if (GROWING.test(plan) || HISTORY.test(plan) || wholeIndexScans(plan).length > 0 || (/ORDER BY due_at/.test(q.sql) && /Sort/.test(plan))) bad.push(`${plan}\n    in: ${q.sql.replace(/\s+/g, ' ').slice(0, 300)}`);
         if (/ORDER BY due_at/.test(q.sql)) assert.match(plan, /Index Scan using deliveries_due on deliveries/, plan);
         if (/parked_for = \$\d+ AND status = 'pending' ORDER BY id/.test(q.sql)) {
           assert.match(plan, /Index Scan using deliveries_parked on deliveries/, plan);

@@ -27,7 +27,8 @@ const IN_FLIGHT_AT = DURATION_SUM_AT + 1;
 const OPEN_AT = IN_FLIGHT_AT + 1;
 const HALF_OPEN_AT = OPEN_AT + 1;
 const STORE_ERRORS_AT = HALF_OPEN_AT + 1;
-const SLOTS = STORE_ERRORS_AT + 1;
+const CLAIMS_AT = STORE_ERRORS_AT + 1; // [claims, deliveries they leased]
+const SLOTS = CLAIMS_AT + 2;
 
 const OUTCOME_INDEX = Object.fromEntries(OUTCOMES.map((o, i) => [o, OUTCOME_AT + i])) as Record<Outcome, number>;
 const FAILURE_INDEX = Object.fromEntries(FAILURE_KINDS.map((k, i) => [k, FAILURE_AT + i])) as Record<FailureKind, number>;
@@ -44,6 +45,8 @@ export interface DispatchSnapshot {
   breakers: { open: number; halfOpen: number };
   /** Calls the dispatcher thread's own store found the database unavailable (0 when it runs in the API's thread: that store counts its own). */
   storeErrors: number;
+  /** The pump's claims of due deliveries, and the deliveries they leased (hand-offs at ingest and lanes' claims aside). */
+  claims: { count: number; deliveries: number };
 }
 
 export type DispatchCounters = ReturnType<typeof dispatchCounters>;
@@ -86,6 +89,11 @@ export function dispatchCounters(shared?: SharedArrayBuffer) {
     storeErrors(total: number): void {
       n[STORE_ERRORS_AT] = total;
     },
+    /** A claim of due deliveries made, which leased `deliveries` of them. */
+    claimed(deliveries: number): void {
+      n[CLAIMS_AT]! += 1;
+      n[CLAIMS_AT + 1]! += deliveries;
+    },
     /** For a scrape: allocates, so never on the hot path. */
     snapshot(): DispatchSnapshot {
       const durationBuckets: number[] = [];
@@ -99,6 +107,7 @@ export function dispatchCounters(shared?: SharedArrayBuffer) {
         inFlight: n[IN_FLIGHT_AT]!,
         breakers: { open: n[OPEN_AT]!, halfOpen: n[HALF_OPEN_AT]! },
         storeErrors: n[STORE_ERRORS_AT]!,
+        claims: { count: n[CLAIMS_AT]!, deliveries: n[CLAIMS_AT + 1]! },
       };
     },
   };

@@ -257,6 +257,7 @@ export function createScheduler({ store, sender, templates, config, log, disable
           return;
         }
         const batch = await store.deliveries.claim(room, config.leaseMs, now(), () => newId('lse'), skip);
+        counters.claimed(batch.length);
         skipping = skip;
         if (mode !== 'running') {
           await store.deliveries.release(batch.map((c) => ({ deliveryId: c.delivery.id, leaseId: c.leaseId })), now());

@@ -159,6 +159,22 @@ function registerDispatch(registry: Registry, dispatch: DispatchCounters): void 
       this.set(dispatch.snapshot().inFlight);
     },
   });
+  // Deliveries a claim leases: most of a claim's cost is the same however many it takes, so a
+  // backlog is claimed in large batches (dispatcher/scheduler.ts, CLAIM_WAIT_MAX_MS).
+  new Counter({
+    name: 'relais_queue_claims_total', help: 'Claims of due deliveries this process\'s dispatcher made (one store statement each; hand-offs at ingest need none)', registers,
+    collect() {
+      this.reset();
+      this.inc(dispatch.snapshot().claims.count);
+    },
+  });
+  new Counter({
+    name: 'relais_queue_claimed_deliveries_total', help: 'Deliveries those claims leased: divided by relais_queue_claims_total, the deliveries a claim', registers,
+    collect() {
+      this.reset();
+      this.inc(dispatch.snapshot().claims.deliveries);
+    },
+  });
   new Gauge({
     name: 'relais_webhook_breakers', help: 'Webhooks whose circuit breaker is open (nothing sent) or half-open (one probe), in this process', labelNames: ['state'] as const, registers,
     collect() {

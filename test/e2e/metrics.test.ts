@@ -8,12 +8,7 @@ import { ENGINES, makeEngine, type EngineFixture } from '../helpers/engines.ts';
 import { closedPort, startReceiver, type Receiver } from '../helpers/receiver.ts';
 import { ADMIN_TOKEN, seed, startRelais, testEnv, type TestRelais } from '../helpers/relais.ts';
 import { waitFor } from '../helpers/wait.ts';
-
-/** A sample's value in the exposition (`name{labels}` as written), 0 when absent. */
-function sample(text: string, series: string): number {
-  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-  return line === undefined ? 0 : Number(line.slice(series.length + 1));
-}
+import { sample } from '../helpers/metrics.ts';
 
 async function scrape(url: string): Promise<string> {
   const res = await fetch(`${url}/metrics`);

@@ -10,6 +10,7 @@ import { after, describe, it } from 'node:test';
 import { loadConfig } from '../config.ts';
 import { createLogger } from '../log.ts';
 import { startDispatchThread } from './thread.ts';
+import { waitFor } from '../../test/helpers/wait.ts';
 
 const CRASHING = new URL('../../test/fixtures/crashing-thread.mjs', import.meta.url);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -31,10 +32,11 @@ describe('dispatcher thread supervisor', () => {
   it('starts a thread that died again, and passes its log lines on', async () => {
     const { config, log, lines, runs } = setUp('restart', 1);
     const thread = await startDispatchThread(config, log, { entry: CRASHING });
-    await sleep(1_500); // crash after 50 ms, restart 1 s later
+    // Crash after 50 ms, restart 1 s later: waited for rather than slept on, as a loaded host may
+    // take a while to start a thread.
+    await waitFor('the second run to log', () => lines.some((l) => l.includes('"run 2"')), 10_000);
     assert.equal(runs(), 2);
     assert.ok(lines.some((l) => l.includes('the dispatcher thread ended; starting it again')));
-    assert.ok(lines.some((l) => l.includes('"run 2"')), 'the second run logged through the process');
     await thread.stop(100);
     await sleep(1_200);
     assert.equal(runs(), 2, 'a stopped thread stays stopped');

@@ -2,8 +2,8 @@
 // however many deliveries it leases (docs/benchmark.md, "results and claims by batch size"), so
 // while sends are in flight a claim waits, at most CLAIM_WAIT_MAX_MS, for half the slots to be free
 // (scheduler.ts) rather than claim each slot as it frees. Read from /metrics while the backlog
-// lasts: the deliveries a claim leased, on average. Here that was 35-53 (29 on a loaded host);
-// claiming whatever room there was, as before (a quarter of the slots free sufficed), gave 21-23.
+// lasts: the deliveries a claim leased, on average. Here that was 29-53 (the lowest on a loaded host);
+// claiming whatever room there was, as before (a quarter of the slots free sufficed), gave 21-24.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ENGINES } from '../helpers/engines.ts';

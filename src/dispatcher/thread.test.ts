@@ -32,12 +32,15 @@ describe('dispatcher thread supervisor', () => {
   it('starts a thread that died again, and passes its log lines on', async () => {
     const { config, log, lines, runs } = setUp('restart', 1);
     const thread = await startDispatchThread(config, log, { entry: CRASHING });
-    // Crash after 50 ms, restart 1 s later: waited for rather than slept on, as a loaded host may
-    // take a while to start a thread.
-    await waitFor('the second run to log', () => lines.some((l) => l.includes('"run 2"')), 10_000);
-    assert.equal(runs(), 2);
-    assert.ok(lines.some((l) => l.includes('the dispatcher thread ended; starting it again')));
-    await thread.stop(100);
+    try {
+      // Crash after 50 ms, restart 1 s later: waited for rather than slept on, as a loaded host
+      // may take a while to start a thread.
+      await waitFor('the second run to log', () => lines.some((l) => l.includes('"run 2"')), 10_000);
+      assert.equal(runs(), 2);
+      assert.ok(lines.some((l) => l.includes('the dispatcher thread ended; starting it again')));
+    } finally {
+      await thread.stop(100); // a thread left running would keep the test process alive
+    }
     await sleep(1_200);
     assert.equal(runs(), 2, 'a stopped thread stays stopped');
   });

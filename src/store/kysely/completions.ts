@@ -226,8 +226,8 @@ async function insertAttempts(trx: Db, completions: readonly Completion[], updat
 const ONE_STATEMENT_MAX = 1_000;
 
 /**
- * PostgreSQL, for a small batch of successes of deliveries with no ordering key (a healthy
- * webhook's usual batch at a steady rate): everything the transaction below does, in one
+ * PostgreSQL, for a batch of successes of deliveries with no ordering key (healthy webhooks'
+ * usual batch, at a steady rate or under a backlog): everything the transaction below does, in one
  * autocommitted statement, so one round trip where the transaction took five (begin, the
  * records' lock, the deliveries, the attempts, commit).
  * - The records: a success only refreshes a record that is not clean, or whose last success is

@@ -71,8 +71,9 @@ export function rowList(engine: Engine, name: string, columns: readonly ListColu
       return o;
     });
     const record = columns.map(([column, type]) => `${column} ${type}`).join(', ');
-    // LIMIT tells the planner how many rows come (it plans with the parameters' values): it
-    // takes a function's rows for 100, and joined 100 rows by scanning a whole index to hash it.
+    // The planner takes a function's rows for 100. LIMIT (it plans with the parameters' values)
+    // brings that down for a small batch, which it joined by hashing a whole index; it cannot
+    // raise it, so these run on the queue's connections, where no table is read whole (engine.ts).
     return { segments: [`${head}SELECT * FROM json_to_recordset(CAST(? AS json)) AS r(${record}) LIMIT CAST(? AS bigint))`], params: [JSON.stringify(objects), rows.length] };
   }
   return { segments: [`${head}VALUES`, { row: `(${columns.map(([, type]) => `CAST(? AS ${type})`).join(', ')})`, rows: rows.length }, ')'], params: rows.flat() };
@@ -89,18 +90,23 @@ export function insertRows<R, T extends object>(db: Db, engine: Engine, table: s
   return runValues<R>(db, engine, statement, rows.length, params);
 }
 
-/** PostgreSQL: `IN` a JSON array of texts (jsonTexts) and their count (for the planner, as in rowList), as inList writes it too. */
-const IN_JSON = 'IN (SELECT json_array_elements_text(CAST(? AS json)) LIMIT CAST(? AS bigint))';
+/**
+ * PostgreSQL: `= ANY` of a JSON array of texts, one parameter whatever their number (see rowList).
+ * An array made by a sub-select is one the planner cannot count, so it takes it for a few values
+ * and reaches them through the column's index; `IN (SELECT …)` was planned for 100 rows, LIMIT or
+ * not, and at 500 idempotency keys it hashed them and read every event of the tenant (stop 29).
+ */
+const ANY_JSON = ['= ANY(ARRAY(SELECT json_array_elements_text(CAST(', ' AS json))))'] as const;
 const jsonTexts = (values: readonly string[]): string => JSON.stringify(values.map((v) => v.toWellFormed()));
 
-/** `column IN (…values)`: on PostgreSQL one JSON parameter whatever their number (see rowList), on SQLite a parameter a value. */
+/** `column IN (…values)`: on PostgreSQL one JSON parameter (ANY_JSON), on SQLite a parameter a value. */
 export function inList(engine: Engine, column: string, values: readonly string[]): RawBuilder<boolean> {
-  if (engine === 'postgres') return sql<boolean>`${sql.ref(column)} IN (SELECT json_array_elements_text(CAST(${jsonTexts(values)} AS json)) LIMIT CAST(${values.length} AS bigint))`;
+  if (engine === 'postgres') return sql<boolean>`${sql.ref(column)} ${sql.raw(ANY_JSON[0])}${jsonTexts(values)}${sql.raw(ANY_JSON[1])}`;
   return sql<boolean>`${sql.ref(column)} IN (${sql.join(values)})`;
 }
 
 /** `SELECT * FROM table WHERE id IN (…ids)`, as inList writes it. */
 export function selectByIds<R>(db: Db, engine: Engine, table: string, ids: readonly string[]): Promise<QueryResult<R>> {
-  if (engine === 'postgres') return runText<R>(db, engine, [`SELECT * FROM ${table} WHERE id ${IN_JSON}`], [jsonTexts(ids), ids.length]);
+  if (engine === 'postgres') return runText<R>(db, engine, [`SELECT * FROM ${table} WHERE id ${ANY_JSON.join('?')}`], [jsonTexts(ids)]);
   return runValues<R>(db, engine, { head: `SELECT * FROM ${table} WHERE id IN (`, row: '?', tail: ')' }, ids.length, ids);
 }

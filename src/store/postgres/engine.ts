@@ -1,7 +1,7 @@
 // PostgreSQL, for several processes sharing one database: claims skip rows another worker has
 // locked, so workers never wait on each other or take the same delivery twice.
 import { randomUUID } from 'node:crypto';
-import { Kysely, PostgresDialect, sql, type CompiledQuery } from 'kysely';
+import { Kysely, PostgresDialect, sql, type CompiledQuery, type LogEvent } from 'kysely';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Database } from '../schema.ts';
@@ -40,8 +40,8 @@ export interface PostgresOptions {
   /** Config.processId: NOTIFYs carrying it are this process's own. */
   processId?: string;
   poolSize?: number;
-  /** Sees each statement the queue's connections run (its query-plan test reads them). */
-  onQueueQuery?: (query: CompiledQuery) => void;
+  /** Sees each statement run, and whether on the queue's connections (the query-plan test reads them). */
+  onQuery?: (query: CompiledQuery, queue: boolean) => void;
   log?: Logger | undefined;
 }
 
@@ -49,7 +49,7 @@ export interface PostgresOptions {
 // before it is answered 503: a down database must not hold requests until the client gives up.
 const CONNECT_TIMEOUT_MS = 5_000;
 
-export function postgresStore(connectionString: string, box: SecretBox, { onIdleError = () => {}, processId, poolSize = 10, onQueueQuery, log }: PostgresOptions = {}): Store {
+export function postgresStore(connectionString: string, box: SecretBox, { onIdleError = () => {}, processId, poolSize = 10, onQuery, log }: PostgresOptions = {}): Store {
   // Pools connect on first use: an API-only process never opens the queue's connections.
   const settings = { connectionString, types, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true };
   const pool = new pg.Pool({ ...settings, max: poolSize });
@@ -63,11 +63,9 @@ export function postgresStore(connectionString: string, box: SecretBox, { onIdle
     p.on('error', onIdleError);
     p.on('connect', (client) => client.on('error', () => {}));
   }
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  const queueDb = new Kysely<Database>({
-    dialect: new PostgresDialect({ pool: queuePool }),
-    ...(onQueueQuery && { log: (event) => { if (event.level === 'query') onQueueQuery(event.query); } }),
-  });
+  const seen = (queue: boolean) => onQuery && { log: (event: LogEvent) => { if (event.level === 'query') onQuery(event.query, queue); } };
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), ...seen(false) });
+  const queueDb = new Kysely<Database>({ dialect: new PostgresDialect({ pool: queuePool }), ...seen(true) });
   const self = processId ?? randomUUID();
   const dueSignal = postgresDueSignal(pool, connectionString, onIdleError, self);
   return kyselyStore({ engine: 'postgres', db, queueDb, claimLock: sql`FOR UPDATE SKIP LOCKED`, box, dueSignal, log, ingestStatement: ingestStatement(self) });

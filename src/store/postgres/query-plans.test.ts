@@ -44,9 +44,10 @@ describe('PostgreSQL queue query plans', () => {
   let fixture: EngineFixture;
   let store: Store;
   const statements: CompiledQuery[] = [];
+  const apiStatements: CompiledQuery[] = [];
   before(async () => {
     fixture = await makeEngine('postgres');
-    store = postgresStore(fixture.databaseUrl!, secretBox('plans-test-key'), { onQueueQuery: (q) => statements.push(q) });
+    store = postgresStore(fixture.databaseUrl!, secretBox('plans-test-key'), { onQuery: (q, queue) => (queue ? statements : apiStatements).push(q) });
     await store.migrate();
   });
   after(async () => {
@@ -106,6 +107,38 @@ describe('PostgreSQL queue query plans', () => {
       assert.ok(checked >= 10, `only ${checked} statements seen`);
       assert.ok(lane, 'the lane\'s claim was checked');
       assert.deepEqual(bad, [], 'scans of a whole growing table, reads of the log\'s indexes, or a sort of the backlog');
+    } finally {
+      await client.end();
+    }
+  });
+
+  // The API's connections plan by the statistics (no QUEUE_OPTIONS). With fresh ones that say a
+  // tenant has thousands of events, ingest's idempotency look-up must still probe the key index:
+  // planned for the 100 keys it took a JSON list for, it hashed a batch's 500 keys and read every
+  // event of the tenant, and a batch of 500 cost 4× more with each 10,000 stored (stop 29).
+  it('ingest reaches events through their keys, with statistics that know the tenant\'s events', async () => {
+    const now = 1_700_000_000_000;
+    await store.tenants.create({ id: 'keyed', name: 'Keyed', notifyEmails: [] }, now);
+    await store.webhooks.create(newWebhook('keyed', ['job']), now);
+    let n = 0;
+    const keyed = (): NewEvent => ({ ...event(), idempotencyKey: `k-${n++}` });
+    for (let i = 0; i < 10_000; i += 500) await store.events.ingest('keyed', Array.from({ length: 500 }, keyed), match, () => newId('dlv'), now);
+    const client = new pg.Client({ connectionString: fixture.databaseUrl });
+    await client.connect();
+    try {
+      await client.query('ANALYZE events');
+      apiStatements.length = 0;
+      n -= 100; // a batch of 500 keys, 100 of them seen before
+      const result = await store.events.ingest('keyed', Array.from({ length: 500 }, keyed), match, () => newId('dlv'), now);
+      assert.equal(result.filter((r) => !r.created).length, 100);
+      const lookUps = apiStatements.filter((q) => /idempotency_key/.test(q.sql) && /^\s*select/i.test(q.sql));
+      assert.ok(lookUps.length > 0, 'the look-up was seen');
+      for (const q of lookUps) {
+        const { rows } = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${q.sql}`, [...q.parameters]);
+        const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
+        assert.match(plan, /Index Scan using events_idempotency on events/, plan);
+        assert.doesNotMatch(plan, GROWING, plan);
+      }
     } finally {
       await client.end();
     }

@@ -7,7 +7,8 @@
 // What it catches, and what not: a dispatcher that claims as soon as one slot is free gave 22.7
 // on SQLite (bound 25.6: failed) but 24.9 on PostgreSQL (bound 24.2: passed), its one pump at a
 // time batching the slots freed during a claim's round trip; the claiming before the wait (a
-// quarter of the slots) gave 21-28. How much the wait saves is measured in the benchmark.
+// quarter of the slots) gave 21-28. src/dispatcher/scheduler.test.ts tells those apart on a
+// clock of its own; how much the wait saves is measured in the benchmark.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ENGINES } from '../helpers/engines.ts';

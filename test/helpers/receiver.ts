@@ -15,6 +15,8 @@ export interface Answer {
   body?: string;
   headers?: Record<string, string>;
   delayMs?: number;
+  /** Answers once this settles (after delayMs, if both). */
+  until?: Promise<unknown>;
   /** Called once the answer is written. */
   sent?: () => void;
 }
@@ -43,11 +45,13 @@ export async function startReceiver(respond: Receiver['respond'] = () => ({ stat
         res.end(answer.body ?? '');
         answer.sent?.();
       };
-      if (answer.delayMs) {
+      const sendAfterDelay = (): void => {
+        if (!answer.delayMs) return send();
         const timer = setTimeout(() => { timers.delete(timer); send(); }, answer.delayMs);
         timers.add(timer);
-      }
-      else send();
+      };
+      if (answer.until) void answer.until.finally(() => { if (!res.destroyed) sendAfterDelay(); });
+      else sendAfterDelay();
     });
   });
   server.keepAliveTimeout = 60_000;

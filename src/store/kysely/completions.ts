@@ -13,7 +13,7 @@ import type { Database } from '../schema.ts';
 import type { Completion, Engine, FailureRecord } from '../store.ts';
 import { completionProblems, RowValueError } from '../row-limits.ts';
 import { byId, chunks, jsonOrNull, storedRequest } from './rows.ts';
-import { insertRows, rowList, runText, type ListColumn, type Segment } from './raw-values.ts';
+import { rowList, runText, type ListColumn, type Segment } from './raw-values.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -206,10 +206,6 @@ function attemptRow(c: Completion, shared: boolean): Record<AttemptColumn, unkno
 async function insertAttempts(trx: Db, completions: readonly Completion[], updated: Set<string>, shared: Set<string>, engine: Engine): Promise<void> {
   const rows = completions.flatMap((c) => (c.attempt && updated.has(c.deliveryId) ? [attemptRow(c, shared.has(c.deliveryId))] : []));
   for (const part of chunks(rows)) {
-    if (engine === 'sqlite') {
-      await insertRows(trx, engine, 'attempts', ATTEMPT_COLUMNS, part);
-      continue;
-    }
     const a = rowList(engine, 'a', ATTEMPT_LIST, part.map(attemptValues));
     await runText(trx, engine, ['WITH', ...a.segments, `INSERT INTO attempts (${ATTEMPT_COLUMNS.join(', ')}) SELECT * FROM a`], a.params);
   }

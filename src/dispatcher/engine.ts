@@ -41,7 +41,7 @@ export interface DeliveryEngine {
    * Work was just queued: this thread's scheduler at once, the dispatcher thread's through the
    * channel, other processes' through the store (unless the store told them already).
    */
-  wake(othersWoken?: boolean): void;
+  wake(othersWoken?: boolean, tenants?: readonly string[]): void;
   /** How ingest stores fresh deliveries already leased to this process's dispatcher; none when nothing here delivers (or RELAIS_HANDOFF is off). */
   readonly leasing: IngestLeasing | undefined;
   /** The dispatcher's metrics, wherever it runs (written by its thread, read here); none when nothing here delivers. */
@@ -72,9 +72,9 @@ export function deliveryEngine({ config, log, store, templates, disableWebhook, 
     scheduler,
     leasing,
     counters,
-    wake(othersWoken = false) {
-      if (scheduler) scheduler.wake();
-      else if (placement === 'thread') channel.notify();
+    wake(othersWoken = false, tenants) {
+      if (scheduler) scheduler.wake(tenants);
+      else if (placement === 'thread') channel.notify(tenants);
       if (!othersWoken) store.dueSignal.notify();
     },
     async start() {

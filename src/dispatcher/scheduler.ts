@@ -112,6 +112,9 @@ export function createScheduler({ store, sender, templates, config, log, disable
   // before `until` (at most a poll interval later, for other processes' work): until then or until
   // new work arrives (wake()), a claim stepping over the same tenants is not made.
   let dry: { skip: readonly string[]; until: number } | undefined;
+  // Whose work wakes announced since the last claim began (undefined: some of no known tenant).
+  // The claim may not have seen it: unless all of it is its stepped-over tenants', it is not dry.
+  let announced: Set<string> | undefined = new Set();
   const lanes = createLanes({
     store, gates, leaseMs: config.leaseMs, log, now, running: () => mode === 'running', run: (claimed) => run(claimed, true),
     // The credits an idle dispatcher published come back for the lane: its deliveries go first.
@@ -161,8 +164,14 @@ export function createScheduler({ store, sender, templates, config, log, disable
 
   // Wakes arriving in the same turn of the event loop share one claim (the pump starts on
   // setImmediate): under a stream of single events, that is one claim per turn, not per event.
-  function wake(): void {
-    dry = undefined; // new work may be due: ingest, NOTIFY, or the timer
+  // New work may be due (ingest, NOTIFY, the timer), so the claim that stepped over tenants may
+  // find some: unless it is work of those very tenants (`tenants`, when the waker knows), which
+  // such a claim would step over again. Ingest into a tenant at its share made each batch cost two
+  // reads of that tenant's whole backlog in the queue index, for nothing.
+  function wake(tenants?: readonly string[]): void {
+    if (!tenants) announced = undefined;
+    else for (const t of tenants) announced?.add(t);
+    if (!dry || !tenants || tenants.some((t) => !dry!.skip.includes(t))) dry = undefined;
     refill();
   }
 
@@ -203,9 +212,10 @@ export function createScheduler({ store, sender, templates, config, log, disable
     for (const claimed of batch) run(claimed);
   }
 
-  function arm(delayMs: number): void {
+  /** `then`: what the timer does; wake, unless it only follows up on what a pump already heard. */
+  function arm(delayMs: number, then: () => void = wake): void {
     clearTimeout(timer);
-    timer = setTimeout(wake, delayMs);
+    timer = setTimeout(then, delayMs);
     timerAt = now() + delayMs;
   }
 
@@ -220,8 +230,8 @@ export function createScheduler({ store, sender, templates, config, log, disable
   }
 
   /** Makes sure the timer fires by `at`, leaving an earlier one as it is. */
-  function armBy(at: number): void {
-    if (timerAt === undefined || at < timerAt) arm(Math.max(0, at - now()));
+  function armBy(at: number, then: () => void = wake): void {
+    if (timerAt === undefined || at < timerAt) arm(Math.max(0, at - now()), then);
   }
 
   async function pump(): Promise<void> {
@@ -242,7 +252,7 @@ export function createScheduler({ store, sender, templates, config, log, disable
           const until = claimWaitSince + CLAIM_WAIT_MAX_MS;
           if (until > now()) {
             backlog = true;
-            armBy(until);
+            armBy(until, refill); // no news: the claim that stepped over tenants stays dry
             return;
           }
         }
@@ -256,6 +266,7 @@ export function createScheduler({ store, sender, templates, config, log, disable
           soonest = undefined;
           return;
         }
+        announced = new Set();
         const batch = await store.deliveries.claim(room, config.leaseMs, now(), () => newId('lse'), skip);
         counters.claimed(batch.length);
         skipping = skip;
@@ -272,11 +283,13 @@ export function createScheduler({ store, sender, templates, config, log, disable
       const due = Math.min(next ?? Infinity, soonest ?? Infinity);
       soonest = undefined;
       // The claim that stepped over tenants came back short: no other tenant has anything due before `next`.
-      // (Not if a wake came meanwhile: what it announced may not have been there to find.)
-      dry = skipping.length > 0 && !again ? { skip: skipping, until: Math.min(next ?? Infinity, now() + config.pollMs) } : undefined;
-      // A wake that arrived while we looked counts: claim again at once rather than sleep on it.
+      // (Not if a wake came meanwhile with work of others: it may not have been there to find.)
+      const unseen = announced === undefined || [...announced].some((t) => !skipping.includes(t));
+      dry = skipping.length > 0 && !unseen ? { skip: skipping, until: Math.min(next ?? Infinity, now() + config.pollMs) } : undefined;
+      // A wake that arrived while we looked counts: claim again at once rather than sleep on it
+      // (a refill: what it announced is weighed already, above).
       const delay = again ? 0 : due === Infinity ? config.pollMs : Math.max(0, Math.min(due - now(), config.pollMs));
-      if (mode === 'running') arm(delay);
+      if (mode === 'running') arm(delay, again ? refill : wake);
       claimFailures = 0;
     } catch (err) {
       // The database away (told once, by the store) or a fault: claim again after a growing pause.

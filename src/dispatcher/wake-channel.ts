@@ -7,12 +7,13 @@ import { BroadcastChannel } from 'node:worker_threads';
 import type { Config } from '../config.ts';
 import type { ClaimedDelivery } from '../store/store.ts';
 
-type Message = { type: 'due' } | { type: 'handedOver'; batch: readonly ClaimedDelivery[] };
+type Message = { type: 'due'; tenants?: readonly string[] | undefined } | { type: 'handedOver'; batch: readonly ClaimedDelivery[] };
 
 export interface WakeChannel {
-  notify(): void;
+  /** Work is due; `tenants`, whose, when known. */
+  notify(tenants?: readonly string[]): void;
   handOver(batch: readonly ClaimedDelivery[]): void;
-  listen(on: { due: () => void; handedOver: (batch: readonly ClaimedDelivery[]) => void }): void;
+  listen(on: { due: (tenants?: readonly string[]) => void; handedOver: (batch: readonly ClaimedDelivery[]) => void }): void;
   close(): void;
 }
 
@@ -21,12 +22,12 @@ export function wakeChannel(config: Pick<Config, 'processId'>): WakeChannel {
   channel.unref(); // never what keeps the process alive
   const post = (message: Message): void => channel.postMessage(message);
   return {
-    notify: () => post({ type: 'due' }),
+    notify: (tenants) => post({ type: 'due', tenants }),
     handOver: (batch) => post({ type: 'handedOver', batch }),
     listen(on) {
       channel.onmessage = (e) => {
         const message = (e as { data: Message }).data;
-        if (message.type === 'due') on.due();
+        if (message.type === 'due') on.due(message.tenants);
         else on.handedOver(message.batch);
       };
     },

@@ -28,8 +28,11 @@ export interface ServiceDeps {
   store: Store;
   config: Config;
   now: () => number;
-  /** Work was queued: this process's dispatcher, and other processes' unless the store told them already (`othersWoken`). */
-  wake: (othersWoken?: boolean) => void;
+  /**
+   * Work was queued: this process's dispatcher, and other processes' unless the store told them
+   * already (`othersWoken`). `tenants`: whose work it is, when known (scheduler.ts wake).
+   */
+  wake: (othersWoken?: boolean, tenants?: readonly string[]) => void;
   /** None when this process does not deliver. */
   leasing?: IngestLeasing | undefined;
   log: Logger;

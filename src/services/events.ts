@@ -94,17 +94,19 @@ export function eventService(deps: ServiceDeps, eventTypes: EventTypeService) {
     const answers = new Map<IngestCall, ItemOutcome<IngestResult[]>>();
     let queued = 0; // deliveries left for the dispatcher to claim
     let untold = false; // some of them the store did not tell other processes of
+    const queuedFor: string[] = []; // the tenants whose deliveries those are
     for (const [tenantId, tenantCalls] of byTenant) {
       const outcomes = await writeApart(tenantCalls, async (part) => {
         const { results, leased, othersWoken } = await storeLeasing(tenantId, part.flatMap((c) => c.events));
         const left = results.reduce((n, r) => n + (r.created ? r.event.deliveriesCount : 0), 0) - leased.length;
         queued += left;
+        if (left > 0) queuedFor.push(tenantId);
         if (left > 0 && !othersWoken) untold = true;
         return part.map((c) => results.splice(0, c.events.length));
       }, mayBeItemFault);
       tenantCalls.forEach((c, i) => answers.set(c, outcomes[i]!));
     }
-    if (queued > 0) wake(!untold);
+    if (queued > 0) wake(!untold, queuedFor);
     return calls.map((c) => answers.get(c)!);
   });
 

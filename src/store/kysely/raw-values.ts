@@ -94,7 +94,8 @@ export function insertRows<R, T extends object>(db: Db, engine: Engine, table: s
  * PostgreSQL: `= ANY` of a JSON array of texts, one parameter whatever their number (see rowList).
  * An array made by a sub-select is one the planner cannot count, so it takes it for a few values
  * and reaches them through the column's index; `IN (SELECT …)` was planned for 100 rows, LIMIT or
- * not, and at 500 idempotency keys it hashed them and read every event of the tenant (stop 29).
+ * not, and at 500 idempotency keys it hashed them and read every event of the tenant
+ * (docs/benchmark.md, "Issue 17, sixth look").
  */
 const ANY_JSON = ['= ANY(ARRAY(SELECT json_array_elements_text(CAST(', ' AS json))))'] as const;
 const jsonTexts = (values: readonly string[]): string => JSON.stringify(values.map((v) => v.toWellFormed()));

@@ -115,7 +115,8 @@ describe('PostgreSQL queue query plans', () => {
   // The API's connections plan by the statistics (no QUEUE_OPTIONS). With fresh ones that say a
   // tenant has thousands of events, ingest's idempotency look-up must still probe the key index:
   // planned for the 100 keys it took a JSON list for, it hashed a batch's 500 keys and read every
-  // event of the tenant, and a batch of 500 cost 4× more with each 10,000 stored (stop 29).
+  // event of the tenant: the bench's batch with 10,000 stored ran at a quarter of its pace
+  // (docs/benchmark.md, "Issue 17, sixth look").
   it('ingest reaches events through their keys, with statistics that know the tenant\'s events', async () => {
     const now = 1_700_000_000_000;
     await store.tenants.create({ id: 'keyed', name: 'Keyed', notifyEmails: [] }, now);

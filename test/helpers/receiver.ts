@@ -50,7 +50,8 @@ export async function startReceiver(respond: Receiver['respond'] = () => ({ stat
         const timer = setTimeout(() => { timers.delete(timer); send(); }, answer.delayMs);
         timers.add(timer);
       };
-      if (answer.until) void answer.until.finally(() => { if (!res.destroyed) sendAfterDelay(); });
+      const answerLater = (): void => { if (!res.destroyed) sendAfterDelay(); };
+      if (answer.until) answer.until.then(answerLater, answerLater); // settled either way: answer
       else sendAfterDelay();
     });
   });

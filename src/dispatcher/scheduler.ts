@@ -109,12 +109,15 @@ export function createScheduler({ store, sender, templates, config, log, disable
   const shares = createTenantShares<Waiter>({ slots: config.concurrency, reserve: config.tenantReserve, guaranteed: config.tenantGuarantee, waitingMax: config.concurrency });
   let skipping: readonly string[] = []; // the tenants the last claim stepped over
   // The last claim that stepped over tenants found no other tenant's delivery due, nor any due
-  // before `until` (at most a poll interval later, for other processes' work): until then or until
-  // new work arrives (wake()), a claim stepping over the same tenants is not made.
+  // before `until` (at most a poll interval later, for other processes' work): until then, and
+  // while no other tenant's work is announced (onlyFor), a claim stepping over the same tenants is
+  // not made. A claim that does not step over leaves it be: it makes no work of other tenants due.
   let dry: { skip: readonly string[]; until: number } | undefined;
-  // Whose work wakes announced since the last claim began (undefined: some of no known tenant).
-  // The claim may not have seen it: unless all of it is its stepped-over tenants', it is not dry.
+  // Whose work wakes announced since the last claim that stepped over tenants began (undefined:
+  // some of no known tenant, or deliveries given back): work that claim may not have seen.
   let announced: Set<string> | undefined = new Set();
+  /** All work announced since that claim is `tenants`' (which a claim stepping over them would step over again). */
+  const onlyFor = (tenants: readonly string[]): boolean => announced !== undefined && [...announced].every((t) => tenants.includes(t));
   const lanes = createLanes({
     store, gates, leaseMs: config.leaseMs, log, now, running: () => mode === 'running', run: (claimed) => run(claimed, true),
     // The credits an idle dispatcher published come back for the lane: its deliveries go first.
@@ -127,7 +130,7 @@ export function createScheduler({ store, sender, templates, config, log, disable
   });
   const turns = createTenantTurns({
     store, lanes, shares, limitsOf, waitMs: WAIT_IN_MEMORY_MS, log, now,
-    released: () => { dry = undefined; }, // due again, to the next claim that does not step over its tenant
+    released: () => { announced = undefined; }, // due again, to the next claim that does not step over its tenant
     letGo: leases.drop,
   });
   const policy = { failures: config.disableAfterFailures, minDurationMs: config.disableAfterMs };
@@ -164,14 +167,13 @@ export function createScheduler({ store, sender, templates, config, log, disable
 
   // Wakes arriving in the same turn of the event loop share one claim (the pump starts on
   // setImmediate): under a stream of single events, that is one claim per turn, not per event.
-  // New work may be due (ingest, NOTIFY, the timer), so the claim that stepped over tenants may
+  // New work may be due (ingest, NOTIFY, the timer), so a claim that stepped over tenants may
   // find some: unless it is work of those very tenants (`tenants`, when the waker knows), which
-  // such a claim would step over again. Ingest into a tenant at its share made each batch cost two
-  // reads of that tenant's whole backlog in the queue index, for nothing.
+  // such a claim would step over again (onlyFor). Ingest into a tenant at its share made each
+  // batch cost two reads of that tenant's whole backlog in the queue index, for nothing.
   function wake(tenants?: readonly string[]): void {
     if (!tenants) announced = undefined;
     else for (const t of tenants) announced?.add(t);
-    if (!dry || !tenants || tenants.some((t) => !dry!.skip.includes(t))) dry = undefined;
     refill();
   }
 
@@ -257,7 +259,7 @@ export function createScheduler({ store, sender, templates, config, log, disable
           }
         }
         claimWaitSince = undefined;
-        if (dry && skip.length > 0 && now() < dry.until && dry.skip.every((t) => skip.includes(t))) {
+        if (dry && skip.length > 0 && now() < dry.until && dry.skip.every((t) => skip.includes(t)) && onlyFor(dry.skip)) {
           // Stepping over the same tenants (or more) found nothing last time, and nothing has
           // arrived since: do not read their backlog again for nothing.
           skipping = skip;
@@ -266,7 +268,7 @@ export function createScheduler({ store, sender, templates, config, log, disable
           soonest = undefined;
           return;
         }
-        announced = new Set();
+        if (skip.length > 0) announced = new Set(); // what it steps over, it looks at afresh
         const batch = await store.deliveries.claim(room, config.leaseMs, now(), () => newId('lse'), skip);
         counters.claimed(batch.length);
         skipping = skip;
@@ -284,8 +286,7 @@ export function createScheduler({ store, sender, templates, config, log, disable
       soonest = undefined;
       // The claim that stepped over tenants came back short: no other tenant has anything due before `next`.
       // (Not if a wake came meanwhile with work of others: it may not have been there to find.)
-      const unseen = announced === undefined || [...announced].some((t) => !skipping.includes(t));
-      dry = skipping.length > 0 && !unseen ? { skip: skipping, until: Math.min(next ?? Infinity, now() + config.pollMs) } : undefined;
+      dry = skipping.length > 0 && onlyFor(skipping) ? { skip: skipping, until: Math.min(next ?? Infinity, now() + config.pollMs) } : undefined;
       // A wake that arrived while we looked counts: claim again at once rather than sleep on it
       // (a refill: what it announced is weighed already, above).
       const delay = again ? 0 : due === Infinity ? config.pollMs : Math.max(0, Math.min(due - now(), config.pollMs));
